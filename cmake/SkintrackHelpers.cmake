@@ -1,0 +1,64 @@
+# Small helpers so that each module's CMakeLists.txt is a few lines long.
+
+function(skintrack_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+    -Wno-sign-conversion)
+  if(SKINTRACK_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+function(skintrack_apply_sanitizers target)
+  if(SKINTRACK_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+      -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(SKINTRACK_TSAN)
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=thread)
+  endif()
+endfunction()
+
+# skintrack_add_library(NAME SOURCES a.cpp b.cpp DEPS dep1 dep2)
+# Declares one static library rooted at src/ for includes ("core/io/image_io.h").
+function(skintrack_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_BINARY_DIR}/generated)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  target_compile_features(${name} PUBLIC cxx_std_20)
+  skintrack_set_warnings(${name})
+  skintrack_apply_sanitizers(${name})
+endfunction()
+
+# skintrack_add_executable(NAME SOURCES ... DEPS ...)
+function(skintrack_add_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_BINARY_DIR}/generated)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  skintrack_set_warnings(${name})
+  skintrack_apply_sanitizers(${name})
+endfunction()
+
+# skintrack_add_test(NAME SOURCES ... DEPS ... [LABELS l1 l2])
+# One GoogleTest executable; each TEST becomes a CTest test (discovered after build).
+function(skintrack_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests
+    ${PROJECT_BINARY_DIR}/generated)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  target_compile_definitions(${name} PRIVATE
+    SKINTRACK_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+    SKINTRACK_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    SKINTRACK_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  skintrack_set_warnings(${name})
+  skintrack_apply_sanitizers(${name})
+  set(labels ${ARG_LABELS})
+  if(NOT labels)
+    set(labels unit)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${labels}" TIMEOUT 600)
+endfunction()

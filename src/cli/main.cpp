@@ -1,0 +1,62 @@
+// `skintrack`: the command-line entry point. The table below lists every subcommand; each one lives
+// in its own file (<name>_command.cpp) with an options struct, a Setup function and a Run function.
+#include <exception>
+#include <iostream>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "core/base/check.h"
+#include "core/base/version.h"
+
+namespace skintrack::cli {
+CommandRun SetupScoreCommand(CLI::App& root);
+}  // namespace skintrack::cli
+
+namespace {
+
+using skintrack::cli::CommandEntry;
+
+const std::vector<CommandEntry>& Commands() {
+  static const std::vector<CommandEntry> commands = {
+      {"score", &skintrack::cli::SetupScoreCommand},
+  };
+  return commands;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"skintrack: measure skin change across treatment sessions from standardized photos"};
+  app.set_version_flag("--version", std::string(skintrack::kToolName) + " " +
+                                        skintrack::kToolVersion + " (" + skintrack::kGitCommit +
+                                        ")");
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, skintrack::cli::CommandRun>> runs;
+  for (const CommandEntry& entry : Commands()) {
+    auto run = entry.setup(app);
+    runs.emplace_back(app.get_subcommand(entry.name), std::move(run));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 1;  // usage errors are exit 1 (DESIGN.md)
+  }
+  try {
+    for (auto& [sub, run] : runs) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const skintrack::CheckFailure& e) {
+    std::cerr << "skintrack: internal error (please report): " << e.what() << "\n";
+    return 5;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "skintrack: out of memory; try a smaller image or fewer --jobs\n";
+    return 5;
+  } catch (const std::exception& e) {
+    std::cerr << "skintrack: internal error (please report): " << e.what() << "\n";
+    return 5;
+  }
+  return 1;
+}

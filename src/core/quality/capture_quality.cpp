@@ -1,0 +1,141 @@
+#include "core/quality/capture_quality.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/base/check.h"
+#include "core/color/srgb.h"
+
+namespace skintrack::core {
+namespace {
+
+std::string Format(const char* fmt, double a, double b) {
+  char buffer[256];
+  std::snprintf(buffer, sizeof(buffer), fmt, a, b);
+  return buffer;
+}
+
+}  // namespace
+
+CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
+                                    const QualityThresholds& thresholds) {
+  SKT_CHECK(bgr.type() == CV_8UC3 || bgr.type() == CV_16UC3) << "type " << bgr.type();
+  SKT_CHECK(mask.empty() || (mask.type() == CV_8U && mask.size() == bgr.size()));
+  CaptureQuality q;
+
+  cv::Mat small8;
+  {
+    cv::Mat source = bgr;
+    if (bgr.depth() == CV_16U) bgr.convertTo(source, CV_8UC3, 1.0 / 257.0);
+    const double scale =
+        std::min(1.0, static_cast<double>(kQualityWorkingSize) / std::max(bgr.cols, bgr.rows));
+    if (scale < 1.0) {
+      cv::resize(source, small8, cv::Size(), scale, scale, cv::INTER_AREA);
+    } else {
+      small8 = source;
+    }
+  }
+  cv::Mat small_mask;
+  if (!mask.empty()) {
+    cv::resize(mask, small_mask, small8.size(), 0, 0, cv::INTER_NEAREST);
+  } else {
+    small_mask = cv::Mat(small8.size(), CV_8U, cv::Scalar(255));
+  }
+  const double area = std::max(1, cv::countNonZero(small_mask));
+
+  cv::Mat grey;
+  cv::cvtColor(small8, grey, cv::COLOR_BGR2GRAY);
+
+  // Focus: variance of the Laplacian inside the mask (Pech-Pacheco et al. 2000).
+  cv::Mat laplacian;
+  cv::Laplacian(grey, laplacian, CV_32F, 3);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(laplacian, mean, stddev, small_mask);
+  q.focus_laplacian_var = stddev[0] * stddev[0];
+
+  const auto& lut = SrgbToLinearLut8();
+  int highlights = 0, shadows = 0, glare = 0, neutral = 0;
+  double sum_r = 0, sum_g = 0, sum_b = 0;
+  std::vector<int> histogram(256, 0);
+  for (int y = 0; y < small8.rows; ++y) {
+    const auto* p = small8.ptr<cv::Vec3b>(y);
+    const auto* g = grey.ptr<uchar>(y);
+    const auto* m = small_mask.ptr<uchar>(y);
+    for (int x = 0; x < small8.cols; ++x) {
+      if (!m[x]) continue;
+      const int b = p[x][0], gg = p[x][1], r = p[x][2];
+      const int max_c = std::max({r, gg, b});
+      const int min_c = std::min({r, gg, b});
+      ++histogram[g[x]];
+      if (max_c >= 250) ++highlights;
+      if (g[x] <= 5) ++shadows;
+      const double saturation = max_c > 0 ? 1.0 - static_cast<double>(min_c) / max_c : 0.0;
+      if (max_c >= 235 && saturation < 0.12) ++glare;
+      // Near-neutral, well-exposed pixels estimate the illuminant colour.
+      if (max_c < 245 && min_c > 25 && saturation < 0.20) {
+        ++neutral;
+        sum_r += lut[r];
+        sum_g += lut[gg];
+        sum_b += lut[b];
+      }
+    }
+  }
+  q.clipped_highlights_pct = 100.0 * highlights / area;
+  q.clipped_shadows_pct = 100.0 * shadows / area;
+  q.glare_pct = 100.0 * glare / area;
+  if (neutral >= 0.01 * area && sum_g > 0) {
+    q.colour_cast_rg = sum_r / sum_g;
+    q.colour_cast_bg = sum_b / sum_g;
+  }
+  int cumulative = 0;
+  for (int v = 0; v < 256; ++v) {
+    cumulative += histogram[v];
+    if (cumulative * 2 >= area) {
+      q.median_luminance = v / 255.0;
+      break;
+    }
+  }
+
+  if (q.focus_laplacian_var < thresholds.min_focus) {
+    q.warnings.push_back({"blurry", Format("image looks out of focus (Laplacian variance %.1f < %.1f); "
+                                          "refocus or steady the camera",
+                                          q.focus_laplacian_var, thresholds.min_focus)});
+  }
+  if (q.clipped_highlights_pct > thresholds.max_highlights_pct) {
+    q.warnings.push_back(
+        {"clipped_highlights", Format("%.1f%% of pixels are clipped white (limit %.1f%%); reduce "
+                                      "exposure or flash power",
+                                      q.clipped_highlights_pct, thresholds.max_highlights_pct)});
+  }
+  if (q.clipped_shadows_pct > thresholds.max_shadows_pct) {
+    q.warnings.push_back(
+        {"clipped_shadows", Format("%.1f%% of pixels are clipped black (limit %.1f%%); add light",
+                                   q.clipped_shadows_pct, thresholds.max_shadows_pct)});
+  }
+  if (q.glare_pct > thresholds.max_glare_pct) {
+    q.warnings.push_back({"glare", Format("specular glare on %.1f%% of the area (limit %.1f%%); "
+                                          "use cross-polarised or diffuse light",
+                                          q.glare_pct, thresholds.max_glare_pct)});
+  }
+  if (q.colour_cast_rg && q.colour_cast_bg) {
+    const double cast =
+        std::max(std::abs(std::log(*q.colour_cast_rg)), std::abs(std::log(*q.colour_cast_bg)));
+    if (cast > thresholds.max_colour_cast_log) {
+      q.warnings.push_back(
+          {"colour_cast", Format("neutral areas are tinted (log ratio %.2f > %.2f); set white "
+                                 "balance or include a colour chart",
+                                 cast, thresholds.max_colour_cast_log)});
+    }
+  }
+  if (q.median_luminance < thresholds.min_median_luminance) {
+    q.warnings.push_back({"underexposed", Format("image is dark (median luminance %.2f < %.2f); "
+                                                 "increase exposure or light",
+                                                 q.median_luminance,
+                                                 thresholds.min_median_luminance)});
+  }
+  return q;
+}
+
+}  // namespace skintrack::core

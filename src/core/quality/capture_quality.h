@@ -1,0 +1,51 @@
+#pragma once
+// Capture-quality checks that travel with every score as warnings.
+//
+// All measures are taken on a working copy whose long side is `kQualityWorkingSize` pixels
+// (INTER_AREA), so they are comparable between cameras and cheap (a few ms for 12 MP).
+// Each measure has a documented threshold (docs/QUALITY.md); exceeding it adds a warning with a
+// stable `code` and a sentence saying what to do at the next capture.
+//
+// Input: BGR CV_8UC3 or CV_16UC3 (encoded sRGB) and an optional CV_8U mask (non-zero = analyse).
+// Thread-safety: reentrant.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace skintrack::core {
+
+inline constexpr int kQualityWorkingSize = 1024;
+
+struct QualityThresholds {
+  double min_focus = 15.0;                // variance of Laplacian (8-bit grey, working size)
+  double max_highlights_pct = 2.0;        // pixels with any channel >= 250/255
+  double max_shadows_pct = 5.0;           // pixels with luminance <= 5/255
+  double max_glare_pct = 1.5;             // bright, unsaturated (specular) pixels
+  double max_colour_cast_log = 0.15;      // |ln(R/G)| or |ln(B/G)| of near-neutral pixels
+  double min_median_luminance = 0.20;     // encoded luminance median, 0..1 (underexposure)
+};
+
+struct QualityWarning {
+  std::string code;     // "blurry", "clipped_highlights", "clipped_shadows", "glare",
+                        // "colour_cast", "underexposed"
+  std::string message;  // plain sentence with the measured value and the threshold
+};
+
+struct CaptureQuality {
+  double focus_laplacian_var = 0;
+  double clipped_highlights_pct = 0;
+  double clipped_shadows_pct = 0;
+  double glare_pct = 0;
+  std::optional<double> colour_cast_rg;  // linear mean R/G of near-neutral pixels (1 = neutral)
+  std::optional<double> colour_cast_bg;  // linear mean B/G of near-neutral pixels
+  double median_luminance = 0;           // encoded, 0..1
+  std::vector<QualityWarning> warnings;
+};
+
+CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask = {},
+                                    const QualityThresholds& thresholds = {});
+
+}  // namespace skintrack::core
