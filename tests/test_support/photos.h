@@ -4,7 +4,8 @@
 // The folder is passed through the SKINTRACK_PHOTOS environment variable (set by .ci/run). When it is
 // missing: under CI (CI=true) a test that needs the photos fails; elsewhere it is skipped with a
 // message. Usage, at the top of a test body:
-//   const std::filesystem::path photos = SKINTRACK_REQUIRE_PHOTOS();
+//   std::filesystem::path photos;
+//   SKINTRACK_REQUIRE_PHOTOS(photos);   // photos/faces/001_03.jpg ...
 
 #include <cstdlib>
 #include <filesystem>
@@ -29,13 +30,11 @@ inline bool RunningUnderCi() {
 
 }  // namespace skintrack::testing
 
-#define SKINTRACK_REQUIRE_PHOTOS()                                                            \
-  ([]() -> std::filesystem::path {                                                            \
-    return ::skintrack::testing::PhotosDir();                                                 \
-  }());                                                                                       \
-  if (::skintrack::testing::PhotosDir().empty()) {                                            \
-    if (::skintrack::testing::RunningUnderCi()) {                                             \
-      FAIL() << "SKINTRACK_PHOTOS is not set or not a folder; CI must provide the photos";    \
-    }                                                                                         \
-    GTEST_SKIP() << "set SKINTRACK_PHOTOS to ../shared/data/photos to run this test";         \
+#define SKINTRACK_REQUIRE_PHOTOS(dir_variable)                                           \
+  dir_variable = ::skintrack::testing::PhotosDir();                                      \
+  if (dir_variable.empty()) {                                                            \
+    if (::skintrack::testing::RunningUnderCi()) {                                        \
+      FAIL() << "SKINTRACK_PHOTOS is not set or not a folder; CI must provide the photos"; \
+    }                                                                                    \
+    GTEST_SKIP() << "set SKINTRACK_PHOTOS to ../shared/data/photos to run this test";    \
   }
