@@ -1,6 +1,7 @@
 #include "core/pipeline/score_pipeline.h"
 
 #include "core/base/version.h"
+#include "core/pipeline/stages.h"
 #include "core/quality/capture_quality.h"
 
 namespace skintrack::core {
@@ -58,21 +59,13 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   json warnings = json::array();
   for (const auto& w : quality.warnings) warnings.push_back(w.code);
 
-  json calibration = {{"method", "none"}, {"chart_found", false}};
-  if (options.px_per_mm) {
-    calibration["px_per_mm"] = *options.px_per_mm;
-    calibration["scale_source"] = "user";
-  } else {
-    calibration["px_per_mm"] = nullptr;
-    calibration["scale_source"] = "none";
-  }
-  if (options.calibrate == CalibrateMode::kRequire) {
-    return AnalysisError("no colour chart found in '" + image.path.filename().string() +
-                         "' and --require-chart was given; include a ColorChecker in the frame");
-  }
-  warnings.push_back("uncalibrated_colour");
-  doc["calibration"] = calibration;
-  doc["metrics"] = json::object();
+  SKT_ASSIGN_OR_RETURN(CalibratedCapture capture, RunCalibrationStage(image, options));
+  doc["calibration"] = capture.calibration;
+  for (const auto& w : capture.warnings) warnings.push_back(w);
+  std::vector<std::string> metric_warnings;
+  SKT_ASSIGN_OR_RETURN(json metrics, RunMetricsStage(image, capture, options, metric_warnings));
+  doc["metrics"] = std::move(metrics);
+  for (const auto& w : metric_warnings) warnings.push_back(w);
   doc["warnings"] = warnings;
   return doc;
 }

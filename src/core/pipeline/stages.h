@@ -1,0 +1,39 @@
+#pragma once
+// The stages of ScoreLoadedImage (score_pipeline.cpp), each in its own file so the calibration and
+// metrics code can grow independently:
+//   calibration_stage.cpp : colour correction + scale      -> CalibratedCapture
+//   metrics_stage.cpp     : skin mask + metric groups       -> the `metrics` JSON block
+// Internal to core/pipeline; other modules call ScoreLoadedImage.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "core/base/result.h"
+#include "core/io/image_io.h"
+#include "core/pipeline/score_pipeline.h"
+
+namespace skintrack::core {
+
+struct CalibratedCapture {
+  // Linear RGB (R,G,B order, CV_32FC3). After a chart-based correction this is linear sRGB whose
+  // Bradford-adapted CIELAB (D50) matches the chart reference; without a chart it is the camera's
+  // encoded sRGB linearised, uncorrected.
+  cv::Mat rgb_linear;
+  std::optional<double> px_per_mm;  // physical scale, from the user or the chart
+  nlohmann::json calibration;       // the document's `calibration` block
+  std::vector<std::string> warnings;
+  cv::Mat chart_mask;               // CV_8U, non-zero over the chart (excluded from skin); may be empty
+};
+
+Result<CalibratedCapture> RunCalibrationStage(const LoadedImage& image, const ScoreOptions& options);
+
+// Fills the `metrics` block; per-pixel maps go to options.maps_dir when set. Adds warnings.
+Result<nlohmann::json> RunMetricsStage(const LoadedImage& image, const CalibratedCapture& capture,
+                                       const ScoreOptions& options,
+                                       std::vector<std::string>& warnings);
+
+}  // namespace skintrack::core
