@@ -1,0 +1,100 @@
+#include "core/quality/capture_quality.h"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+namespace skintrack::core {
+namespace {
+
+bool HasWarning(const CaptureQuality& q, const std::string& code) {
+  return std::any_of(q.warnings.begin(), q.warnings.end(),
+                     [&](const QualityWarning& w) { return w.code == code; });
+}
+
+cv::Mat TexturedSkin(int width, int height, unsigned seed) {
+  cv::Mat noise(height, width, CV_32F);
+  cv::RNG rng(seed);
+  rng.fill(noise, cv::RNG::NORMAL, 0, 18);
+  cv::Mat image(height, width, CV_8UC3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      const float n = noise.at<float>(y, x);
+      image.at<cv::Vec3b>(y, x) = {cv::saturate_cast<uchar>(120 + n), cv::saturate_cast<uchar>(140 + n),
+                                   cv::saturate_cast<uchar>(190 + n)};
+    }
+  }
+  return image;
+}
+
+TEST(CaptureQuality, SharpWellExposedImageHasNoFocusOrExposureWarnings) {
+  const CaptureQuality q = AssessCaptureQuality(TexturedSkin(800, 600, 1));
+  EXPECT_FALSE(HasWarning(q, "blurry"));
+  EXPECT_FALSE(HasWarning(q, "underexposed"));
+  EXPECT_FALSE(HasWarning(q, "clipped_highlights"));
+  EXPECT_LT(q.clipped_highlights_pct, 0.5);
+}
+
+TEST(CaptureQuality, BlurLowersFocusAndWarns) {
+  const cv::Mat sharp = TexturedSkin(800, 600, 2);
+  cv::Mat blurred;
+  cv::GaussianBlur(sharp, blurred, cv::Size(0, 0), 6.0);
+  const CaptureQuality qs = AssessCaptureQuality(sharp);
+  const CaptureQuality qb = AssessCaptureQuality(blurred);
+  EXPECT_LT(qb.focus_laplacian_var, qs.focus_laplacian_var / 20);
+  EXPECT_TRUE(HasWarning(qb, "blurry"));
+}
+
+TEST(CaptureQuality, FocusIsComparableAcrossResolutions) {
+  // Texture with structure well below the Nyquist limit, as real skin detail is.
+  cv::Mat noise(750, 1000, CV_32F);
+  cv::RNG(3).fill(noise, cv::RNG::NORMAL, 0, 60);
+  cv::GaussianBlur(noise, noise, cv::Size(0, 0), 1.5);
+  cv::Mat grey;
+  noise.convertTo(grey, CV_8U, 1.0, 128);
+  cv::Mat base;
+  cv::cvtColor(grey, base, cv::COLOR_GRAY2BGR);
+  cv::Mat upscaled;
+  cv::resize(base, upscaled, cv::Size(), 4.0, 4.0, cv::INTER_CUBIC);
+  const double f1 = AssessCaptureQuality(base).focus_laplacian_var;
+  const double f4 = AssessCaptureQuality(upscaled).focus_laplacian_var;
+  EXPECT_NEAR(f4 / f1, 1.0, 0.35);
+}
+
+TEST(CaptureQuality, DetectsClippingGlareAndDarkness) {
+  cv::Mat image = TexturedSkin(400, 300, 4);
+  image(cv::Rect(0, 0, 100, 300)).setTo(cv::Scalar(255, 255, 255));
+  const CaptureQuality bright = AssessCaptureQuality(image);
+  EXPECT_NEAR(bright.clipped_highlights_pct, 25.0, 1.0);
+  EXPECT_TRUE(HasWarning(bright, "clipped_highlights"));
+  EXPECT_TRUE(HasWarning(bright, "glare"));
+
+  cv::Mat dark = TexturedSkin(400, 300, 5) * 0.2;
+  const CaptureQuality q = AssessCaptureQuality(dark);
+  EXPECT_TRUE(HasWarning(q, "underexposed"));
+}
+
+TEST(CaptureQuality, ColourCastOnNeutralPixels) {
+  cv::Mat grey(300, 400, CV_8UC3, cv::Scalar(128, 128, 128));
+  EXPECT_FALSE(HasWarning(AssessCaptureQuality(grey), "colour_cast"));
+  cv::Mat warm(300, 400, CV_8UC3, cv::Scalar(116, 128, 142));  // BGR: more red, less blue
+  const CaptureQuality q = AssessCaptureQuality(warm);
+  ASSERT_TRUE(q.colour_cast_rg.has_value());
+  EXPECT_GT(*q.colour_cast_rg, 1.2);
+  EXPECT_LT(*q.colour_cast_bg, 0.85);
+  EXPECT_TRUE(HasWarning(q, "colour_cast"));
+}
+
+TEST(CaptureQuality, SixteenBitInputMatchesEightBit) {
+  const cv::Mat image8 = TexturedSkin(300, 200, 6);
+  cv::Mat image16;
+  image8.convertTo(image16, CV_16UC3, 257.0);
+  const CaptureQuality a = AssessCaptureQuality(image8);
+  const CaptureQuality b = AssessCaptureQuality(image16);
+  EXPECT_NEAR(a.focus_laplacian_var, b.focus_laplacian_var, 1e-6);
+  EXPECT_NEAR(a.median_luminance, b.median_luminance, 1e-9);
+}
+
+}  // namespace
+}  // namespace skintrack::core
