@@ -1,0 +1,490 @@
+// Automatic registration: features + robust fit, ECC refinement, optional dense flow, quality checks.
+#include "core/registration/registration.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include <opencv2/calib3d.hpp>
+#include <opencv2/features2d.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
+
+#include "core/base/check.h"
+#include "core/registration/registration_internal.h"
+
+namespace skintrack::core {
+namespace {
+
+namespace ri = registration_internal;
+
+// One image prepared for registration.
+struct Prepared {
+  cv::Mat luminance;                    // CV_32F [0, 1], original resolution
+  cv::Mat feature8;                     // CLAHE luminance at the feature scale
+  cv::Matx33d feature_from_original;    // original -> feature8 pixel coordinates
+  cv::Mat feature_mask;                 // CV_8U at the feature scale (fixed image only; may be empty)
+};
+
+Prepared Prepare(const cv::Mat& image, const cv::Mat& mask, int feature_max_side_px) {
+  Prepared p;
+  p.luminance = ri::LuminanceUnit(image);
+  cv::Mat small;
+  ri::ResizeToMaxSide(p.luminance, feature_max_side_px, small);
+  p.feature8 = ri::ContrastNormalised8(small);
+  p.feature_from_original = ri::ScaleBetween(image.size(), small.size());
+  if (!mask.empty()) {
+    cv::resize(mask, p.feature_mask, small.size(), 0, 0, cv::INTER_NEAREST);
+  }
+  return p;
+}
+
+// Ratio-test matches between the two images, in original pixel coordinates.
+struct Matches {
+  std::string method;
+  std::vector<cv::Point2d> moving;
+  std::vector<cv::Point2d> fixed;
+};
+
+Matches DetectAndMatch(const std::string& method, const Prepared& moving, const Prepared& fixed,
+                       const RegistrationOptions& options) {
+  cv::Ptr<cv::Feature2D> detector;
+  int norm = cv::NORM_L2;
+  if (method == "sift") {
+    detector = cv::SIFT::create(options.max_features);
+  } else {
+    auto akaze = cv::AKAZE::create();
+    akaze->setThreshold(0.0005);  // more keypoints than the default on smooth skin
+    detector = akaze;
+    norm = cv::NORM_HAMMING;
+  }
+  std::vector<cv::KeyPoint> kp_moving, kp_fixed;
+  cv::Mat desc_moving, desc_fixed;
+  detector->detectAndCompute(moving.feature8, cv::noArray(), kp_moving, desc_moving);
+  detector->detectAndCompute(fixed.feature8, fixed.feature_mask,
+                             kp_fixed, desc_fixed);
+  Matches out;
+  out.method = method;
+  if (kp_moving.size() < 2 || kp_fixed.size() < 2) return out;
+  // AKAZE has no keypoint limit of its own; keep the strongest to bound matching time.
+  cv::BFMatcher matcher(norm);
+  std::vector<std::vector<cv::DMatch>> knn;
+  matcher.knnMatch(desc_moving, desc_fixed, knn, 2);
+  const cv::Matx33d original_from_moving_feature = moving.feature_from_original.inv();
+  const cv::Matx33d original_from_fixed_feature = fixed.feature_from_original.inv();
+  for (const auto& pair : knn) {
+    if (pair.size() < 2) continue;
+    if (pair[0].distance >= options.ratio_test * pair[1].distance) continue;
+    out.moving.push_back(
+        ri::Apply(original_from_moving_feature, cv::Point2d(kp_moving[pair[0].queryIdx].pt)));
+    out.fixed.push_back(
+        ri::Apply(original_from_fixed_feature, cv::Point2d(kp_fixed[pair[0].trainIdx].pt)));
+  }
+  return out;
+}
+
+// A robust fit and its inliers.
+struct Fit {
+  bool valid = false;
+  MotionModel model = MotionModel::kHomography;
+  cv::Matx33d fixed_from_moving = cv::Matx33d::eye();
+  std::vector<cv::Point2d> moving_inliers;
+  std::vector<cv::Point2d> fixed_inliers;
+};
+
+cv::Matx33d FromAffine(const cv::Mat& a) {
+  return {a.at<double>(0, 0), a.at<double>(0, 1), a.at<double>(0, 2),
+          a.at<double>(1, 0), a.at<double>(1, 1), a.at<double>(1, 2),
+          0, 0, 1};
+}
+
+// Counts the pairs within `threshold` of the model and keeps them.
+void CollectInliers(const Matches& m, double threshold, Fit& fit) {
+  fit.moving_inliers.clear();
+  fit.fixed_inliers.clear();
+  for (size_t i = 0; i < m.moving.size(); ++i) {
+    if (cv::norm(ri::Apply(fit.fixed_from_moving, m.moving[i]) - m.fixed[i]) < threshold) {
+      fit.moving_inliers.push_back(m.moving[i]);
+      fit.fixed_inliers.push_back(m.fixed[i]);
+    }
+  }
+}
+
+// Robust fit of `model`, then least squares on the inliers (repeated once with the refined model).
+Fit RobustFit(const Matches& m, MotionModel model, double threshold_px) {
+  Fit fit;
+  fit.model = model;
+  if (m.moving.size() < 4) return fit;
+  const auto src = ri::ToFloat(m.moving);
+  const auto dst = ri::ToFloat(m.fixed);
+  cv::Mat estimate;
+  if (model == MotionModel::kHomography) {
+    estimate = cv::findHomography(src, dst, cv::USAC_MAGSAC, threshold_px, cv::noArray(), 10000,
+                                  0.999);
+    if (estimate.empty()) return fit;
+    fit.fixed_from_moving = cv::Matx33d(estimate);
+  } else {
+    if (model == MotionModel::kAffine) {
+      estimate = cv::estimateAffine2D(src, dst, cv::noArray(), cv::RANSAC, threshold_px, 5000, 0.999);
+    } else {
+      estimate =
+          cv::estimateAffinePartial2D(src, dst, cv::noArray(), cv::RANSAC, threshold_px, 5000, 0.999);
+    }
+    if (estimate.empty()) return fit;
+    fit.fixed_from_moving = FromAffine(estimate);
+  }
+  for (int round = 0; round < 2; ++round) {
+    CollectInliers(m, threshold_px, fit);
+    auto refined = ri::FitLeastSquares(model, fit.moving_inliers, fit.fixed_inliers);
+    if (!refined) break;
+    fit.fixed_from_moving = *refined;
+  }
+  CollectInliers(m, threshold_px, fit);
+  fit.valid = true;
+  return fit;
+}
+
+// kAuto: the simplest model that predicts the corners as well as the richer one.
+Fit ChooseModel(const Matches& m, double threshold_px, double selection_px, cv::Size moving_size) {
+  Fit homography = RobustFit(m, MotionModel::kHomography, threshold_px);
+  if (!homography.valid) return homography;
+  const auto affine =
+      ri::FitLeastSquares(MotionModel::kAffine, homography.moving_inliers, homography.fixed_inliers);
+  const auto similarity = ri::FitLeastSquares(MotionModel::kSimilarity, homography.moving_inliers,
+                                              homography.fixed_inliers);
+  if (!affine || !similarity) return homography;
+  MotionModel chosen = MotionModel::kHomography;
+  cv::Matx33d start = homography.fixed_from_moving;
+  if (ri::MaxCornerDistance(homography.fixed_from_moving, *affine, moving_size) <= selection_px) {
+    chosen = MotionModel::kAffine;
+    start = *affine;
+    if (ri::MaxCornerDistance(*affine, *similarity, moving_size) <= selection_px) {
+      chosen = MotionModel::kSimilarity;
+      start = *similarity;
+    }
+  }
+  if (chosen == MotionModel::kHomography) return homography;
+  Fit fit;
+  fit.model = chosen;
+  fit.fixed_from_moving = start;
+  for (int round = 0; round < 2; ++round) {
+    CollectInliers(m, threshold_px, fit);
+    auto refined = ri::FitLeastSquares(chosen, fit.moving_inliers, fit.fixed_inliers);
+    if (!refined) break;
+    fit.fixed_from_moving = *refined;
+  }
+  CollectInliers(m, threshold_px, fit);
+  fit.valid = true;
+  return fit;
+}
+
+// Gradient magnitude of a smoothed luminance image: ECC on gradients ignores smooth shading and
+// exposure differences between sessions.
+cv::Mat GradientMagnitude(const cv::Mat& luminance) {
+  cv::Mat smooth, gx, gy, magnitude;
+  cv::GaussianBlur(luminance, smooth, cv::Size(0, 0), 1.0);
+  cv::Sobel(smooth, gx, CV_32F, 1, 0, 3);
+  cv::Sobel(smooth, gy, CV_32F, 0, 1, 3);
+  cv::magnitude(gx, gy, magnitude);
+  return magnitude;
+}
+
+cv::Mat ResizeTo(const cv::Mat& src, cv::Size size, int interpolation = cv::INTER_AREA) {
+  if (src.size() == size) return src;
+  cv::Mat dst;
+  cv::resize(src, dst, size, 0, 0, interpolation);
+  return dst;
+}
+
+cv::Size ScaledSize(cv::Size size, double scale) {
+  return {std::max(1, static_cast<int>(std::lround(size.width * scale))),
+          std::max(1, static_cast<int>(std::lround(size.height * scale)))};
+}
+
+// ECC refinement on a coarse-to-fine pyramid. Returns false (leaving `transform` unchanged) when
+// ECC fails or diverges; `correlation` receives the final ECC coefficient.
+bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat& fixed_mask,
+                   MotionModel model, const RegistrationOptions& options, cv::Matx33d& transform,
+                   double& correlation, std::vector<std::string>& warnings) {
+  const cv::Size fixed_size = fixed.luminance.size();
+  const cv::Size moving_size = moving.luminance.size();
+  const int fixed_side = std::max(fixed_size.width, fixed_size.height);
+  const double top_scale = std::min(1.0, static_cast<double>(options.ecc_max_side_px) / fixed_side);
+  std::vector<double> scales = {top_scale};
+  while (scales.size() < 3 && fixed_side * scales.back() / 2 >= 400) {
+    scales.push_back(scales.back() / 2);
+  }
+  std::reverse(scales.begin(), scales.end());
+
+  const cv::Matx33d start = transform;
+  cv::Matx33d current = transform;
+  const double moving_to_fixed_scale = ri::DescribeTransform(current, moving_size).scale;
+  const int motion = model == MotionModel::kHomography ? cv::MOTION_HOMOGRAPHY : cv::MOTION_AFFINE;
+  for (size_t level = 0; level < scales.size(); ++level) {
+    const cv::Size fixed_level_size = ScaledSize(fixed_size, scales[level]);
+    const double moving_scale = std::min(1.0, scales[level] * moving_to_fixed_scale);
+    const cv::Size moving_level_size = ScaledSize(moving_size, moving_scale);
+    const cv::Mat fixed_gradient = GradientMagnitude(ResizeTo(fixed.luminance, fixed_level_size));
+    const cv::Mat moving_gradient = GradientMagnitude(ResizeTo(moving.luminance, moving_level_size));
+    cv::Mat mask_level;
+    if (!fixed_mask.empty()) mask_level = ResizeTo(fixed_mask, fixed_level_size, cv::INTER_NEAREST);
+    const cv::Matx33d fixed_level_from_fixed = ri::ScaleBetween(fixed_size, fixed_level_size);
+    const cv::Matx33d moving_level_from_moving = ri::ScaleBetween(moving_size, moving_level_size);
+    // ECC's warp maps template (moving) coordinates into input (fixed) coordinates, so the input
+    // mask is the fixed image's mask.
+    const cv::Matx33d level_warp =
+        fixed_level_from_fixed * current * moving_level_from_moving.inv();
+    cv::Mat warp;
+    if (motion == cv::MOTION_HOMOGRAPHY) {
+      cv::Mat(level_warp * (1.0 / level_warp(2, 2))).convertTo(warp, CV_32F);
+    } else {
+      cv::Mat(level_warp).rowRange(0, 2).convertTo(warp, CV_32F);
+    }
+    const int iterations = level == 0 ? options.ecc_iterations : std::max(10, options.ecc_iterations / 2);
+    try {
+      correlation = cv::findTransformECC(
+          moving_gradient, fixed_gradient, warp, motion,
+          cv::TermCriteria(cv::TermCriteria::COUNT + cv::TermCriteria::EPS, iterations,
+                           options.ecc_epsilon),
+          mask_level, 3);
+    } catch (const cv::Exception&) {
+      warnings.push_back("ECC refinement did not converge; kept the feature-based transform");
+      correlation = 0;
+      return false;
+    }
+    cv::Matx33d refined_level = cv::Matx33d::eye();
+    for (int r = 0; r < warp.rows; ++r) {
+      for (int c = 0; c < 3; ++c) refined_level(r, c) = warp.at<float>(r, c);
+    }
+    current = fixed_level_from_fixed.inv() * refined_level * moving_level_from_moving;
+    current *= 1.0 / current(2, 2);
+  }
+  if (model == MotionModel::kSimilarity) {
+    // ECC has no similarity motion: refine as affine, then take the closest similarity.
+    std::vector<cv::Point2d> src, dst;
+    for (int gy = 0; gy <= 4; ++gy) {
+      for (int gx = 0; gx <= 4; ++gx) {
+        const cv::Point2d p((moving_size.width - 1) * gx / 4.0, (moving_size.height - 1) * gy / 4.0);
+        src.push_back(p);
+        dst.push_back(ri::Apply(current, p));
+      }
+    }
+    auto similarity = ri::FitLeastSquares(MotionModel::kSimilarity, src, dst);
+    if (similarity) current = *similarity;
+  }
+  if (ri::MaxCornerDistance(current, start, moving_size) > options.ecc_max_correction_px) {
+    warnings.push_back("ECC refinement moved the result too far from the feature evidence; kept "
+                       "the feature-based transform");
+    return false;
+  }
+  transform = current;
+  return true;
+}
+
+// DIS optical flow between the fixed image and the globally aligned moving image.
+void RefineNonRigid(const Prepared& moving, const Prepared& fixed, const cv::Mat& fixed_mask,
+                    const RegistrationOptions& options, Registration& r) {
+  cv::Mat fixed_small;
+  ri::ResizeToMaxSide(fixed.luminance, options.flow_max_side_px, fixed_small);
+  const cv::Mat fixed8 = ri::ContrastNormalised8(fixed_small);
+  const cv::Size size = fixed8.size();
+  const cv::Matx33d flow_from_fixed = ri::ScaleBetween(r.fixed_size, size);
+  const cv::Matx33d transform =
+      flow_from_fixed * r.fixed_from_moving * moving.feature_from_original.inv();
+  cv::Mat warped8, coverage;
+  cv::warpPerspective(moving.feature8, warped8, cv::Mat(transform), size, cv::INTER_LINEAR,
+                      cv::BORDER_REPLICATE);
+  cv::warpPerspective(cv::Mat(moving.feature8.size(), CV_8U, cv::Scalar(255)), coverage,
+                      cv::Mat(transform), size, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
+  if (!fixed_mask.empty()) {
+    cv::bitwise_and(coverage, ResizeTo(fixed_mask, size, cv::INTER_NEAREST), coverage);
+  }
+  auto dis = cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_MEDIUM);
+  cv::Mat flow;
+  dis->calc(fixed8, warped8, flow);
+  // Regularise: no flow where there is no evidence, smooth, and limit the magnitude.
+  cv::Mat outside;
+  cv::bitwise_not(coverage, outside);
+  flow.setTo(cv::Scalar(0, 0), outside);
+  cv::GaussianBlur(flow, flow, cv::Size(0, 0), options.flow_smoothing_px);
+  const double sx = static_cast<double>(r.fixed_size.width) / size.width;
+  const double sy = static_cast<double>(r.fixed_size.height) / size.height;
+  const float limit = static_cast<float>(options.max_flow_px);
+  std::vector<float> magnitudes;
+  for (int y = 0; y < size.height; ++y) {
+    auto* f = flow.ptr<cv::Vec2f>(y);
+    const auto* c = coverage.ptr<uchar>(y);
+    for (int x = 0; x < size.width; ++x) {
+      f[x][0] = static_cast<float>(f[x][0] * sx);
+      f[x][1] = static_cast<float>(f[x][1] * sy);
+      const float mag = std::hypot(f[x][0], f[x][1]);
+      if (mag > limit) f[x] *= limit / mag;
+      if (c[x] != 0) magnitudes.push_back(std::min(mag, limit));
+    }
+  }
+  cv::resize(flow, r.flow_fixed_px, r.fixed_size, 0, 0, cv::INTER_LINEAR);
+  if (!magnitudes.empty()) {
+    double sum = 0;
+    for (float m : magnitudes) sum += m;
+    r.flow_mean_px = sum / static_cast<double>(magnitudes.size());
+    const size_t p95 = magnitudes.size() * 95 / 100;
+    std::nth_element(magnitudes.begin(), magnitudes.begin() + static_cast<long>(p95), magnitudes.end());
+    r.flow_p95_px = magnitudes[p95];
+    r.flow_max_px = *std::max_element(magnitudes.begin(), magnitudes.end());
+  }
+}
+
+Status CheckImage(const cv::Mat& image, const char* which) {
+  if (image.empty()) return BadInputError(std::string(which) + " image is empty");
+  if (image.cols < 32 || image.rows < 32) {
+    return BadInputError(std::string(which) + " image is too small to register (" +
+                         std::to_string(image.cols) + "x" + std::to_string(image.rows) +
+                         " px; at least 32x32 needed)");
+  }
+  return OkStatus();
+}
+
+Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr,
+                             const cv::Mat& fixed_mask, const RegistrationOptions& options) {
+  Registration r;
+  r.moving_size = moving_bgr.size();
+  r.fixed_size = fixed_bgr.size();
+  const Prepared moving = Prepare(moving_bgr, cv::Mat(), options.feature_max_side_px);
+  const Prepared fixed = Prepare(fixed_bgr, fixed_mask, options.feature_max_side_px);
+  const double fixed_feature_scale = fixed.feature_from_original(0, 0);
+  const double threshold_px = options.ransac_threshold_px / fixed_feature_scale;
+  const double selection_px = options.model_selection_px;
+
+  auto fit_for = [&](const Matches& m) {
+    return options.model == MotionModel::kAuto
+               ? ChooseModel(m, threshold_px, selection_px, r.moving_size)
+               : RobustFit(m, options.model, threshold_px);
+  };
+  Matches matches = DetectAndMatch("sift", moving, fixed, options);
+  Fit fit = fit_for(matches);
+  if (!fit.valid || static_cast<int>(fit.moving_inliers.size()) < options.try_akaze_below_inliers) {
+    Matches akaze = DetectAndMatch("akaze", moving, fixed, options);
+    Fit akaze_fit = fit_for(akaze);
+    const auto count = [](const Fit& f) { return f.valid ? f.moving_inliers.size() : size_t{0}; };
+    if (count(akaze_fit) > count(fit)) {
+      matches = std::move(akaze);
+      fit = std::move(akaze_fit);
+    }
+  }
+  r.method = matches.method;
+  r.matches = static_cast<int>(matches.moving.size());
+  if (!fit.valid) {
+    r.inliers = 0;
+    r.failure_reason = "too few feature matches (" + std::to_string(r.matches) +
+                       ") to estimate any transform: the photos may show different people or "
+                       "regions, or be too blurred";
+    return r;
+  }
+  r.model = fit.model;
+  r.inliers = static_cast<int>(fit.moving_inliers.size());
+  r.inlier_ratio = r.matches > 0 ? static_cast<double>(r.inliers) / r.matches : 0;
+  r.fixed_from_moving = fit.fixed_from_moving;
+
+  // Refine only a transform that could pass; a hopeless one is judged as it is.
+  ri::Judge(options, true, r);
+  if (r.ok && options.ecc_refine) {
+    r.ecc_converged = RefineWithEcc(moving, fixed, fixed_mask, fit.model, options,
+                                    r.fixed_from_moving, r.ecc_correlation, r.warnings);
+  }
+  r.rms_residual_px = ri::RmsResidual(r.fixed_from_moving, fit.moving_inliers, fit.fixed_inliers);
+  if (options.nonrigid && r.ok) RefineNonRigid(moving, fixed, fixed_mask, options, r);
+  ri::EvaluateOnImages(moving.feature8, fixed.feature8, fixed.feature_mask,
+                       moving.feature_from_original, fixed.feature_from_original, r);
+  ri::Judge(options, true, r);
+  return r;
+}
+
+}  // namespace
+
+const char* MotionModelName(MotionModel model) {
+  switch (model) {
+    case MotionModel::kSimilarity:
+      return "similarity";
+    case MotionModel::kAffine:
+      return "affine";
+    case MotionModel::kHomography:
+      return "homography";
+    case MotionModel::kAuto:
+      return "auto";
+  }
+  return "unknown";
+}
+
+Result<MotionModel> ParseMotionModel(std::string_view name) {
+  for (MotionModel m : {MotionModel::kSimilarity, MotionModel::kAffine, MotionModel::kHomography,
+                        MotionModel::kAuto}) {
+    if (name == MotionModelName(m)) return m;
+  }
+  return UsageError("unknown motion model '" + std::string(name) +
+                    "': use similarity, affine, homography or auto");
+}
+
+Status RegistrationOptions::Check() const {
+  auto bad = [](const std::string& what) { return UsageError("invalid registration option: " + what); };
+  if (feature_max_side_px < 64) return bad("feature_max_side_px must be >= 64");
+  if (max_features < 10) return bad("max_features must be >= 10");
+  if (!(ratio_test > 0 && ratio_test <= 1)) return bad("ratio_test must be in (0, 1]");
+  if (!(ransac_threshold_px > 0)) return bad("ransac_threshold_px must be > 0");
+  if (!(model_selection_px > 0)) return bad("model_selection_px must be > 0");
+  if (ecc_max_side_px < 64) return bad("ecc_max_side_px must be >= 64");
+  if (ecc_iterations < 1) return bad("ecc_iterations must be >= 1");
+  if (!(ecc_epsilon > 0)) return bad("ecc_epsilon must be > 0");
+  if (!(ecc_max_correction_px > 0)) return bad("ecc_max_correction_px must be > 0");
+  if (flow_max_side_px < 64) return bad("flow_max_side_px must be >= 64");
+  if (!(flow_smoothing_px > 0)) return bad("flow_smoothing_px must be > 0");
+  if (!(max_flow_px > 0)) return bad("max_flow_px must be > 0");
+  if (min_inliers < 4) return bad("min_inliers must be >= 4");
+  if (!(min_inlier_ratio >= 0 && min_inlier_ratio <= 1)) return bad("min_inlier_ratio must be in [0, 1]");
+  if (!(max_scale_change >= 1)) return bad("max_scale_change must be >= 1");
+  if (!(max_anisotropy >= 1)) return bad("max_anisotropy must be >= 1");
+  if (!(max_perspective >= 0)) return bad("max_perspective must be >= 0");
+  if (!(min_overlap_fraction >= 0 && min_overlap_fraction <= 1)) {
+    return bad("min_overlap_fraction must be in [0, 1]");
+  }
+  if (!(min_ncc_after >= -1 && min_ncc_after <= 1)) return bad("min_ncc_after must be in [-1, 1]");
+  if (!std::isfinite(min_ncc_gain)) return bad("min_ncc_gain must be finite");
+  return OkStatus();
+}
+
+Result<Registration> RegisterImagesDetailed(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr,
+                                            const cv::Mat& fixed_mask,
+                                            const RegistrationOptions& options) {
+  SKT_RETURN_IF_ERROR(options.Check());
+  SKT_RETURN_IF_ERROR(CheckImage(moving_bgr, "moving (follow-up)"));
+  SKT_RETURN_IF_ERROR(CheckImage(fixed_bgr, "fixed (baseline)"));
+  if (!fixed_mask.empty()) {
+    SKT_CHECK(fixed_mask.type() == CV_8UC1) << "fixed_mask must be CV_8UC1";
+    if (fixed_mask.size() != fixed_bgr.size()) {
+      return BadInputError("the mask is " + std::to_string(fixed_mask.cols) + "x" +
+                           std::to_string(fixed_mask.rows) + " but the baseline image is " +
+                           std::to_string(fixed_bgr.cols) + "x" + std::to_string(fixed_bgr.rows));
+    }
+    if (cv::countNonZero(fixed_mask) < 1024) {
+      return AnalysisError("the mask marks fewer than 1024 skin pixels: nothing to align");
+    }
+  }
+  try {
+    return RegisterChecked(moving_bgr, fixed_bgr, fixed_mask, options);
+  } catch (const cv::Exception& e) {
+    return InternalError(std::string("registration failed inside OpenCV: ") + e.what());
+  }
+}
+
+Result<Registration> RegisterImages(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr,
+                                    const cv::Mat& fixed_mask, const RegistrationOptions& options) {
+  SKT_ASSIGN_OR_RETURN(Registration r,
+                       RegisterImagesDetailed(moving_bgr, fixed_bgr, fixed_mask, options));
+  if (!r.ok) {
+    return AnalysisError("alignment failed: " + r.failure_reason +
+                         ". Check that both photos show the same skin area; otherwise align by hand "
+                         "with --points (>= 3 point pairs) or try another --model");
+  }
+  return r;
+}
+
+}  // namespace skintrack::core

@@ -1,0 +1,155 @@
+// Point-pair files, warping into the baseline frame, flow files and the JSON form of a result.
+#include <cmath>
+#include <cstring>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/base/atomic_file.h"
+#include "core/registration/registration.h"
+#include "core/registration/registration_internal.h"
+
+namespace skintrack::core {
+namespace {
+
+Result<cv::Point2d> ParsePoint(const nlohmann::json& value, const std::string& where) {
+  if (!value.is_array() || value.size() != 2 || !value[0].is_number() || !value[1].is_number()) {
+    return BadInputError("point pairs: " + where + " must be [x, y] with two numbers");
+  }
+  return cv::Point2d(value[0].get<double>(), value[1].get<double>());
+}
+
+double Round(double value, double step) { return std::round(value / step) * step; }
+
+}  // namespace
+
+Result<std::vector<PointPair>> ParsePointPairsJson(std::string_view text) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    return BadInputError(std::string("point pairs: not valid JSON (") + e.what() + ")");
+  }
+  if (!doc.is_object() || !doc.contains("pairs") || !doc["pairs"].is_array()) {
+    return BadInputError(
+        "point pairs: expected {\"schema\": \"skintrack.align-points/1\", \"pairs\": "
+        "[{\"moving\": [x, y], \"fixed\": [x, y]}, ...]}");
+  }
+  if (doc.contains("schema") &&
+      (!doc["schema"].is_string() || doc["schema"].get<std::string>() != "skintrack.align-points/1")) {
+    return BadInputError("point pairs: schema must be \"skintrack.align-points/1\"");
+  }
+  std::vector<PointPair> pairs;
+  for (size_t i = 0; i < doc["pairs"].size(); ++i) {
+    const auto& item = doc["pairs"][i];
+    const std::string where = "pairs[" + std::to_string(i) + "]";
+    if (!item.is_object() || !item.contains("moving") || !item.contains("fixed")) {
+      return BadInputError("point pairs: " + where + " needs \"moving\" and \"fixed\"");
+    }
+    SKT_ASSIGN_OR_RETURN(cv::Point2d moving, ParsePoint(item["moving"], where + ".moving"));
+    SKT_ASSIGN_OR_RETURN(cv::Point2d fixed, ParsePoint(item["fixed"], where + ".fixed"));
+    pairs.push_back({moving, fixed});
+  }
+  return pairs;
+}
+
+Result<std::vector<PointPair>> ReadPointPairsJson(const std::filesystem::path& path) {
+  SKT_ASSIGN_OR_RETURN(std::string text, ReadFileBytes(path));
+  auto pairs = ParsePointPairsJson(text);
+  if (!pairs.ok()) return BadInputError(path.string() + ": " + pairs.error().message);
+  return pairs;
+}
+
+Result<cv::Mat> WarpToFixed(const cv::Mat& moving, const Registration& registration,
+                            int interpolation) {
+  if (moving.empty()) return BadInputError("cannot warp an empty image");
+  if (registration.fixed_size.width <= 0 || registration.fixed_size.height <= 0) {
+    return BadInputError("registration has no fixed image size");
+  }
+  try {
+    cv::Mat out;
+    if (registration.flow_fixed_px.empty()) {
+      cv::warpPerspective(moving, out, cv::Mat(registration.fixed_from_moving),
+                          registration.fixed_size, interpolation, cv::BORDER_CONSTANT, 0);
+      return out;
+    }
+    // aligned(x) = moving(fixed_from_moving^-1 (x + flow(x))), computed row by row.
+    const cv::Matx33d moving_from_fixed = registration.fixed_from_moving.inv();
+    const cv::Size size = registration.fixed_size;
+    cv::Mat map(size, CV_32FC2);
+    for (int y = 0; y < size.height; ++y) {
+      const auto* f = registration.flow_fixed_px.ptr<cv::Vec2f>(y);
+      auto* m = map.ptr<cv::Vec2f>(y);
+      for (int x = 0; x < size.width; ++x) {
+        const cv::Point2d p =
+            registration_internal::Apply(moving_from_fixed, cv::Point2d(x + static_cast<double>(f[x][0]), y + static_cast<double>(f[x][1])));
+        m[x] = cv::Vec2f(static_cast<float>(p.x), static_cast<float>(p.y));
+      }
+    }
+    cv::remap(moving, out, map, cv::noArray(), interpolation, cv::BORDER_CONSTANT, 0);
+    return out;
+  } catch (const cv::Exception& e) {
+    return InternalError(std::string("warping to the baseline frame failed in OpenCV: ") + e.what());
+  }
+}
+
+Status WriteFlowFile(const std::filesystem::path& path, const cv::Mat& flow) {
+  if (flow.empty() || flow.type() != CV_32FC2) {
+    return InternalError("flow field must be a non-empty CV_32FC2 image");
+  }
+  // Middlebury .flo: "PIEH" tag (float 202021.25), int32 width, int32 height, then (u, v) floats
+  // row by row, little-endian.
+  std::string bytes(12 + flow.total() * 8, '\0');
+  const float tag = 202021.25f;
+  const std::int32_t w = flow.cols;
+  const std::int32_t h = flow.rows;
+  std::memcpy(bytes.data(), &tag, 4);
+  std::memcpy(bytes.data() + 4, &w, 4);
+  std::memcpy(bytes.data() + 8, &h, 4);
+  for (int y = 0; y < flow.rows; ++y) {
+    std::memcpy(bytes.data() + 12 + static_cast<size_t>(y) * flow.cols * 8, flow.ptr(y),
+                static_cast<size_t>(flow.cols) * 8);
+  }
+  return WriteFileAtomic(path, bytes);
+}
+
+nlohmann::json RegistrationToJson(const Registration& r) {
+  nlohmann::json matrix = nlohmann::json::array();
+  const double norm = std::abs(r.fixed_from_moving(2, 2)) > 1e-12 ? r.fixed_from_moving(2, 2) : 1.0;
+  for (int row = 0; row < 3; ++row) {
+    nlohmann::json values = nlohmann::json::array();
+    for (int col = 0; col < 3; ++col) values.push_back(r.fixed_from_moving(row, col) / norm);
+    matrix.push_back(values);
+  }
+  nlohmann::json doc = {
+      {"ok", r.ok},
+      {"failure_reason", r.ok ? nlohmann::json(nullptr) : nlohmann::json(r.failure_reason)},
+      {"model", MotionModelName(r.model)},
+      {"method", r.method},
+      {"fixed_from_moving", matrix},
+      {"moving_size", {r.moving_size.width, r.moving_size.height}},
+      {"fixed_size", {r.fixed_size.width, r.fixed_size.height}},
+      {"matches", r.matches},
+      {"inliers", r.inliers},
+      {"inlier_ratio", Round(r.inlier_ratio, 1e-4)},
+      {"rms_residual_px", Round(r.rms_residual_px, 1e-4)},
+      {"ncc_before", Round(r.ncc_before, 1e-4)},
+      {"ncc_after", Round(r.ncc_after, 1e-4)},
+      {"ncc_after_global", Round(r.ncc_after_global, 1e-4)},
+      {"overlap_fraction", Round(r.overlap_fraction, 1e-4)},
+      {"ecc_correlation", Round(r.ecc_correlation, 1e-4)},
+      {"ecc_converged", r.ecc_converged},
+      {"scale", Round(r.scale, 1e-6)},
+      {"anisotropy", Round(r.anisotropy, 1e-6)},
+      {"warnings", r.warnings},
+  };
+  if (!r.flow_fixed_px.empty()) {
+    doc["nonrigid"] = {{"flow_mean_px", Round(r.flow_mean_px, 1e-3)},
+                       {"flow_p95_px", Round(r.flow_p95_px, 1e-3)},
+                       {"flow_max_px", Round(r.flow_max_px, 1e-3)}};
+  } else {
+    doc["nonrigid"] = nullptr;
+  }
+  return doc;
+}
+
+}  // namespace skintrack::core
