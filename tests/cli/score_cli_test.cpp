@@ -1,0 +1,145 @@
+// End-to-end tests of `skintrack score` through the real binary.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/base/atomic_file.h"
+#include "core/base/sha256.h"
+#include "test_support/photos.h"
+#include "test_support/run_process.h"
+#include "test_support/temp_dir.h"
+
+namespace skintrack {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::RunSkintrack;
+
+// A deterministic synthetic capture: skin-coloured with smooth shading and a few dark spots.
+fs::path WriteGeneratedCapture(const testing::TempDir& dir) {
+  cv::Mat image(480, 640, CV_8UC3);
+  for (int y = 0; y < image.rows; ++y) {
+    for (int x = 0; x < image.cols; ++x) {
+      const double shade = 0.85 + 0.15 * std::sin(x / 90.0) * std::cos(y / 70.0);
+      image.at<cv::Vec3b>(y, x) = {cv::saturate_cast<uchar>(130 * shade),
+                                   cv::saturate_cast<uchar>(150 * shade),
+                                   cv::saturate_cast<uchar>(205 * shade)};
+    }
+  }
+  for (int i = 0; i < 12; ++i) {
+    cv::circle(image, {40 + 50 * i, 100 + 20 * (i % 5)}, 4, cv::Scalar(90, 100, 150), cv::FILLED);
+  }
+  const fs::path path = dir / "generated.png";
+  EXPECT_TRUE(cv::imwrite(path.string(), image));
+  return path;
+}
+
+void ExpectNear(const json& actual, const json& expected, const std::string& where) {
+  if (expected.is_object()) {
+    for (const auto& [key, value] : expected.items()) {
+      ASSERT_TRUE(actual.contains(key)) << where << "." << key << " missing";
+      ExpectNear(actual[key], value, where + "." + key);
+    }
+  } else if (expected.is_number_float()) {
+    ASSERT_TRUE(actual.is_number()) << where;
+    const double tolerance = 1e-3 * std::max(1.0, std::abs(expected.get<double>()));
+    EXPECT_NEAR(actual.get<double>(), expected.get<double>(), tolerance) << where;
+  } else {
+    EXPECT_EQ(actual, expected) << where;
+  }
+}
+
+TEST(ScoreCli, JsonMatchesGoldenWithinTolerance) {
+  testing::TempDir dir;
+  const fs::path image = WriteGeneratedCapture(dir);
+  const auto run = RunSkintrack({"score", image.string(), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json doc = json::parse(run.out);
+  EXPECT_EQ(doc["schema"], "skintrack.score/1");
+  EXPECT_EQ(doc["tool"]["name"], "skintrack");
+  EXPECT_FALSE(doc["tool"]["version"].get<std::string>().empty());
+  EXPECT_EQ(doc["input"]["sha256"], *Sha256OfFile(image));
+  std::ifstream golden_file(fs::path(SKINTRACK_TEST_DATA_DIR) / "golden" / "score_generated.json");
+  ASSERT_TRUE(golden_file) << "golden file missing";
+  const json golden = json::parse(golden_file);
+  ExpectNear(doc["input"], golden["input"], "input");
+  ExpectNear(doc["quality"], golden["quality"], "quality");
+  ASSERT_TRUE(doc.contains("calibration"));
+  ASSERT_TRUE(doc.contains("metrics"));
+}
+
+TEST(ScoreCli, TruncatedJpegExitsTwoNamingFileAndProblem) {
+  testing::TempDir dir;
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", cv::Mat(300, 400, CV_8UC3, cv::Scalar(90, 120, 200)), jpeg);
+  const fs::path path = dir / "visit3_cheek.jpg";
+  ASSERT_TRUE(WriteFileAtomic(path, std::string(jpeg.begin(), jpeg.begin() + jpeg.size() / 2)).ok());
+  const auto run = RunSkintrack({"score", path.string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("visit3_cheek.jpg"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("truncated"), std::string::npos) << run.err;
+}
+
+TEST(ScoreCli, HugeDeclaredPngExitsTwoWithoutAllocating) {
+  testing::TempDir dir;
+  auto be32 = [](std::uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  png += be32(13) + "IHDR" + be32(60000) + be32(60000) + std::string("\x08\x02\x00\x00\x00", 5) + be32(0);
+  const std::string idat("\x78\x9c\x03\x00\x00\x00\x00\x01", 8);
+  png += be32(8) + "IDAT" + idat + be32(0) + be32(0) + "IEND" + be32(0xAE426082);
+  const fs::path path = dir / "bomb.png";
+  ASSERT_TRUE(WriteFileAtomic(path, png).ok());
+  const auto run = RunSkintrack({"score", path.string(), "--json"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("too large"), std::string::npos) << run.err;
+  EXPECT_LT(run.max_rss_kib, 100 * 1024) << "peak memory " << run.max_rss_kib << " KiB";
+  const json doc = json::parse(run.out);
+  EXPECT_EQ(doc["error"]["category"], "bad_input");
+  EXPECT_EQ(doc["error"]["exit_code"], 2);
+}
+
+TEST(ScoreCli, UsageErrorsExitOne) {
+  EXPECT_EQ(RunSkintrack({"score"}).exit_code, 1);
+  EXPECT_EQ(RunSkintrack({"no-such-command"}).exit_code, 1);
+  EXPECT_EQ(RunSkintrack({"score", "x.jpg", "--calibrate", "sometimes"}).exit_code, 1);
+}
+
+TEST(ScoreCli, VersionAndHelp) {
+  const auto version = RunSkintrack({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("skintrack"), std::string::npos);
+  const auto help = RunSkintrack({"score", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--px-per-mm"), std::string::npos);
+}
+
+TEST(ScoreCli, MissingFileAndNonImage) {
+  testing::TempDir dir;
+  auto run = RunSkintrack({"score", (dir / "absent.jpg").string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("absent.jpg"), std::string::npos);
+  ASSERT_TRUE(WriteFileAtomic(dir / "notes.txt", "not a photo").ok());
+  run = RunSkintrack({"score", (dir / "notes.txt").string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("not a JPEG, PNG or TIFF"), std::string::npos);
+}
+
+TEST(ScoreCli, RealPhotosScoreWithoutError) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  for (const char* name : {"faces/001_03.jpg", "lesions/PAT_950_1804_334.png"}) {
+    const auto run = RunSkintrack({"score", (photos / name).string(), "--json"});
+    ASSERT_EQ(run.exit_code, 0) << name << ": " << run.err;
+    const json doc = json::parse(run.out);
+    EXPECT_GT(doc["input"]["width"].get<int>(), 0);
+  }
+}
+
+}  // namespace
+}  // namespace skintrack
