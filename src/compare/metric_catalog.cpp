@@ -1,0 +1,93 @@
+#include "compare/metric_catalog.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace skintrack::compare {
+
+const char* DirectionName(Direction direction) {
+  switch (direction) {
+    case Direction::kLowerIsBetter:
+      return "lower_is_better";
+    case Direction::kHigherIsBetter:
+      return "higher_is_better";
+    case Direction::kNeutral:
+      return "neutral";
+  }
+  return "neutral";
+}
+
+const std::vector<MetricInfo>& MetricCatalog() {
+  using D = Direction;
+  // Absolute defaults where the unit is physical and comparable between subjects; percentages
+  // where the value depends on field of view or exposure (counts, relative luminance units).
+  static const std::vector<MetricInfo> catalog = {
+      {"redness.a_star_mean", "a*", D::kLowerIsBetter, 1.0, 0},
+      {"redness.erythema_index_mean", "EI", D::kLowerIsBetter, 2.0, 0},
+      {"redness.hemoglobin_mean", "optical density", D::kLowerIsBetter, 0, 10},
+      {"redness.red_area_pct", "%", D::kLowerIsBetter, 2.0, 0},
+      {"pigmentation.melanin_index_mean", "MI", D::kLowerIsBetter, 2.0, 0},
+      {"pigmentation.melanin_mean", "optical density", D::kLowerIsBetter, 0, 10},
+      {"pigmentation.ita_deg", "deg", D::kHigherIsBetter, 2.0, 0},
+      {"pigmentation.l_star_sd", "L*", D::kLowerIsBetter, 0, 10},
+      {"pores.count", "count", D::kLowerIsBetter, 0, 10},
+      {"pores.density_per_cm2", "1/cm2", D::kLowerIsBetter, 0, 10},
+      {"pores.mean_diameter_mm", "mm", D::kLowerIsBetter, 0.01, 0},
+      {"pores.mean_diameter_px", "px", D::kLowerIsBetter, 0, 10},
+      {"pores.area_pct", "%", D::kLowerIsBetter, 0, 10},
+      {"texture.roughness_rq", "relative luminance", D::kLowerIsBetter, 0, 10},
+      {"texture.roughness_ra", "relative luminance", D::kLowerIsBetter, 0, 10},
+      {"texture.sa_um", "um", D::kLowerIsBetter, 0, 10},
+      {"texture.sq_um", "um", D::kLowerIsBetter, 0, 10},
+      {"wrinkles.length_mm_per_cm2", "mm/cm2", D::kLowerIsBetter, 0, 10},
+      {"wrinkles.length_px", "px", D::kLowerIsBetter, 0, 10},
+      {"wrinkles.area_pct", "%", D::kLowerIsBetter, 0, 10},
+      {"wrinkles.mean_width_mm", "mm", D::kLowerIsBetter, 0, 10},
+      {"scars.count", "count", D::kLowerIsBetter, 0, 10},
+      {"scars.area_pct", "%", D::kLowerIsBetter, 0, 10},
+      {"scars.shadow_index", "relative luminance", D::kLowerIsBetter, 0, 10},
+      {"scars.depth_mean_mm", "mm", D::kLowerIsBetter, 0.02, 0},
+      {"scars.depth_max_mm", "mm", D::kLowerIsBetter, 0.04, 0},
+      {"scars.volume_mm3", "mm3", D::kLowerIsBetter, 0, 10},
+  };
+  return catalog;
+}
+
+std::optional<MetricInfo> FindMetric(std::string_view key) {
+  for (const MetricInfo& info : MetricCatalog()) {
+    if (info.key == key) return info;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> ExpandMetricReference(std::string_view reference) {
+  std::vector<std::string> keys;
+  if (FindMetric(reference)) {
+    keys.emplace_back(reference);
+    return keys;
+  }
+  const std::string prefix = std::string(reference) + ".";
+  for (const MetricInfo& info : MetricCatalog()) {
+    if (info.key.rfind(prefix, 0) == 0) keys.push_back(info.key);
+  }
+  return keys;
+}
+
+MetricInfo MetricInfoOrDefault(std::string_view key) {
+  if (auto info = FindMetric(key)) return *info;
+  MetricInfo info;
+  info.key = std::string(key);
+  return info;
+}
+
+double DefaultMdc(const MetricInfo& info, double baseline_value) {
+  if (info.default_mdc_abs > 0) return info.default_mdc_abs;
+  const double pct = info.default_mdc_pct > 0 ? info.default_mdc_pct : 10.0;
+  const double mdc = std::fabs(baseline_value) * pct / 100.0;
+  // A count cannot change by less than one; a zero baseline (e.g. no scars found) still needs a
+  // finite threshold.
+  if (info.unit == "count") return std::max(mdc, 1.0);
+  return mdc > 0 ? mdc : 1e-9;
+}
+
+}  // namespace skintrack::compare

@@ -1,0 +1,54 @@
+#pragma once
+// The metrics the comparison module knows about: key, unit, direction of improvement and the
+// default minimal detectable change (MDC95) used when a subject has no repeat captures.
+//
+// Keys are "group.key" as in the score JSON (`metrics.<group>.<key>`, DESIGN.md "Metrics").
+// Directions follow docs/METRICS.md; the default MDCs are documented in docs/CLAIMS.md. They are
+// deliberately conservative placeholders until the project's repeatability tests replace them;
+// any real repeat captures (baseline + `repeat` sessions) override them.
+//
+// Thread-safety: the catalog is immutable after first use.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace skintrack::compare {
+
+enum class Direction {
+  kLowerIsBetter,   // e.g. redness, pore count, roughness
+  kHigherIsBetter,  // e.g. ITA° (lighter, no hyperpigmentation)
+  kNeutral,         // no accepted direction: verdicts say "changed" instead of improved/worsened
+};
+
+const char* DirectionName(Direction direction);  // "lower_is_better" ...
+
+struct MetricInfo {
+  std::string key;   // "group.key"
+  std::string unit;  // as in the score JSON's units block
+  Direction improvement = Direction::kNeutral;
+  // Default MDC95 without repeats: absolute in `unit` when `default_mdc_abs` > 0, otherwise
+  // `default_mdc_pct` percent of the subject's baseline magnitude.
+  double default_mdc_abs = 0;
+  double default_mdc_pct = 10;
+};
+
+// All known metrics, grouped, in a stable order.
+const std::vector<MetricInfo>& MetricCatalog();
+
+// The entry for "group.key"; nullopt when unknown.
+std::optional<MetricInfo> FindMetric(std::string_view key);
+
+// Expands a claim's metric reference: "group.key" -> {key}; "group" -> all keys of the group.
+// Empty when neither a known key nor a known group.
+std::vector<std::string> ExpandMetricReference(std::string_view reference);
+
+// Information for any key: the catalog entry or, for keys the catalog does not know (new metrics
+// from core), a neutral entry with the 10 % default.
+MetricInfo MetricInfoOrDefault(std::string_view key);
+
+// Default MDC95 for a metric given the subject's baseline value.
+double DefaultMdc(const MetricInfo& info, double baseline_value);
+
+}  // namespace skintrack::compare

@@ -1,0 +1,153 @@
+#pragma once
+// Timelines: per subject and metric, the series of session values, the change versus baseline and a
+// direction-aware verdict judged against measurement noise (MDC95), plus an onset/plateau trend fit.
+//
+// Model. A subject has sessions (baseline, repeat, treatment, follow-up, post-treatment check), each
+// with a local date-time and, per metric key ("group.key"), the values of its captures. The
+// baseline level is the mean of every capture in the baseline session and in `repeat` sessions on
+// the baseline day; those captures are also the repeat measurements from which noise is estimated.
+//
+// Noise (Weir 2005): with repeat captures, MDC95 = 1.96·√2·SEM where SEM = √MS_error of the
+// subjects × repeats table (ICC(3,1) model), pooled over every subject that has repeats; with one
+// subject, SEM is the SD of its repeats. Without repeats the per-metric default of
+// metric_catalog.h applies (docs/CLAIMS.md).
+//
+// Verdict of a change d = value − baseline: |d| <= MDC95 -> no detectable change; otherwise improved
+// or worsened according to the metric's direction (or "changed" for neutral metrics).
+//
+// Times are civil local date-times counted in seconds from 1970-01-01T00:00:00 without a time zone
+// (clinic photos carry local EXIF times); day differences are calendar-day differences.
+//
+// No I/O; all functions are pure and thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compare/metric_catalog.h"
+#include "compare/statistics.h"
+#include "core/base/result.h"
+
+namespace skintrack::compare {
+
+enum class SessionKind { kBaseline, kRepeat, kTreatment, kFollowUp, kPostTreatmentCheck };
+
+// "baseline", "repeat", "treatment", "follow-up", "post-treatment-check".
+const char* SessionKindName(SessionKind kind);
+// Accepts the names above and the aliases followup, follow_up, check, post, post-treatment,
+// post_treatment_check (case-insensitive). kBadInput naming the accepted values otherwise.
+Result<SessionKind> ParseSessionKind(std::string_view text);
+
+// Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]", "YYYY-MM-DD HH:MM[:SS]" and EXIF
+// "YYYY:MM:DD HH:MM:SS" into seconds since 1970-01-01T00:00:00 (civil, no zone). Checks that the
+// date exists (2026-02-30 is refused). kBadInput with the text and the expected form otherwise.
+Result<std::int64_t> ParseDateTime(std::string_view text);
+std::string FormatDateTime(std::int64_t seconds);  // "YYYY-MM-DDTHH:MM:SS"
+std::string FormatDate(std::int64_t seconds);      // "YYYY-MM-DD"
+// Whole calendar days from `from` to `to` (negative when `to` is earlier).
+std::int64_t CalendarDaysBetween(std::int64_t from, std::int64_t to);
+
+struct SessionScores {
+  std::string id;  // label unique within the subject (e.g. "2026-03-01_baseline")
+  SessionKind kind = SessionKind::kFollowUp;
+  std::int64_t time_s = 0;
+  // metric key -> one value per capture of this session
+  std::map<std::string, std::vector<double>> values;
+};
+
+struct SubjectTimeline {
+  std::string subject;
+  std::string arm;  // "treated", "control" or empty (treated)
+  std::vector<SessionScores> sessions;  // any order; functions sort by time where it matters
+};
+
+// Sessions sorted by time (stable: equal times keep their order).
+std::vector<SessionScores> SortedSessions(const SubjectTimeline& subject);
+
+// The baseline session: the first of kind baseline, else the earliest session. nullptr if none.
+const SessionScores* FindBaseline(const std::vector<SessionScores>& sorted);
+
+// All captures of `metric` in the baseline session and in repeat sessions on the baseline day.
+std::vector<double> BaselineRepeats(const std::vector<SessionScores>& sorted,
+                                    const std::string& metric);
+
+// Every metric key present in any session of the subject, sorted.
+std::vector<std::string> MetricsPresent(const SubjectTimeline& subject);
+
+struct MetricNoise {
+  double mdc95 = 0;           // 0 when the default (per subject) applies
+  bool from_repeats = false;  // false: per-metric default from the catalog
+  int subjects = 0;           // subjects that contributed repeats
+  int repeats = 0;            // repeats per subject used
+  double sem = 0;
+  double icc_3_1 = 0;
+};
+
+// Pools baseline repeats over `subjects` (each with >= 2 captures; truncated to the smallest count
+// so the table is balanced). from_repeats = false when no subject has repeats.
+MetricNoise EstimateNoise(const std::vector<SubjectTimeline>& subjects, const std::string& metric);
+using NoiseByMetric = std::map<std::string, MetricNoise>;
+NoiseByMetric EstimateNoiseForAll(const std::vector<SubjectTimeline>& subjects);
+
+// MDC95 for one subject's metric: the pooled estimate when it came from repeats, else the
+// catalog default for this subject's baseline.
+double MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value);
+
+enum class ChangeVerdict { kImproved, kNoDetectableChange, kWorsened, kChanged };
+const char* ChangeVerdictName(ChangeVerdict verdict);  // "improved", "no detectable change", ...
+
+// Classifies d = value − baseline against mdc95 for a metric with `direction`.
+ChangeVerdict ClassifyChange(double delta, double mdc95, Direction direction);
+// Signed improvement in metric units: −d for lower-is-better, +d for higher-is-better, |d| neutral.
+double ImprovementOf(double delta, Direction direction);
+
+struct ChangePoint {
+  std::string session_id;
+  SessionKind kind = SessionKind::kFollowUp;
+  std::int64_t time_s = 0;
+  std::int64_t days_since_baseline = 0;
+  double value = 0;           // mean of the session's captures
+  int captures = 0;
+  double delta = 0;           // value − baseline
+  std::optional<double> delta_pct;  // 100·delta/|baseline|; empty when baseline is 0
+  double size_mdc = 0;        // improvement / MDC95 (signed: > 0 better)
+  ChangeVerdict verdict = ChangeVerdict::kNoDetectableChange;
+};
+
+// Onset/plateau ramp fitted by least squares: level(t) = start for t <= onset, rising linearly to
+// plateau at t = plateau_days, constant afterwards. Onset and plateau are searched over the observed
+// days; the two levels are the linear least-squares solution (Eigen) for each candidate pair.
+struct TrendFit {
+  double onset_days = 0;
+  double plateau_days = 0;
+  double start_level = 0;
+  double plateau_level = 0;
+  double rmse = 0;
+  double slope_per_30_days = 0;  // plain linear trend over all points
+  int points = 0;
+};
+// Needs >= 4 points with >= 3 distinct days; nullopt otherwise.
+std::optional<TrendFit> FitOnsetPlateau(const std::vector<double>& days,
+                                        const std::vector<double>& values);
+
+struct MetricTimeline {
+  std::string metric;
+  MetricInfo info;
+  std::string baseline_session;
+  double baseline = 0;
+  int baseline_captures = 0;
+  double mdc95 = 0;
+  bool mdc_from_repeats = false;
+  std::vector<ChangePoint> points;  // every session with a value, baseline included, by time
+  std::optional<TrendFit> trend;
+};
+
+// The timeline of one metric for one subject. kAnalysisFailed when the subject has no baseline
+// value for the metric.
+Result<MetricTimeline> BuildMetricTimeline(const SubjectTimeline& subject, const std::string& metric,
+                                           const NoiseByMetric& noise);
+
+}  // namespace skintrack::compare

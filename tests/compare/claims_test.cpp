@@ -1,0 +1,246 @@
+// Claims: TOML parsing with line-numbered errors, the presets on a synthetic phantom study with known
+// effect and timing, and study statistics over it.
+#include "compare/claims.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "compare/study.h"
+
+namespace skintrack::compare {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+const ClaimSpec& Preset(const std::string& id) {
+  for (const ClaimSpec& c : PresetClaims()) {
+    if (c.id == id) return c;
+  }
+  ADD_FAILURE() << "no preset " << id;
+  return PresetClaims().front();
+}
+
+// One phantom subject. Baseline 2026-01-05 with three repeat captures; treatments on days 7, 35,
+// 63 (4 weeks apart) with a 30 h post-treatment check; follow-ups at 7 weeks and 9 months after the
+// final treatment. pores.count starts at 100 and, for a responder, falls by `effect` after the final
+// treatment (and by effect/2 after the first); noise SD 1.5 count. Redness rises by 6 a* right
+// after treatment and decays to `redness_residual` at 30 h. ITA° falls by `darkening_deg`.
+struct PhantomSubject {
+  std::string id;
+  bool control = false;
+  double effect = 0;
+  double redness_residual = 0;
+  double darkening_deg = 0;
+  bool skip_6_8_week_visit = false;
+};
+
+SubjectTimeline MakeSubject(const PhantomSubject& p, std::mt19937& rng) {
+  std::normal_distribution<double> noise(0.0, 1.5), small(0.0, 0.2);
+  const std::int64_t t0 = ParseDateTime("2026-01-05T09:00").value();
+  SubjectTimeline s;
+  s.subject = p.id;
+  s.arm = p.control ? "control" : "treated";
+  auto add = [&](const std::string& id, SessionKind kind, double day, double pores, double redness,
+                 double ita, int captures) {
+    SessionScores session;
+    session.id = id;
+    session.kind = kind;
+    session.time_s = t0 + static_cast<std::int64_t>(day * kDay);
+    for (int i = 0; i < captures; ++i) {
+      session.values["pores.count"].push_back(pores + noise(rng));
+      session.values["redness.a_star_mean"].push_back(redness + small(rng));
+      session.values["pigmentation.ita_deg"].push_back(ita + small(rng));
+    }
+    s.sessions.push_back(session);
+  };
+  const double pores = 100, redness = 12, ita = 35;
+  add("baseline", SessionKind::kBaseline, 0, pores, redness, ita, 3);
+  const double treatments[] = {7, 35, 63};
+  for (int i = 0; i < 3; ++i) {
+    const double before = i == 0 ? 0 : p.effect / 2;
+    add("treatment" + std::to_string(i + 1), SessionKind::kTreatment, treatments[i], pores - before,
+        redness, ita, 1);
+    add("check" + std::to_string(i + 1), SessionKind::kPostTreatmentCheck, treatments[i] + 1.25,
+        pores - before, redness + p.redness_residual, ita, 1);
+  }
+  if (!p.skip_6_8_week_visit) {
+    add("followup_7w", SessionKind::kFollowUp, 63 + 49, pores - p.effect, redness,
+        ita - p.darkening_deg, 1);
+  }
+  add("followup_9m", SessionKind::kFollowUp, 63 + 274, pores - p.effect, redness,
+      ita - p.darkening_deg, 1);
+  return s;
+}
+
+std::vector<PhantomSubject> PhantomStudy() {
+  std::vector<PhantomSubject> subjects;
+  for (int i = 0; i < 8; ++i) subjects.push_back({"R" + std::to_string(i + 1), false, 15.0 + i});
+  for (int i = 0; i < 6; ++i) subjects.push_back({"C" + std::to_string(i + 1), true, 0});
+  subjects.push_back({"W1", false, 1.0});                      // effect below MDC
+  subjects.push_back({"M1", false, 20, 0, 0, true});         // no 6-8 week visit
+  subjects.push_back({"P1", false, 20, 6.0, 5.0});             // redness stays, pigment darkens
+  return subjects;
+}
+
+TEST(ClaimsPresets, ParseAndCoverTheIssue) {
+  const auto& presets = PresetClaims();
+  ASSERT_EQ(presets.size(), 7u);
+  EXPECT_EQ(Preset("visible_6_8_weeks").window_start, 42);
+  EXPECT_EQ(Preset("visible_6_8_weeks").window_end, 56);
+  EXPECT_TRUE(Preset("redness_resolves_24_48_h").window_in_hours);
+  EXPECT_NEAR(Preset("lasting_12_18_months").window_end, 18 * 30.4375, 1e-9);
+  EXPECT_EQ(Preset("protocol_3_6_sessions").min_interval_days, 28);
+  EXPECT_EQ(Preset("visible_6_8_weeks").WindowText(), "42-56 days after the final treatment");
+}
+
+TEST(ClaimsPresets, PhantomStudyGetsTheRightVerdictForEverySubject) {
+  std::mt19937 rng(20261121);
+  std::vector<SubjectTimeline> subjects;
+  for (const PhantomSubject& p : PhantomStudy()) subjects.push_back(MakeSubject(p, rng));
+  const NoiseByMetric noise = EstimateNoiseForAll(subjects);
+  ASSERT_TRUE(noise.at("pores.count").from_repeats);
+  EXPECT_EQ(noise.at("pores.count").subjects, static_cast<int>(subjects.size()));
+  const double mdc = noise.at("pores.count").mdc95;
+  EXPECT_GT(mdc, 2.0);
+  EXPECT_LT(mdc, 8.0);
+
+  for (const SubjectTimeline& s : subjects) {
+    SCOPED_TRACE(s.subject);
+    const ClaimResult visible = EvaluateClaim(Preset("visible_6_8_weeks"), s, noise);
+    const char kind = s.subject[0];
+    if (kind == 'R' || kind == 'P') {
+      EXPECT_EQ(visible.verdict, ClaimVerdict::kSupported) << visible.reason;
+    } else if (kind == 'M') {
+      EXPECT_EQ(visible.verdict, ClaimVerdict::kNotTestable);
+      EXPECT_EQ(visible.reason, "no scored session 42-56 days after the final treatment");
+    } else {
+      EXPECT_EQ(visible.verdict, ClaimVerdict::kNotSupported) << visible.reason;
+    }
+    const ClaimResult lasting = EvaluateClaim(Preset("lasting_6_12_months"), s, noise);
+    EXPECT_EQ(lasting.verdict, kind == 'C' || kind == 'W' ? ClaimVerdict::kNotSupported
+                                                           : ClaimVerdict::kSupported)
+        << lasting.reason;
+    const ClaimResult long_term = EvaluateClaim(Preset("lasting_12_18_months"), s, noise);
+    EXPECT_EQ(long_term.verdict, ClaimVerdict::kNotTestable);
+    const ClaimResult protocol = EvaluateClaim(Preset("protocol_3_6_sessions"), s, noise);
+    EXPECT_EQ(protocol.verdict, ClaimVerdict::kSupported) << protocol.reason;
+    const ClaimResult redness = EvaluateClaim(Preset("redness_resolves_24_48_h"), s, noise);
+    EXPECT_EQ(redness.verdict, kind == 'P' ? ClaimVerdict::kNotSupported : ClaimVerdict::kSupported)
+        << redness.reason;
+    const ClaimResult pigment = EvaluateClaim(Preset("no_pigment_darkening"), s, noise);
+    EXPECT_EQ(pigment.verdict, kind == 'P' ? ClaimVerdict::kNotSupported : ClaimVerdict::kSupported)
+        << pigment.reason;
+    EXPECT_EQ(pigment.ita_class, "intermediate");
+    const ClaimResult first = EvaluateClaim(Preset("visible_after_first_session"), s, noise);
+    EXPECT_EQ(first.verdict, kind == 'R' || kind == 'M' || kind == 'P'
+                                 ? ClaimVerdict::kSupported
+                                 : ClaimVerdict::kNotSupported)
+        << first.reason;
+  }
+}
+
+TEST(ClaimsPresets, NoTreatmentMeansNotTestable) {
+  SubjectTimeline s;
+  s.subject = "X";
+  s.sessions.push_back({"b", SessionKind::kBaseline, 0, {{"pores.count", {100}}}});
+  s.sessions.push_back({"f", SessionKind::kFollowUp, 50 * kDay, {{"pores.count", {80}}}});
+  const ClaimResult r = EvaluateClaim(Preset("visible_6_8_weeks"), s, {});
+  EXPECT_EQ(r.verdict, ClaimVerdict::kNotTestable);
+  EXPECT_EQ(r.reason, "no treatment session recorded");
+}
+
+TEST(Study, SummarisesResponsesAndComparesWithControls) {
+  std::mt19937 rng(7);
+  std::vector<SubjectTimeline> subjects;
+  for (const PhantomSubject& p : PhantomStudy()) subjects.push_back(MakeSubject(p, rng));
+  const StudyReport report = ComputeStudy(subjects, {Preset("visible_6_8_weeks")});
+  EXPECT_EQ(report.controls, 6);
+  EXPECT_EQ(report.treated, 11);
+  ASSERT_EQ(report.claims.size(), 1u);
+  const StudyClaimSummary& c = report.claims.front();
+  EXPECT_EQ(c.supported, 9);  // R1-R8, P1
+  EXPECT_EQ(c.not_supported, 1);
+  EXPECT_EQ(c.not_testable, 1);
+  EXPECT_NEAR(c.responders.rate, 0.9, 1e-12);
+  EXPECT_LT(c.responders.ci_low, 0.9);
+  EXPECT_EQ(c.control_supported, 0);
+  EXPECT_EQ(c.control_testable, 6);
+  ASSERT_FALSE(c.metrics.empty());
+  const StudyMetricSummary& pores = c.metrics.front();
+  EXPECT_EQ(pores.metric, "pores.count");
+  EXPECT_EQ(pores.n, 10);
+  EXPECT_LT(pores.median_change, -10);
+  ASSERT_TRUE(pores.wilcoxon.has_value());
+  EXPECT_TRUE(pores.wilcoxon->exact);
+  EXPECT_LT(pores.wilcoxon->p_two_sided, 0.01);
+  ASSERT_TRUE(pores.hodges_lehmann.has_value());
+  EXPECT_LT(pores.hodges_lehmann->ci_high, 0);
+  ASSERT_TRUE(pores.treated_vs_control.has_value());
+  EXPECT_EQ(pores.n_control, 6);
+  EXPECT_LT(pores.treated_vs_control->p_two_sided, 0.05);
+}
+
+TEST(ClaimSpecParsing, ReadsAUserSpec) {
+  const char* toml = R"(
+[[claim]]
+id = "pores_down_20pct"
+kind = "change"
+metrics = ["pores"]
+event = "baseline"
+window_days = [80, 100]
+direction = "decrease"
+min_mdc = 2
+min_pct = 20
+)";
+  auto specs = ParseClaimSpec(toml, "mine.toml");
+  ASSERT_TRUE(specs.ok()) << specs.error().message;
+  ASSERT_EQ(specs->size(), 1u);
+  const ClaimSpec& c = specs->front();
+  EXPECT_EQ(c.line, 2);
+  EXPECT_EQ(c.metrics.size(), 5u);
+  EXPECT_EQ(c.event, ClaimEvent::kBaseline);
+  EXPECT_EQ(c.direction, ClaimDirection::kDecrease);
+  EXPECT_EQ(c.min_pct, 20);
+}
+
+struct BadSpec {
+  const char* name;
+  const char* toml;
+  const char* expected;  // substring of the message, with the line
+};
+
+class ClaimSpecErrors : public ::testing::TestWithParam<BadSpec> {};
+
+TEST_P(ClaimSpecErrors, NameTheLineAndTheProblem) {
+  auto specs = ParseClaimSpec(GetParam().toml, "spec.toml");
+  ASSERT_FALSE(specs.ok());
+  EXPECT_EQ(specs.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(specs.error().message.find(GetParam().expected), std::string::npos)
+      << specs.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, ClaimSpecErrors,
+    ::testing::Values(
+        BadSpec{"BadToml", "[[claim]]\nid = \"a\"\nmetrics = [\"pores\"\n", "spec.toml:3"},
+        BadSpec{"UnknownMetric",
+                "[[claim]]\nid = \"a\"\nwindow_days = [1, 2]\nmetrics = [\"pores\", \"glow.index\"]\n",
+                "spec.toml:4: unknown metric 'glow.index'"},
+        BadSpec{"UnknownKey", "[[claim]]\nid = \"a\"\nmetric = \"pores\"\n",
+                "spec.toml:3: unknown key 'metric'"},
+        BadSpec{"BadWindow", "[[claim]]\nid = \"a\"\nmetrics = \"pores\"\nwindow_days = [9, 2]\n",
+                "spec.toml:4: 'window_days' must be [low, high]"},
+        BadSpec{"NoWindow", "[[claim]]\nid = \"a\"\nmetrics = \"pores\"\n",
+                "spec.toml:1: claim 'a' needs exactly one of"},
+        BadSpec{"BadEvent",
+                "[[claim]]\nid = \"a\"\nmetrics = \"pores\"\nwindow_days = [1, 2]\nevent = \"lunch\"\n",
+                "spec.toml:5: unknown event 'lunch'"},
+        BadSpec{"DuplicateId",
+                "[[claim]]\nid = \"a\"\nkind = \"protocol\"\n[[claim]]\nid = \"a\"\nkind = \"protocol\"\n",
+                "spec.toml:4: duplicate claim id 'a'"},
+        BadSpec{"Empty", "# nothing\n", "no [[claim]] tables"}),
+    [](const ::testing::TestParamInfo<BadSpec>& param_info) { return std::string(param_info.param.name); });
+
+}  // namespace
+}  // namespace skintrack::compare

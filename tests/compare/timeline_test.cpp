@@ -1,0 +1,113 @@
+// Timelines: dates, change vs baseline, MDC from repeats and the onset/plateau fit.
+#include "compare/timeline.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+namespace skintrack::compare {
+namespace {
+
+std::int64_t Day(const char* date) { return ParseDateTime(date).value(); }
+
+TEST(Dates, ParseFormatsAndRefuseImpossibleDates) {
+  EXPECT_EQ(FormatDateTime(Day("2026-03-01")), "2026-03-01T00:00:00");
+  EXPECT_EQ(FormatDateTime(Day("2026-03-01T14:05:09")), "2026-03-01T14:05:09");
+  EXPECT_EQ(FormatDateTime(Day("2026:03:01 14:05:09")), "2026-03-01T14:05:09");
+  EXPECT_EQ(FormatDate(Day("2024-02-29 08:00")), "2024-02-29");
+  EXPECT_EQ(CalendarDaysBetween(Day("2026-01-31T23:00"), Day("2026-02-01T01:00")), 1);
+  EXPECT_EQ(CalendarDaysBetween(Day("2026-03-01"), Day("2026-04-26")), 56);
+  for (const char* bad : {"2026-02-30", "2026-13-01", "26-01-01", "2026/01/01", "2026-01-01T25:00",
+                          "2026-01-01x", ""}) {
+    auto r = ParseDateTime(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kBadInput);
+  }
+}
+
+TEST(SessionKinds, ParseNamesAndAliases) {
+  EXPECT_EQ(ParseSessionKind("Follow-Up").value(), SessionKind::kFollowUp);
+  EXPECT_EQ(ParseSessionKind("post_treatment_check").value(), SessionKind::kPostTreatmentCheck);
+  EXPECT_EQ(ParseSessionKind("baseline").value(), SessionKind::kBaseline);
+  EXPECT_FALSE(ParseSessionKind("lunch").ok());
+}
+
+TEST(Change, VerdictIsDirectionAware) {
+  EXPECT_EQ(ClassifyChange(-3, 2, Direction::kLowerIsBetter), ChangeVerdict::kImproved);
+  EXPECT_EQ(ClassifyChange(3, 2, Direction::kLowerIsBetter), ChangeVerdict::kWorsened);
+  EXPECT_EQ(ClassifyChange(3, 2, Direction::kHigherIsBetter), ChangeVerdict::kImproved);
+  EXPECT_EQ(ClassifyChange(1.9, 2, Direction::kHigherIsBetter), ChangeVerdict::kNoDetectableChange);
+  EXPECT_EQ(ClassifyChange(-5, 2, Direction::kNeutral), ChangeVerdict::kChanged);
+}
+
+SubjectTimeline TwoSubjectsWithRepeats(double offset, double r0 = 0, double r1 = 2, double r2 = 1) {
+  SubjectTimeline s;
+  s.subject = "S" + std::to_string(static_cast<int>(offset));
+  s.sessions.push_back({"base", SessionKind::kBaseline, Day("2026-01-05T10:00"),
+                        {{"pores.count", {100 + offset + r0, 100 + offset + r1}}}});
+  s.sessions.push_back({"rep", SessionKind::kRepeat, Day("2026-01-05T10:30"),
+                        {{"pores.count", {100 + offset + r2}}}});
+  s.sessions.push_back({"fu", SessionKind::kFollowUp, Day("2026-03-02T10:00"),
+                        {{"pores.count", {90 + offset}}}});
+  return s;
+}
+
+TEST(Noise, PooledRepeatsGiveMdcAndOverrideDefault) {
+  const std::vector<SubjectTimeline> subjects = {TwoSubjectsWithRepeats(0), TwoSubjectsWithRepeats(20, 1, 0, 2)};
+  const MetricNoise noise = EstimateNoise(subjects, "pores.count");
+  ASSERT_TRUE(noise.from_repeats);
+  EXPECT_EQ(noise.subjects, 2);
+  EXPECT_EQ(noise.repeats, 3);
+  // Repeats (100, 102, 101) and (121, 120, 122): EMS of the 2 x 3 table = 1.5 (hand-computed).
+  EXPECT_NEAR(noise.sem, std::sqrt(1.5), 1e-9);
+  EXPECT_NEAR(noise.mdc95, 1.96 * std::sqrt(2.0) * std::sqrt(1.5), 1e-9);
+
+  NoiseByMetric table = {{"pores.count", noise}};
+  auto t = BuildMetricTimeline(subjects[0], "pores.count", table);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_TRUE(t->mdc_from_repeats);
+  EXPECT_NEAR(t->baseline, 101, 1e-9);
+  EXPECT_EQ(t->baseline_captures, 3);
+  ASSERT_EQ(t->points.size(), 3u);
+  const ChangePoint& fu = t->points.back();
+  EXPECT_EQ(fu.days_since_baseline, 56);
+  EXPECT_NEAR(fu.delta, -11, 1e-9);
+  EXPECT_NEAR(*fu.delta_pct, -11.0 / 101.0 * 100, 1e-9);
+  EXPECT_EQ(fu.verdict, ChangeVerdict::kImproved);
+
+  // Without repeats the catalog default (10 % of baseline for counts) applies.
+  auto fallback = BuildMetricTimeline(subjects[0], "pores.count", {});
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_FALSE(fallback->mdc_from_repeats);
+  EXPECT_NEAR(fallback->mdc95, 10.1, 1e-9);
+  EXPECT_EQ(fallback->points.back().verdict, ChangeVerdict::kImproved);
+}
+
+TEST(Timeline, MissingBaselineIsAnAnalysisError) {
+  SubjectTimeline s = TwoSubjectsWithRepeats(0);
+  auto t = BuildMetricTimeline(s, "redness.a_star_mean", {});
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().code, ErrorCode::kAnalysisFailed);
+}
+
+TEST(Trend, RecoversOnsetAndPlateau) {
+  // Flat at 50 until day 28, linear to 40 at day 84, flat afterwards.
+  std::vector<double> days, values;
+  for (double d : {0.0, 14.0, 28.0, 42.0, 56.0, 70.0, 84.0, 112.0, 140.0}) {
+    days.push_back(d);
+    const double ramp = std::clamp((d - 28.0) / 56.0, 0.0, 1.0);
+    values.push_back(50.0 - 10.0 * ramp);
+  }
+  auto fit = FitOnsetPlateau(days, values);
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_NEAR(fit->onset_days, 28, 1e-9);
+  EXPECT_NEAR(fit->plateau_days, 84, 1e-9);
+  EXPECT_NEAR(fit->start_level, 50, 1e-9);
+  EXPECT_NEAR(fit->plateau_level, 40, 1e-9);
+  EXPECT_NEAR(fit->rmse, 0, 1e-9);
+  EXPECT_LT(fit->slope_per_30_days, 0);
+  EXPECT_FALSE(FitOnsetPlateau({0, 1, 2}, {1, 2, 3}).has_value());
+}
+
+}  // namespace
+}  // namespace skintrack::compare
