@@ -2,6 +2,7 @@
 #include "core/registration/registration.h"
 
 #include <algorithm>
+#include <ctime>
 #include <cmath>
 #include <sstream>
 
@@ -20,7 +21,7 @@ namespace ri = registration_internal;
 
 // One image prepared for registration.
 struct Prepared {
-  cv::Mat luminance;                    // CV_32F [0, 1], original resolution
+  cv::Mat grey;                         // CV_8U or CV_16U luminance, original resolution
   cv::Mat feature8;                     // CLAHE luminance at the feature scale
   cv::Matx33d feature_from_original;    // original -> feature8 pixel coordinates
   cv::Mat feature_mask;                 // CV_8U at the feature scale (fixed image only; may be empty)
@@ -28,10 +29,10 @@ struct Prepared {
 
 Prepared Prepare(const cv::Mat& image, const cv::Mat& mask, int feature_max_side_px) {
   Prepared p;
-  p.luminance = ri::LuminanceUnit(image);
+  p.grey = ri::Grey(image);
   cv::Mat small;
-  ri::ResizeToMaxSide(p.luminance, feature_max_side_px, small);
-  p.feature8 = ri::ContrastNormalised8(small);
+  ri::ResizeToMaxSide(p.grey, feature_max_side_px, small);
+  p.feature8 = ri::ContrastNormalised8(ri::LuminanceUnit(small));
   p.feature_from_original = ri::ScaleBetween(image.size(), small.size());
   if (!mask.empty()) {
     cv::resize(mask, p.feature_mask, small.size(), 0, 0, cv::INTER_NEAREST);
@@ -66,7 +67,6 @@ Matches DetectAndMatch(const std::string& method, const Prepared& moving, const 
   Matches out;
   out.method = method;
   if (kp_moving.size() < 2 || kp_fixed.size() < 2) return out;
-  // AKAZE has no keypoint limit of its own; keep the strongest to bound matching time.
   cv::BFMatcher matcher(norm);
   std::vector<std::vector<cv::DMatch>> knn;
   matcher.knnMatch(desc_moving, desc_fixed, knn, 2);
@@ -206,12 +206,13 @@ cv::Size ScaledSize(cv::Size size, double scale) {
 bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat& fixed_mask,
                    MotionModel model, const RegistrationOptions& options, cv::Matx33d& transform,
                    double& correlation, std::vector<std::string>& warnings) {
-  const cv::Size fixed_size = fixed.luminance.size();
-  const cv::Size moving_size = moving.luminance.size();
+  const cv::Size fixed_size = fixed.grey.size();
+  const cv::Size moving_size = moving.grey.size();
   const int fixed_side = std::max(fixed_size.width, fixed_size.height);
   const double top_scale = std::min(1.0, static_cast<double>(options.ecc_max_side_px) / fixed_side);
   std::vector<double> scales = {top_scale};
-  while (scales.size() < 3 && fixed_side * scales.back() / 2 >= 400) {
+  while (static_cast<int>(scales.size()) < options.ecc_levels &&
+         fixed_side * scales.back() / 2 >= 256) {
     scales.push_back(scales.back() / 2);
   }
   std::reverse(scales.begin(), scales.end());
@@ -224,8 +225,10 @@ bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat&
     const cv::Size fixed_level_size = ScaledSize(fixed_size, scales[level]);
     const double moving_scale = std::min(1.0, scales[level] * moving_to_fixed_scale);
     const cv::Size moving_level_size = ScaledSize(moving_size, moving_scale);
-    const cv::Mat fixed_gradient = GradientMagnitude(ResizeTo(fixed.luminance, fixed_level_size));
-    const cv::Mat moving_gradient = GradientMagnitude(ResizeTo(moving.luminance, moving_level_size));
+    const cv::Mat fixed_gradient =
+        GradientMagnitude(ri::LuminanceUnit(ResizeTo(fixed.grey, fixed_level_size)));
+    const cv::Mat moving_gradient =
+        GradientMagnitude(ri::LuminanceUnit(ResizeTo(moving.grey, moving_level_size)));
     cv::Mat mask_level;
     if (!fixed_mask.empty()) mask_level = ResizeTo(fixed_mask, fixed_level_size, cv::INTER_NEAREST);
     const cv::Matx33d fixed_level_from_fixed = ri::ScaleBetween(fixed_size, fixed_level_size);
@@ -240,7 +243,8 @@ bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat&
     } else {
       cv::Mat(level_warp).rowRange(0, 2).convertTo(warp, CV_32F);
     }
-    const int iterations = level == 0 ? options.ecc_iterations : std::max(10, options.ecc_iterations / 2);
+    const int iterations =
+        level == 0 ? options.ecc_iterations : std::max(5, options.ecc_iterations / 2);
     try {
       correlation = cv::findTransformECC(
           moving_gradient, fixed_gradient, warp, motion,
@@ -285,8 +289,8 @@ bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat&
 void RefineNonRigid(const Prepared& moving, const Prepared& fixed, const cv::Mat& fixed_mask,
                     const RegistrationOptions& options, Registration& r) {
   cv::Mat fixed_small;
-  ri::ResizeToMaxSide(fixed.luminance, options.flow_max_side_px, fixed_small);
-  const cv::Mat fixed8 = ri::ContrastNormalised8(fixed_small);
+  ri::ResizeToMaxSide(fixed.grey, options.flow_max_side_px, fixed_small);
+  const cv::Mat fixed8 = ri::ContrastNormalised8(ri::LuminanceUnit(fixed_small));
   const cv::Size size = fixed8.size();
   const cv::Matx33d flow_from_fixed = ri::ScaleBetween(r.fixed_size, size);
   const cv::Matx33d transform =
@@ -344,13 +348,36 @@ Status CheckImage(const cv::Mat& image, const char* which) {
   return OkStatus();
 }
 
+// Records the CPU time of the process since the previous call under `stage` (all threads; not
+// inflated by other jobs sharing the machine).
+class StageClock {
+ public:
+  explicit StageClock(Registration& r) : r_(r), last_(Now()) {}
+  void Mark(const char* stage) {
+    const double now = Now();
+    r_.stage_ms.emplace_back(stage, now - last_);
+    last_ = now;
+  }
+
+ private:
+  static double Now() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return 1e3 * static_cast<double>(ts.tv_sec) + 1e-6 * static_cast<double>(ts.tv_nsec);
+  }
+  Registration& r_;
+  double last_;
+};
+
 Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr,
                              const cv::Mat& fixed_mask, const RegistrationOptions& options) {
   Registration r;
+  StageClock clock(r);
   r.moving_size = moving_bgr.size();
   r.fixed_size = fixed_bgr.size();
   const Prepared moving = Prepare(moving_bgr, cv::Mat(), options.feature_max_side_px);
   const Prepared fixed = Prepare(fixed_bgr, fixed_mask, options.feature_max_side_px);
+  clock.Mark("prepare");
   const double fixed_feature_scale = fixed.feature_from_original(0, 0);
   const double threshold_px = options.ransac_threshold_px / fixed_feature_scale;
   const double selection_px = options.model_selection_px;
@@ -360,16 +387,21 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
                ? ChooseModel(m, threshold_px, selection_px, r.moving_size)
                : RobustFit(m, options.model, threshold_px);
   };
-  Matches matches = DetectAndMatch("sift", moving, fixed, options);
+  const std::string first = options.primary_detector;
+  const std::string second = first == "sift" ? "akaze" : "sift";
+  Matches matches = DetectAndMatch(first, moving, fixed, options);
+  clock.Mark(first.c_str());
   Fit fit = fit_for(matches);
-  if (!fit.valid || static_cast<int>(fit.moving_inliers.size()) < options.try_akaze_below_inliers) {
-    Matches akaze = DetectAndMatch("akaze", moving, fixed, options);
-    Fit akaze_fit = fit_for(akaze);
+  clock.Mark("fit");
+  if (!fit.valid || static_cast<int>(fit.moving_inliers.size()) < options.try_other_below_inliers) {
+    Matches other = DetectAndMatch(second, moving, fixed, options);
+    Fit other_fit = fit_for(other);
     const auto count = [](const Fit& f) { return f.valid ? f.moving_inliers.size() : size_t{0}; };
-    if (count(akaze_fit) > count(fit)) {
-      matches = std::move(akaze);
-      fit = std::move(akaze_fit);
+    if (count(other_fit) > count(fit)) {
+      matches = std::move(other);
+      fit = std::move(other_fit);
     }
+    clock.Mark(second.c_str());
   }
   r.method = matches.method;
   r.matches = static_cast<int>(matches.moving.size());
@@ -386,16 +418,21 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
   r.fixed_from_moving = fit.fixed_from_moving;
 
   // Refine only a transform that could pass; a hopeless one is judged as it is.
-  ri::Judge(options, true, r);
+  ri::Judge(options, true, false, r);
   if (r.ok && options.ecc_refine) {
     r.ecc_converged = RefineWithEcc(moving, fixed, fixed_mask, fit.model, options,
                                     r.fixed_from_moving, r.ecc_correlation, r.warnings);
+    clock.Mark("ecc");
   }
   r.rms_residual_px = ri::RmsResidual(r.fixed_from_moving, fit.moving_inliers, fit.fixed_inliers);
-  if (options.nonrigid && r.ok) RefineNonRigid(moving, fixed, fixed_mask, options, r);
+  if (options.nonrigid && r.ok) {
+    RefineNonRigid(moving, fixed, fixed_mask, options, r);
+    clock.Mark("flow");
+  }
   ri::EvaluateOnImages(moving.feature8, fixed.feature8, fixed.feature_mask,
                        moving.feature_from_original, fixed.feature_from_original, r);
-  ri::Judge(options, true, r);
+  ri::Judge(options, true, true, r);
+  clock.Mark("evaluate");
   return r;
 }
 
@@ -428,11 +465,16 @@ Status RegistrationOptions::Check() const {
   auto bad = [](const std::string& what) { return UsageError("invalid registration option: " + what); };
   if (feature_max_side_px < 64) return bad("feature_max_side_px must be >= 64");
   if (max_features < 10) return bad("max_features must be >= 10");
+  if (primary_detector != "sift" && primary_detector != "akaze") {
+    return bad("primary_detector must be \"sift\" or \"akaze\"");
+  }
+  if (try_other_below_inliers < 0) return bad("try_other_below_inliers must be >= 0");
   if (!(ratio_test > 0 && ratio_test <= 1)) return bad("ratio_test must be in (0, 1]");
   if (!(ransac_threshold_px > 0)) return bad("ransac_threshold_px must be > 0");
   if (!(model_selection_px > 0)) return bad("model_selection_px must be > 0");
   if (ecc_max_side_px < 64) return bad("ecc_max_side_px must be >= 64");
   if (ecc_iterations < 1) return bad("ecc_iterations must be >= 1");
+  if (ecc_levels < 1 || ecc_levels > 6) return bad("ecc_levels must be in 1..6");
   if (!(ecc_epsilon > 0)) return bad("ecc_epsilon must be > 0");
   if (!(ecc_max_correction_px > 0)) return bad("ecc_max_correction_px must be > 0");
   if (flow_max_side_px < 64) return bad("flow_max_side_px must be >= 64");

@@ -60,7 +60,13 @@ void EvaluateOnImages(const cv::Mat& moving_eval8, const cv::Mat& fixed_eval8,
                       const cv::Matx33d& fixed_eval_from_fixed, Registration& registration);
 
 // Applies the acceptance rules of `options` to a filled Registration: sets ok and failure_reason.
-void Judge(const RegistrationOptions& options, bool check_features, Registration& registration);
+// `check_features`: inlier count and ratio; `check_images`: overlap and NCC (filled by
+// EvaluateOnImages); the transform's shape is always checked.
+void Judge(const RegistrationOptions& options, bool check_features, bool check_images,
+           Registration& registration);
+
+// Grey image (CV_8U or CV_16U, original depth) of a BGR or grey image.
+cv::Mat Grey(const cv::Mat& image);
 
 // Least-squares fit of `model` (not kAuto) mapping src to dst; nullopt when degenerate (fewer
 // points than the model needs, collinear points, singular system).

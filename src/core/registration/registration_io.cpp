@@ -142,6 +142,9 @@ nlohmann::json RegistrationToJson(const Registration& r) {
       {"anisotropy", Round(r.anisotropy, 1e-6)},
       {"warnings", r.warnings},
   };
+  nlohmann::json stages = nlohmann::json::object();
+  for (const auto& [stage, ms] : r.stage_ms) stages[stage] = Round(ms, 0.1);
+  doc["stage_ms"] = stages;
   if (!r.flow_fixed_px.empty()) {
     doc["nonrigid"] = {{"flow_mean_px", Round(r.flow_mean_px, 1e-3)},
                        {"flow_p95_px", Round(r.flow_p95_px, 1e-3)},

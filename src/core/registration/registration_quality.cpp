@@ -10,15 +10,17 @@
 
 namespace skintrack::core::registration_internal {
 
-cv::Mat LuminanceUnit(const cv::Mat& image) {
+cv::Mat Grey(const cv::Mat& image) {
   SKT_CHECK(image.depth() == CV_8U || image.depth() == CV_16U) << "8- or 16-bit image expected";
   SKT_CHECK(image.channels() == 1 || image.channels() == 3) << "grey or BGR image expected";
+  if (image.channels() == 1) return image;
   cv::Mat grey;
-  if (image.channels() == 3) {
-    cv::cvtColor(image, grey, cv::COLOR_BGR2GRAY);
-  } else {
-    grey = image;
-  }
+  cv::cvtColor(image, grey, cv::COLOR_BGR2GRAY);
+  return grey;
+}
+
+cv::Mat LuminanceUnit(const cv::Mat& image) {
+  const cv::Mat grey = Grey(image);
   cv::Mat unit;
   grey.convertTo(unit, CV_32F, image.depth() == CV_8U ? 1.0 / 255.0 : 1.0 / 65535.0);
   return unit;
@@ -182,7 +184,8 @@ void EvaluateOnImages(const cv::Mat& moving_eval8, const cv::Mat& fixed_eval8,
   }
 }
 
-void Judge(const RegistrationOptions& options, bool check_features, Registration& r) {
+void Judge(const RegistrationOptions& options, bool check_features, bool check_images,
+           Registration& r) {
   std::ostringstream why;
   const TransformShape shape = DescribeTransform(r.fixed_from_moving, r.moving_size);
   r.scale = shape.scale;
@@ -214,6 +217,8 @@ void Judge(const RegistrationOptions& options, bool check_features, Registration
   } else if (shape.perspective > options.max_perspective) {
     why << "implausible perspective distortion " << shape.perspective << " (allowed up to "
         << options.max_perspective << ")";
+  } else if (!check_images) {
+    // Overlap and NCC are judged once they have been measured.
   } else if (r.overlap_fraction < options.min_overlap_fraction) {
     why << "the aligned follow-up covers only " << static_cast<int>(std::lround(100 * r.overlap_fraction))
         << "% of the baseline (at least "
