@@ -1,1 +1,202 @@
+// Registration on generated images: known transforms, unrelated images, masks, non-rigid flow,
+// warping and serialisation.
+#include "core/registration/registration.h"
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
 #include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "core/registration/synthetic_warp.h"
+#include "test_support/temp_dir.h"
+
+namespace skintrack::core {
+namespace {
+
+// Skin-like texture: smooth random shading plus pores/blobs at several scales, BGR 8-bit.
+cv::Mat Texture(cv::Size size, std::uint64_t seed) {
+  cv::RNG rng(seed);
+  cv::Mat acc(size, CV_32FC3, cv::Scalar(110, 130, 170));
+  for (int cell : {3, 9, 27}) {
+    cv::Mat small(size.height / cell + 2, size.width / cell + 2, CV_32FC3);
+    rng.fill(small, cv::RNG::NORMAL, 0, 22);
+    cv::Mat up;
+    cv::resize(small, up, size, 0, 0, cv::INTER_CUBIC);
+    acc += up;
+  }
+  cv::Mat out;
+  acc.convertTo(out, CV_8UC3);
+  return out;
+}
+
+TEST(RegistrationOptions, DefaultsPassCheckAndBadValuesAreUsageErrors) {
+  RegistrationOptions options;
+  EXPECT_TRUE(options.Check().ok());
+  options.ratio_test = 1.5;
+  const Status status = options.Check();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUsage);
+  EXPECT_NE(status.error().message.find("ratio_test"), std::string::npos);
+  RegistrationOptions detector;
+  detector.primary_detector = "orb";
+  EXPECT_FALSE(detector.Check().ok());
+}
+
+TEST(MotionModel, ParsesNamesAndRejectsOthers) {
+  EXPECT_EQ(*ParseMotionModel("homography"), MotionModel::kHomography);
+  EXPECT_EQ(*ParseMotionModel("similarity"), MotionModel::kSimilarity);
+  EXPECT_EQ(*ParseMotionModel("auto"), MotionModel::kAuto);
+  auto bad = ParseMotionModel("rigid");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kUsage);
+}
+
+TEST(RegisterImages, RecoversKnownWarpsOfATextureDespitePhotometricChanges) {
+  const cv::Mat fixed = Texture({480, 360}, 1);
+  std::mt19937_64 rng(5);
+  for (MotionModel model : {MotionModel::kSimilarity, MotionModel::kAffine, MotionModel::kHomography}) {
+    SyntheticWarpOptions warp;
+    warp.model = model;
+    auto pair = MakeSyntheticPair(fixed, warp, rng);
+    ASSERT_TRUE(pair.ok());
+    RegistrationOptions options;
+    options.model = model;
+    auto result = RegisterImages(pair->moving_bgr, fixed, cv::Mat(), options);
+    ASSERT_TRUE(result.ok()) << MotionModelName(model) << ": " << result.error().message;
+    EXPECT_EQ(result->model, model);
+    EXPECT_LT(MeanCornerError(result->fixed_from_moving, pair->fixed_from_moving, fixed.size()), 0.5)
+        << MotionModelName(model);
+    EXPECT_GT(result->ncc_after, result->ncc_before + 0.1);
+    EXPECT_GT(result->inliers, 50);
+    EXPECT_GT(result->overlap_fraction, 0.7);
+    EXPECT_LT(result->rms_residual_px, 1.5);
+  }
+}
+
+TEST(RegisterImages, RejectsUnrelatedImagesWithAnAnalysisError) {
+  const cv::Mat a = Texture({400, 300}, 11);
+  const cv::Mat b = Texture({400, 300}, 12);
+  auto detailed = RegisterImagesDetailed(a, b, cv::Mat(), RegistrationOptions());
+  ASSERT_TRUE(detailed.ok());
+  EXPECT_FALSE(detailed->ok);
+  EXPECT_FALSE(detailed->failure_reason.empty());
+  auto result = RegisterImages(a, b, cv::Mat(), RegistrationOptions());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kAnalysisFailed);
+  EXPECT_NE(result.error().message.find("--points"), std::string::npos);
+}
+
+TEST(RegisterImages, RejectsEmptyTinyAndMismatchedMaskInputs) {
+  const cv::Mat image = Texture({200, 150}, 3);
+  auto empty = RegisterImages(cv::Mat(), image, cv::Mat(), RegistrationOptions());
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, ErrorCode::kBadInput);
+  auto tiny = RegisterImages(Texture({20, 20}, 4), image, cv::Mat(), RegistrationOptions());
+  ASSERT_FALSE(tiny.ok());
+  EXPECT_EQ(tiny.error().code, ErrorCode::kBadInput);
+  auto mask = RegisterImages(image, image, cv::Mat(10, 10, CV_8UC1, cv::Scalar(255)),
+                             RegistrationOptions());
+  ASSERT_FALSE(mask.ok());
+  EXPECT_EQ(mask.error().code, ErrorCode::kBadInput);
+}
+
+TEST(RegisterImages, UsesOnlyTheMaskedPartOfTheBaseline) {
+  const cv::Mat fixed = Texture({480, 360}, 21);
+  // The right half of the baseline is replaced by unrelated content and masked out.
+  cv::Mat fixed_mixed = fixed.clone();
+  Texture({240, 360}, 22).copyTo(fixed_mixed(cv::Rect(240, 0, 240, 360)));
+  cv::Mat mask(fixed.size(), CV_8UC1, cv::Scalar(0));
+  mask(cv::Rect(0, 0, 240, 360)).setTo(255);
+  std::mt19937_64 rng(9);
+  SyntheticWarpOptions warp;
+  warp.max_translation_fraction = 0.05;
+  auto pair = MakeSyntheticPair(fixed, warp, rng);
+  ASSERT_TRUE(pair.ok());
+  auto result = RegisterImages(pair->moving_bgr, fixed_mixed, mask, RegistrationOptions());
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_LT(MeanCornerError(result->fixed_from_moving, pair->fixed_from_moving, fixed.size()), 1.0);
+}
+
+TEST(RegisterImages, NonRigidFlowFollowsASmoothLocalDeformation) {
+  const cv::Mat fixed = Texture({480, 360}, 31);
+  // moving(x) = fixed(x + d(x)) with a smooth bump of up to 3 px in x.
+  cv::Mat map(fixed.size(), CV_32FC2);
+  for (int y = 0; y < fixed.rows; ++y) {
+    for (int x = 0; x < fixed.cols; ++x) {
+      const double bump = 3.0 * std::exp(-(std::pow(x - 240.0, 2) + std::pow(y - 180.0, 2)) /
+                                         (2 * 60.0 * 60.0));
+      map.at<cv::Vec2f>(y, x) = cv::Vec2f(static_cast<float>(x + bump), static_cast<float>(y));
+    }
+  }
+  cv::Mat moving;
+  cv::remap(fixed, moving, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REFLECT101);
+  RegistrationOptions options;
+  options.nonrigid = true;
+  auto result = RegisterImages(moving, fixed, cv::Mat(), options);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  ASSERT_EQ(result->flow_fixed_px.size(), fixed.size());
+  EXPECT_EQ(result->flow_fixed_px.type(), CV_32FC2);
+  EXPECT_GT(result->flow_max_px, 0.5);
+  EXPECT_LE(result->flow_max_px, options.max_flow_px + 1e-6);
+  EXPECT_GE(result->ncc_after, result->ncc_after_global - 1e-3);
+  auto warped = WarpToFixed(moving, *result);
+  ASSERT_TRUE(warped.ok());
+  EXPECT_EQ(warped->size(), fixed.size());
+}
+
+TEST(WarpToFixed, KeepsTypeAndProducesTheFixedSize) {
+  Registration r;
+  r.fixed_size = cv::Size(64, 48);
+  r.moving_size = cv::Size(32, 24);
+  r.fixed_from_moving = cv::Matx33d(2, 0, 0.5, 0, 2, 0.5, 0, 0, 1);
+  cv::Mat moving(24, 32, CV_16UC3, cv::Scalar(1000, 2000, 3000));
+  auto warped = WarpToFixed(moving, r);
+  ASSERT_TRUE(warped.ok());
+  EXPECT_EQ(warped->size(), r.fixed_size);
+  EXPECT_EQ(warped->type(), CV_16UC3);
+  EXPECT_EQ(warped->at<cv::Vec3w>(20, 20)[1], 2000);
+  EXPECT_FALSE(WarpToFixed(cv::Mat(), r).ok());
+}
+
+TEST(RegistrationToJson, CarriesTheDocumentedFields) {
+  Registration r;
+  r.ok = true;
+  r.model = MotionModel::kAffine;
+  r.method = "sift";
+  r.fixed_from_moving = cv::Matx33d(1, 0, 5, 0, 1, -3, 0, 0, 1);
+  r.inliers = 40;
+  const nlohmann::json doc = RegistrationToJson(r);
+  for (const char* key : {"ok", "model", "fixed_from_moving", "inliers", "rms_residual_px",
+                          "ncc_before", "ncc_after", "overlap_fraction", "failure_reason"}) {
+    EXPECT_TRUE(doc.contains(key)) << key;
+  }
+  EXPECT_EQ(doc["model"], "affine");
+  ASSERT_EQ(doc["fixed_from_moving"].size(), 3u);
+  EXPECT_DOUBLE_EQ(doc["fixed_from_moving"][0][2].get<double>(), 5.0);
+  EXPECT_TRUE(doc["failure_reason"].is_null());
+}
+
+TEST(WriteFlowFile, WritesMiddleburyHeaderAndData) {
+  testing::TempDir dir;
+  cv::Mat flow(3, 4, CV_32FC2, cv::Scalar(1.5f, -2.0f));
+  ASSERT_TRUE(WriteFlowFile(dir / "f.flo", flow).ok());
+  std::ifstream in(dir / "f.flo", std::ios::binary);
+  float tag = 0;
+  std::int32_t w = 0, h = 0;
+  in.read(reinterpret_cast<char*>(&tag), 4);
+  in.read(reinterpret_cast<char*>(&w), 4);
+  in.read(reinterpret_cast<char*>(&h), 4);
+  EXPECT_FLOAT_EQ(tag, 202021.25f);
+  EXPECT_EQ(w, 4);
+  EXPECT_EQ(h, 3);
+  float uv[2] = {0, 0};
+  in.read(reinterpret_cast<char*>(uv), 8);
+  EXPECT_FLOAT_EQ(uv[0], 1.5f);
+  EXPECT_FLOAT_EQ(uv[1], -2.0f);
+  EXPECT_FALSE(WriteFlowFile(dir / "g.flo", cv::Mat(2, 2, CV_32FC1)).ok());
+}
+
+}  // namespace
+}  // namespace skintrack::core
