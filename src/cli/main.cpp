@@ -12,6 +12,12 @@
 
 namespace skintrack::cli {
 CommandRun SetupScoreCommand(CLI::App& root);
+CommandRun SetupImportCommand(CLI::App& root);
+CommandRun SetupRescoreCommand(CLI::App& root);
+CommandRun SetupSessionsCommand(CLI::App& root);
+CommandRun SetupTimelineCommand(CLI::App& root);
+CommandRun SetupClaimsCommand(CLI::App& root);
+CommandRun SetupStudyCommand(CLI::App& root);
 CommandRun SetupAlignCommand(CLI::App& root);
 }  // namespace skintrack::cli
 
@@ -22,6 +28,12 @@ using skintrack::cli::CommandEntry;
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
       {"score", &skintrack::cli::SetupScoreCommand},
+      {"import", &skintrack::cli::SetupImportCommand},
+      {"rescore", &skintrack::cli::SetupRescoreCommand},
+      {"sessions", &skintrack::cli::SetupSessionsCommand},
+      {"timeline", &skintrack::cli::SetupTimelineCommand},
+      {"claims", &skintrack::cli::SetupClaimsCommand},
+      {"study", &skintrack::cli::SetupStudyCommand},
       {"align", &skintrack::cli::SetupAlignCommand},
   };
   return commands;

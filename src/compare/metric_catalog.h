@@ -18,8 +18,8 @@ namespace skintrack::compare {
 
 enum class Direction {
   kLowerIsBetter,   // e.g. redness, pore count, roughness
-  kHigherIsBetter,  // e.g. ITA° (lighter, no hyperpigmentation)
-  kNeutral,         // no accepted direction: verdicts say "changed" instead of improved/worsened
+  kHigherIsBetter,  // none of the current metrics; kept for metrics to come
+  kNeutral,         // no direction (ITA°: skin tone is not a defect): verdicts say "changed"
 };
 
 const char* DirectionName(Direction direction);  // "lower_is_better" ...

@@ -174,6 +174,10 @@ MetricNoise EstimateNoise(const std::vector<SubjectTimeline>& subjects, const st
   std::size_t k = rows.front().size();
   for (const auto& row : rows) k = std::min(k, row.size());
   for (auto& row : rows) row.resize(k);
+  // An SEM from fewer than kMinRepeatDegreesOfFreedom residual degrees of freedom is too unstable
+  // to judge change by (with 1 df its 95 % CI spans a factor of 30); the default is safer.
+  const std::size_t df = rows.size() == 1 ? k - 1 : (rows.size() - 1) * (k - 1);
+  if (df < static_cast<std::size_t>(kMinRepeatDegreesOfFreedom)) return noise;
   auto repeatability = RepeatabilityFromRatings(rows);
   if (!repeatability.ok() || !(repeatability->mdc95 > 0)) {
     // E.g. every subject identical: the repeats say nothing usable; fall back to the default.

@@ -86,8 +86,13 @@ struct MetricNoise {
   double icc_3_1 = 0;
 };
 
+// Residual degrees of freedom needed before repeat captures replace the default MDC: e.g. one
+// subject with 6 captures, 6 subjects with 2, or 3 subjects with 3 and 4 repeats.
+inline constexpr int kMinRepeatDegreesOfFreedom = 5;
+
 // Pools baseline repeats over `subjects` (each with >= 2 captures; truncated to the smallest count
-// so the table is balanced). from_repeats = false when no subject has repeats.
+// so the table is balanced). from_repeats = false when no subject has repeats or the table has
+// fewer than kMinRepeatDegreesOfFreedom residual degrees of freedom.
 MetricNoise EstimateNoise(const std::vector<SubjectTimeline>& subjects, const std::string& metric);
 using NoiseByMetric = std::map<std::string, MetricNoise>;
 NoiseByMetric EstimateNoiseForAll(const std::vector<SubjectTimeline>& subjects);

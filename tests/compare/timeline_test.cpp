@@ -52,15 +52,27 @@ SubjectTimeline TwoSubjectsWithRepeats(double offset, double r0 = 0, double r1 =
   return s;
 }
 
+TEST(Noise, TooFewRepeatsKeepTheDefault) {
+  // 2 subjects x 3 repeats: 2 residual degrees of freedom, below kMinRepeatDegreesOfFreedom.
+  const std::vector<SubjectTimeline> subjects = {TwoSubjectsWithRepeats(0),
+                                                 TwoSubjectsWithRepeats(20, 1, 0, 2)};
+  EXPECT_FALSE(EstimateNoise(subjects, "pores.count").from_repeats);
+}
+
 TEST(Noise, PooledRepeatsGiveMdcAndOverrideDefault) {
-  const std::vector<SubjectTimeline> subjects = {TwoSubjectsWithRepeats(0), TwoSubjectsWithRepeats(20, 1, 0, 2)};
+  // 6 subjects x 3 repeats alternating the patterns (0, +2, +1) and (+1, 0, +2): EMS = 0.9
+  // (hand-computed), 10 residual degrees of freedom.
+  std::vector<SubjectTimeline> subjects;
+  for (int i = 0; i < 6; ++i) {
+    subjects.push_back(i % 2 == 0 ? TwoSubjectsWithRepeats(20.0 * i)
+                                  : TwoSubjectsWithRepeats(20.0 * i, 1, 0, 2));
+  }
   const MetricNoise noise = EstimateNoise(subjects, "pores.count");
   ASSERT_TRUE(noise.from_repeats);
-  EXPECT_EQ(noise.subjects, 2);
+  EXPECT_EQ(noise.subjects, 6);
   EXPECT_EQ(noise.repeats, 3);
-  // Repeats (100, 102, 101) and (121, 120, 122): EMS of the 2 x 3 table = 1.5 (hand-computed).
-  EXPECT_NEAR(noise.sem, std::sqrt(1.5), 1e-9);
-  EXPECT_NEAR(noise.mdc95, 1.96 * std::sqrt(2.0) * std::sqrt(1.5), 1e-9);
+  EXPECT_NEAR(noise.sem, std::sqrt(0.9), 1e-9);
+  EXPECT_NEAR(noise.mdc95, 1.96 * std::sqrt(2.0) * std::sqrt(0.9), 1e-9);
 
   NoiseByMetric table = {{"pores.count", noise}};
   auto t = BuildMetricTimeline(subjects[0], "pores.count", table);

@@ -1,0 +1,170 @@
+#include "cli/db_options.h"
+
+#include <map>
+
+#include "core/base/atomic_file.h"
+
+namespace skintrack::cli {
+namespace fs = std::filesystem;
+
+void AddDbOption(CLI::App* sub, std::string* db_path) {
+  sub->add_option("--db", *db_path,
+                  "SQLite store (default: " + store::DefaultDatabasePath().string() + ")");
+}
+
+fs::path ResolveDbPath(const std::string& db_path) {
+  return db_path.empty() ? store::DefaultDatabasePath() : fs::path(db_path);
+}
+
+Result<store::Store> OpenStore(const std::string& db_path, bool must_exist) {
+  const fs::path path = ResolveDbPath(db_path);
+  std::error_code ec;
+  if (must_exist && path != ":memory:" && !fs::exists(path, ec)) {
+    return StorageError("database " + path.string() +
+                        " does not exist; import photos first with `skintrack import PATH --db " +
+                        path.string() + "`");
+  }
+  store::DatabaseOptions options;
+  options.create = !must_exist;
+  return store::Store::Open(path, options);
+}
+
+namespace {
+
+struct Builder {
+  std::map<std::string, compare::SubjectTimeline> subjects;
+  std::map<std::pair<std::string, std::string>, std::size_t> session_index;
+
+  Status Add(const std::string& subject, const std::string& arm, const std::string& label,
+             const std::string& kind_name, const std::string& started_at, const std::string& metric,
+             double value) {
+    compare::SubjectTimeline& t = subjects[subject];
+    t.subject = subject;
+    if (t.arm.empty()) t.arm = arm;
+    auto key = std::make_pair(subject, label);
+    auto it = session_index.find(key);
+    if (it == session_index.end()) {
+      SKT_ASSIGN_OR_RETURN(compare::SessionKind kind, compare::ParseSessionKind(kind_name));
+      SKT_ASSIGN_OR_RETURN(std::int64_t time_s, compare::ParseDateTime(started_at));
+      compare::SessionScores session;
+      session.id = label;
+      session.kind = kind;
+      session.time_s = time_s;
+      t.sessions.push_back(std::move(session));
+      it = session_index.emplace(key, t.sessions.size() - 1).first;
+    }
+    t.sessions[it->second].values[metric].push_back(value);
+    return OkStatus();
+  }
+
+  std::vector<compare::SubjectTimeline> Take() {
+    std::vector<compare::SubjectTimeline> out;
+    for (auto& [code, t] : subjects) out.push_back(std::move(t));
+    return out;
+  }
+};
+
+}  // namespace
+
+Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
+                                                            const std::string& region) {
+  SKT_ASSIGN_OR_RETURN(std::vector<store::ScoreRow> rows, store.LoadScores());
+  Builder builder;
+  for (const store::ScoreRow& r : rows) {
+    if (!region.empty() && r.region != region) continue;
+    SKT_RETURN_IF_ERROR(builder.Add(r.subject, r.arm, r.session_label, r.session_kind, r.started_at,
+                                    r.metric, r.value));
+  }
+  // Subjects with sessions but no scores still belong in listings and protocol claims.
+  SKT_ASSIGN_OR_RETURN(std::vector<store::SubjectRecord> subjects, store.ListSubjects());
+  for (const store::SubjectRecord& s : subjects) {
+    SKT_ASSIGN_OR_RETURN(std::vector<store::SessionRecord> sessions, store.ListSessions(s.id));
+    for (const store::SessionRecord& session : sessions) {
+      compare::SubjectTimeline& t = builder.subjects[s.code];
+      t.subject = s.code;
+      t.arm = s.arm;
+      auto key = std::make_pair(s.code, session.label);
+      if (builder.session_index.count(key) != 0) continue;
+      SKT_ASSIGN_OR_RETURN(compare::SessionKind kind, compare::ParseSessionKind(session.kind));
+      SKT_ASSIGN_OR_RETURN(std::int64_t time_s, compare::ParseDateTime(session.started_at));
+      t.sessions.push_back({session.label, kind, time_s, {}});
+      builder.session_index.emplace(key, t.sessions.size() - 1);
+    }
+  }
+  return builder.Take();
+}
+
+Result<std::vector<compare::SubjectTimeline>> TimelinesFromLongScores(
+    const std::vector<store::LongScore>& scores, const std::string& region) {
+  Builder builder;
+  for (const store::LongScore& s : scores) {
+    if (!region.empty() && s.region != region) continue;
+    SKT_RETURN_IF_ERROR(
+        builder.Add(s.subject, s.arm, s.session, s.kind, s.date, s.metric, s.value));
+  }
+  return builder.Take();
+}
+
+Result<std::vector<compare::ClaimSpec>> LoadClaims(const std::string& path) {
+  if (path.empty()) return compare::PresetClaims();
+  SKT_ASSIGN_OR_RETURN(std::string text, ReadFileBytes(path));
+  return compare::ParseClaimSpec(text, path);
+}
+
+Status CheckMetricName(const std::string& metric,
+                       const std::vector<compare::SubjectTimeline>& data) {
+  if (compare::FindMetric(metric)) return OkStatus();
+  for (const compare::SubjectTimeline& t : data) {
+    for (const std::string& key : compare::MetricsPresent(t)) {
+      if (key == metric) return OkStatus();
+    }
+  }
+  return BadInputError("unknown metric '" + metric +
+                       "'; use group.key as in docs/METRICS.md (e.g. pores.count)");
+}
+
+nlohmann::json ClaimSpecToJson(const compare::ClaimSpec& c) {
+  nlohmann::json j = {{"id", c.id},
+                      {"title", c.title},
+                      {"kind", compare::ClaimKindName(c.kind)},
+                      {"event", compare::ClaimEventName(c.event)},
+                      {"window", c.WindowText()},
+                      {"metrics", c.metrics},
+                      {"min_mdc", c.min_mdc},
+                      {"min_pct", c.min_pct},
+                      {"combine", c.combine_all ? "all" : "any"}};
+  if (c.kind == compare::ClaimKind::kProtocol) {
+    j["sessions"] = {c.min_sessions, c.max_sessions};
+    j["interval_days"] = {c.min_interval_days, c.max_interval_days};
+  } else {
+    j[c.window_in_hours ? "window_hours" : "window_days"] = {c.window_start, c.window_end};
+  }
+  return j;
+}
+
+nlohmann::json ClaimResultToJson(const compare::ClaimResult& r) {
+  nlohmann::json evidence = nlohmann::json::array();
+  for (const compare::ClaimEvidence& e : r.evidence) {
+    nlohmann::json j = {{"metric", e.metric},
+                        {"session", e.session_id},
+                        {"days_after_event", e.days_after_event},
+                        {"value", e.value},
+                        {"reference", e.reference},
+                        {"delta", e.delta},
+                        {"delta_pct", e.delta_pct ? nlohmann::json(*e.delta_pct) : nlohmann::json()},
+                        {"mdc95", e.mdc95},
+                        {"size_mdc", e.size_mdc},
+                        {"passes", e.passes}};
+    if (!e.note.empty()) j["note"] = e.note;
+    evidence.push_back(j);
+  }
+  nlohmann::json j = {{"claim", r.claim_id},
+                      {"title", r.title},
+                      {"verdict", compare::ClaimVerdictName(r.verdict)},
+                      {"reason", r.reason},
+                      {"evidence", evidence}};
+  if (!r.ita_class.empty()) j["ita_class"] = r.ita_class;
+  return j;
+}
+
+}  // namespace skintrack::cli
