@@ -138,8 +138,17 @@ TEST(RegisterImages, NonRigidFlowFollowsASmoothLocalDeformation) {
   ASSERT_TRUE(result.ok()) << result.error().message;
   ASSERT_EQ(result->flow_fixed_px.size(), fixed.size());
   EXPECT_EQ(result->flow_fixed_px.type(), CV_32FC2);
-  EXPECT_GT(result->flow_max_px, 0.5);
-  EXPECT_LE(result->flow_max_px, options.max_flow_px + 1e-6);
+  std::printf("flow mean %.2f p95 %.2f max %.2f px\n", result->flow_mean_px, result->flow_p95_px,
+              result->flow_max_px);
+  // The bump peaks at 3 px; the flow must find it without inventing large motion elsewhere.
+  EXPECT_GT(result->flow_max_px, 1.5);
+  EXPECT_LT(result->flow_max_px, 5.0);
+  EXPECT_LT(result->flow_mean_px, 2.0);
+  // aligned(x) = moving(x + flow(x)) = fixed(x) needs flow = -d at the bump centre (part of the
+  // bump may already be absorbed by the global transform).
+  const cv::Vec2f centre = result->flow_fixed_px.at<cv::Vec2f>(180, 240);
+  EXPECT_LT(centre[0], -1.5);
+  EXPECT_NEAR(centre[1], 0.0, 0.5);
   EXPECT_GE(result->ncc_after, result->ncc_after_global - 1e-3);
   auto warped = WarpToFixed(moving, *result);
   ASSERT_TRUE(warped.ok());
