@@ -12,6 +12,7 @@
 
 namespace skintrack::cli {
 CommandRun SetupScoreCommand(CLI::App& root);
+CommandRun SetupSurfaceCommand(CLI::App& root);
 CommandRun SetupImportCommand(CLI::App& root);
 CommandRun SetupRescoreCommand(CLI::App& root);
 CommandRun SetupSessionsCommand(CLI::App& root);
@@ -28,6 +29,7 @@ using skintrack::cli::CommandEntry;
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
       {"score", &skintrack::cli::SetupScoreCommand},
+      {"surface", &skintrack::cli::SetupSurfaceCommand},
       {"import", &skintrack::cli::SetupImportCommand},
       {"rescore", &skintrack::cli::SetupRescoreCommand},
       {"sessions", &skintrack::cli::SetupSessionsCommand},
