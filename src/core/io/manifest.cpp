@@ -70,6 +70,8 @@ std::optional<CaptureKind> ParseCaptureKind(std::string_view text) {
   std::string name = Lower(Trim(text));
   std::replace(name.begin(), name.end(), '-', '_');
   if (name == "follow_up") name = "followup";
+  // Aliases the store importer and compare::ParseSessionKind accept as well.
+  if (name == "post_treatment" || name == "post" || name == "check") name = "post_treatment_check";
   for (const CaptureKind kind : {CaptureKind::kBaseline, CaptureKind::kRepeat,
                                  CaptureKind::kTreatment, CaptureKind::kFollowup,
                                  CaptureKind::kPostTreatmentCheck}) {

@@ -10,7 +10,8 @@
 //             lights     lights.json of a photometric-stereo set (surface captures)
 // Paths (image, roi, lights) are relative to the manifest's folder unless absolute.
 // kind is one of baseline, repeat, treatment, followup, post_treatment_check (hyphens and case are
-// accepted: "Follow-up" reads as followup). date is `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` with a
+// accepted: "Follow-up" reads as followup; post, check and post_treatment mean
+// post_treatment_check, as in the store importer). date is `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` with a
 // real calendar date.
 //
 // File-level problems (missing/unreadable file, malformed CSV, a required column missing, no rows)
@@ -36,8 +37,8 @@ enum class CaptureKind { kBaseline, kRepeat, kTreatment, kFollowup, kPostTreatme
 
 // Canonical manifest spelling ("baseline", ..., "post_treatment_check").
 const char* CaptureKindName(CaptureKind kind);
-// Accepts canonical names, hyphens for underscores ("follow-up", "post-treatment-check") and any
-// case; nullopt for anything else.
+// Accepts canonical names, hyphens for underscores ("follow-up", "post-treatment-check"), the
+// aliases post/check/post_treatment, and any case; nullopt for anything else.
 std::optional<CaptureKind> ParseCaptureKind(std::string_view text);
 
 // True for `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` naming a valid calendar date and time.
