@@ -1,0 +1,35 @@
+#pragma once
+// The viewer's settings file (JSON, `skintrack.viewer-settings/1`), by default
+// $XDG_CONFIG_HOME/skintrack/viewer.json (else ~/.config/skintrack/viewer.json).
+//
+// Unknown keys are ignored and missing keys keep their defaults, so old files keep working. A file
+// that is not valid JSON is reported (kBadInput) and the defaults are used; it is only overwritten
+// when the user changes a setting. Writes are atomic.
+
+#include <filesystem>
+#include <string>
+
+#include "core/base/result.h"
+
+namespace skintrack::viewer {
+
+struct ViewerSettings {
+  int window_width = 1600;   // logical pixels
+  int window_height = 1000;
+  float font_size_px = 15.0f;  // before DPI scaling (content scale of the monitor)
+  std::string font_path = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";  // "" = ImGui default
+  float blink_period_s = 0.6f;    // time each image is shown in blink mode
+  float difference_gain = 4.0f;   // |after - before| (encoded, 0..1) x gain -> colour scale
+  float overlay_alpha = 0.7f;     // opacity of metric-map overlays
+  int max_tile_px = 0;            // texture tile size; 0 = GL_MAX_TEXTURE_SIZE (capped at 8192)
+  int worker_threads = 2;         // decoding/scoring threads
+  std::string last_source;        // last database, manifest or folder opened
+};
+
+std::filesystem::path DefaultSettingsPath();
+
+// Reads settings; a missing file gives the defaults.
+Result<ViewerSettings> LoadSettings(const std::filesystem::path& path);
+Status SaveSettings(const std::filesystem::path& path, const ViewerSettings& settings);
+
+}  // namespace skintrack::viewer
