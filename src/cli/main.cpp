@@ -12,6 +12,8 @@
 
 namespace skintrack::cli {
 CommandRun SetupScoreCommand(CLI::App& root);
+CommandRun SetupBatchCommand(CLI::App& root);
+CommandRun SetupBatchMergeCommand(CLI::App& root);
 CommandRun SetupSurfaceCommand(CLI::App& root);
 CommandRun SetupImportCommand(CLI::App& root);
 CommandRun SetupRescoreCommand(CLI::App& root);
@@ -29,6 +31,8 @@ using skintrack::cli::CommandEntry;
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
       {"score", &skintrack::cli::SetupScoreCommand},
+      {"batch", &skintrack::cli::SetupBatchCommand},
+      {"batch-merge", &skintrack::cli::SetupBatchMergeCommand},
       {"surface", &skintrack::cli::SetupSurfaceCommand},
       {"import", &skintrack::cli::SetupImportCommand},
       {"rescore", &skintrack::cli::SetupRescoreCommand},
