@@ -123,12 +123,83 @@ Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
     return UsageError("scar thresholds must satisfy 0 <= extent depth <= depth threshold, > 0");
   }
   const cv::Mat valid = ValidMask(height, mask);
-  const cv::Mat extent = (height < static_cast<float>(-options.extent_depth_mm)) & valid;
+  cv::Mat extent = (height < static_cast<float>(-options.extent_depth_mm)) & valid;
+  cv::Mat core = (height < static_cast<float>(-options.depth_threshold_mm)) & valid;
+  // Grooves narrower than min_width_mm (wrinkles) are not scars: a morphological opening with a
+  // disc of that diameter removes them from both masks, so they neither seed nor join scars.
+  const int disc_px = static_cast<int>(std::lround(options.min_width_mm * px_per_mm));
+  if (disc_px >= 2) {
+    const cv::Mat disc =
+        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(disc_px | 1, disc_px | 1));
+    cv::morphologyEx(core, core, cv::MORPH_OPEN, disc);
+    cv::morphologyEx(extent, extent, cv::MORPH_OPEN, disc);
+    extent |= core;
+  }
+  // Each scar is seeded by a connected core (deeper than the threshold) and grows through the
+  // extent mask breadth-first from all seeds at once, so two scars joined by a shallow bridge
+  // (skin texture dipping below the extent depth) are split where their fronts meet.
   cv::Mat labels;
   cv::Mat stats;
   cv::Mat centroids;
-  const int components = cv::connectedComponentsWithStats(extent, labels, stats, centroids, 8,
-                                                          CV_32S);
+  const int components = cv::connectedComponents(core, labels, 8, CV_32S);
+  {
+    std::vector<cv::Point> frontier;
+    for (int y = 0; y < labels.rows; ++y) {
+      const int* l = labels.ptr<int>(y);
+      for (int x = 0; x < labels.cols; ++x) {
+        if (l[x] != 0) frontier.emplace_back(x, y);
+      }
+    }
+    std::vector<cv::Point> next;
+    while (!frontier.empty()) {
+      next.clear();
+      for (const cv::Point& pt : frontier) {
+        const int label = labels.at<int>(pt);
+        for (int dy = -1; dy <= 1; ++dy) {
+          for (int dx = -1; dx <= 1; ++dx) {
+            const cv::Point n(pt.x + dx, pt.y + dy);
+            if (n.x < 0 || n.y < 0 || n.x >= labels.cols || n.y >= labels.rows) continue;
+            if (extent.at<std::uint8_t>(n) == 0 || labels.at<int>(n) != 0) continue;
+            labels.at<int>(n) = label;
+            next.push_back(n);
+          }
+        }
+      }
+      frontier.swap(next);
+    }
+  }
+  // Centroids and bounding boxes of the grown regions.
+  stats = cv::Mat::zeros(components, 5, CV_32S);
+  centroids = cv::Mat::zeros(components, 2, CV_64F);
+  {
+    std::vector<int> x0(components, labels.cols), y0(components, labels.rows), x1(components, -1),
+        y1(components, -1);
+    std::vector<double> sx(components, 0), sy(components, 0), n(components, 0);
+    for (int y = 0; y < labels.rows; ++y) {
+      const int* l = labels.ptr<int>(y);
+      for (int x = 0; x < labels.cols; ++x) {
+        const auto i = static_cast<std::size_t>(l[x]);
+        if (i == 0) continue;
+        x0[i] = std::min(x0[i], x);
+        y0[i] = std::min(y0[i], y);
+        x1[i] = std::max(x1[i], x);
+        y1[i] = std::max(y1[i], y);
+        sx[i] += x;
+        sy[i] += y;
+        n[i] += 1;
+      }
+    }
+    for (int i = 1; i < components; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      if (n[k] == 0) continue;
+      stats.at<int>(i, cv::CC_STAT_LEFT) = x0[k];
+      stats.at<int>(i, cv::CC_STAT_TOP) = y0[k];
+      stats.at<int>(i, cv::CC_STAT_WIDTH) = x1[k] - x0[k] + 1;
+      stats.at<int>(i, cv::CC_STAT_HEIGHT) = y1[k] - y0[k] + 1;
+      centroids.at<double>(i, 0) = sx[k] / n[k];
+      centroids.at<double>(i, 1) = sy[k] / n[k];
+    }
+  }
   struct Accumulator {
     double depth_sum = 0;
     double depth_max = 0;
@@ -153,7 +224,10 @@ Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
   for (int label = 1; label < components; ++label) {
     const Accumulator& a = acc[static_cast<std::size_t>(label)];
     const double area_mm2 = static_cast<double>(a.pixels) * pixel_area_mm2;
-    if (a.depth_max < options.depth_threshold_mm || area_mm2 < options.min_area_mm2) continue;
+    if (a.pixels == 0 || a.depth_max < options.depth_threshold_mm ||
+        area_mm2 < options.min_area_mm2) {
+      continue;
+    }
     Scar scar;
     scar.area_mm2 = area_mm2;
     scar.width_mm = 2.0 * std::sqrt(area_mm2 / CV_PI);

@@ -9,9 +9,13 @@
 //   differences averaged over the cell (slopes at the cell centre; mm per mm).
 // Heights are reported in micrometres (`_um`), Sdr in percent.
 //
-// Scars (Jacob et al. 2001, JAAD 45:109; REFERENCES.md section 6): after form removal, a scar is a
-// connected (8-neighbour) region deeper than `extent_depth_mm` that reaches deeper than
-// `depth_threshold_mm` somewhere and covers at least `min_area_mm2`. Per scar: area (mm^2),
+// Scars (Jacob et al. 2001, JAAD 45:109; REFERENCES.md section 6): after form removal, each
+// connected (8-neighbour) core deeper than `depth_threshold_mm` seeds a scar, which grows
+// breadth-first through the connected pixels deeper than `extent_depth_mm` (neighbouring scars
+// joined by shallow texture are split where their fronts meet); scars under `min_area_mm2` are
+// dropped. With `min_width_mm` > 0 both masks are first opened with a disc of that diameter, so
+// that narrower grooves neither seed scars nor connect them (off by default: on the phantom, deep
+// wrinkles wider than 0.3 mm are cut into fragments instead of removed). Per scar: area (mm^2),
 // width = diameter of the circle of the same area (mm), mean and maximum depth below the reference
 // level z = 0 (mm), volume = integral of the depth over the region (mm^3), and type by width:
 // icepick < 1.5 mm, rolling > 4 mm, boxcar 2-4 mm; in the overlap 1.5-2 mm the profile decides:
@@ -50,6 +54,7 @@ struct ScarOptions {
   double depth_threshold_mm = 0.05;   // a scar is deeper than this somewhere (50 um), default 0.05
   double extent_depth_mm = 0.01;      // and extends over connected pixels deeper than this (10 um)
   double min_area_mm2 = 0.05;         // smaller regions are ignored, default 0.05 mm^2
+  double min_width_mm = 0.0;          // > 0: narrower grooves are removed by an opening (off)
   double icepick_max_width_mm = 2.0;  // overlap of icepick (< 2 mm) and boxcar (1.5-4 mm)
   double boxcar_min_width_mm = 1.5;
   double rolling_min_width_mm = 4.0;  // rolling: wider than 4 mm
