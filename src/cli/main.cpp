@@ -12,6 +12,7 @@
 
 namespace skintrack::cli {
 CommandRun SetupScoreCommand(CLI::App& root);
+CommandRun SetupCompareCommand(CLI::App& root);
 CommandRun SetupBatchCommand(CLI::App& root);
 CommandRun SetupBatchMergeCommand(CLI::App& root);
 CommandRun SetupSurfaceCommand(CLI::App& root);
@@ -31,6 +32,7 @@ using skintrack::cli::CommandEntry;
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
       {"score", &skintrack::cli::SetupScoreCommand},
+      {"compare", &skintrack::cli::SetupCompareCommand},
       {"batch", &skintrack::cli::SetupBatchCommand},
       {"batch-merge", &skintrack::cli::SetupBatchMergeCommand},
       {"surface", &skintrack::cli::SetupSurfaceCommand},

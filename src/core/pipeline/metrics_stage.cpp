@@ -1,13 +1,126 @@
-// Metrics stage: skin mask and metric groups (core/mask, core/metrics).
+// Metrics stage: skin mask (user ROI or automatic, chart excluded), the six metric groups on one
+// analysis frame, and the per-pixel maps (docs/METRICS.md).
+#include <algorithm>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/base/atomic_file.h"
+#include "core/mask/capture_mask.h"
+#include "core/mask/face_regions.h"
+#include "core/metrics/analysis_frame.h"
+#include "core/metrics/map_export.h"
+#include "core/metrics/pigmentation.h"
+#include "core/metrics/pores.h"
+#include "core/metrics/redness.h"
+#include "core/metrics/scars.h"
+#include "core/metrics/texture.h"
+#include "core/metrics/wrinkles.h"
 #include "core/pipeline/stages.h"
 
 namespace skintrack::core {
+namespace {
 
-Result<nlohmann::json> RunMetricsStage(const LoadedImage& /*image*/,
-                                       const CalibratedCapture& /*capture*/,
-                                       const ScoreOptions& /*options*/,
-                                       std::vector<std::string>& /*warnings*/) {
-  return nlohmann::json::object();
+using nlohmann::json;
+
+// A Haar face box spans about 140 mm of an adult face (cheek to cheek); used only to size filters
+// when no measured scale exists.
+constexpr double kFaceBoxWidthMm = 140.0;
+
+void AddWarning(std::vector<std::string>& warnings, const std::string& code) {
+  if (std::find(warnings.begin(), warnings.end(), code) == warnings.end()) {
+    warnings.push_back(code);
+  }
+}
+
+json GroupToJson(const MetricGroup& group) {
+  json out = json::object();
+  json units = json::object();
+  for (const MetricScalar& s : group.scalars) {
+    out[s.key] = s.value;
+    units[s.key] = s.unit;
+  }
+  for (const MetricLabel& l : group.labels) out[l.key] = l.value;
+  out["units"] = units;
+  return out;
+}
+
+json RectToJson(const cv::Rect& r) { return json::array({r.x, r.y, r.width, r.height}); }
+
+Status WriteMaskPng(const std::filesystem::path& path, const cv::Mat& mask) {
+  std::vector<uchar> bytes;
+  if (!cv::imencode(".png", mask, bytes)) return StorageError("cannot encode " + path.string());
+  return WriteFileAtomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                                                bytes.size()));
+}
+
+}  // namespace
+
+Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCapture& capture,
+                             const ScoreOptions& options, std::vector<std::string>& warnings) {
+  const cv::Mat& rgb = capture.rgb_linear;
+  cv::Mat chart_mask;
+  if (!capture.chart_mask.empty() && capture.chart_mask.size() == rgb.size()) {
+    chart_mask = capture.chart_mask;
+  }
+  json mask_info = json::object();
+  SKT_ASSIGN_OR_RETURN(SkinMaskResult detected, CaptureSkinMask(rgb, options.roi_path, chart_mask));
+  const cv::Mat& skin = detected.mask;
+  const std::optional<cv::Rect>& face = detected.face;
+  for (const auto& w : detected.warnings) AddWarning(warnings, w);
+  mask_info["source"] = options.roi_path.empty() ? "auto" : "roi";
+  mask_info["skin_pct"] = 100.0 * cv::countNonZero(skin) / static_cast<double>(skin.total());
+  mask_info["face"] = face ? RectToJson(*face) : json(nullptr);
+  std::map<std::string, cv::Mat> regions;
+  if (face) regions = FaceRegions(*face, skin);
+  json regions_json = json::object();
+  for (const auto& [name, region] : regions) {
+    regions_json[name] = {{"bbox", RectToJson(cv::boundingRect(region))},
+                          {"pixels", cv::countNonZero(region)}};
+  }
+  mask_info["regions"] = regions_json;
+
+  std::optional<double> estimate;
+  if (face && face->width > 0) estimate = face->width / kFaceBoxWidthMm;
+  SKT_ASSIGN_OR_RETURN(AnalysisFrame frame,
+                       MakeAnalysisFrame(rgb, skin, capture.px_per_mm, estimate));
+  if (!frame.scale_known) AddWarning(warnings, "scale_unknown_sizes_in_px");
+
+  std::vector<MetricGroup> groups;
+  SKT_ASSIGN_OR_RETURN(MetricGroup redness, MeasureRedness(frame));
+  groups.push_back(std::move(redness));
+  SKT_ASSIGN_OR_RETURN(MetricGroup pigmentation, MeasurePigmentation(frame));
+  groups.push_back(std::move(pigmentation));
+  SKT_ASSIGN_OR_RETURN(MetricGroup pores, MeasurePores(frame));
+  groups.push_back(std::move(pores));
+  SKT_ASSIGN_OR_RETURN(MetricGroup texture, MeasureTexture(frame));
+  groups.push_back(std::move(texture));
+  SKT_ASSIGN_OR_RETURN(MetricGroup wrinkles, MeasureWrinkles(frame));
+  groups.push_back(std::move(wrinkles));
+  SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame));
+  groups.push_back(std::move(scars));
+
+  json metrics = json::object();
+  for (const MetricGroup& group : groups) {
+    metrics[group.name] = GroupToJson(group);
+    for (const auto& w : group.warnings) AddWarning(warnings, w);
+  }
+  metrics["mask"] = mask_info;
+  metrics["analysis"] = {
+      {"width", frame.mask.cols},
+      {"height", frame.mask.rows},
+      {"scale", frame.downscale},
+      {"px_per_mm", frame.px_per_mm},
+      {"scale_known", frame.scale_known},
+      {"scale_basis", frame.scale_known ? "measured" : (estimate ? "face_width" : "assumed")}};
+
+  if (!options.maps_dir.empty()) {
+    SKT_RETURN_IF_ERROR(WriteMetricMaps(options.maps_dir, groups, frame));
+    for (const auto& [name, region] : regions) {
+      SKT_RETURN_IF_ERROR(WriteMaskPng(options.maps_dir / ("region_" + name + ".png"), region));
+    }
+  }
+  return metrics;
 }
 
 }  // namespace skintrack::core

@@ -1,0 +1,229 @@
+// `skintrack compare BEFORE AFTER`: align AFTER to BEFORE, score both on one skin mask, and report
+// per-metric deltas with the direction of change (docs/METRICS.md "compare").
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/command.h"
+#include "core/base/atomic_file.h"
+#include "core/color/srgb.h"
+#include "core/io/image_io.h"
+#include "core/mask/capture_mask.h"
+#include "core/metrics/metric_catalog.h"
+#include "core/pipeline/score_pipeline.h"
+#include "core/registration/registration.h"
+
+namespace skintrack::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct CompareCommandOptions {
+  std::string before;
+  std::string after;
+  std::string out_dir;
+  std::string roi;
+  std::string model = "auto";
+  std::string calibrate = "auto";
+  double px_per_mm = 0;
+  double max_megapixels = 100;
+  bool json = false;
+};
+
+const char* const kGroups[] = {"redness", "pigmentation", "pores", "texture", "wrinkles", "scars"};
+
+// A scratch directory removed on scope exit (used when no -o is given).
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() /
+            ("skintrack-compare-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+Status WritePng(const fs::path& path, const cv::Mat& image) {
+  std::vector<uchar> bytes;
+  if (!cv::imencode(".png", image, bytes)) return StorageError("cannot encode " + path.string());
+  return WriteFileAtomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()),
+                                                bytes.size()));
+}
+
+json Deltas(const json& before, const json& after) {
+  json out = json::object();
+  for (const char* group : kGroups) {
+    if (!before.contains(group) || !after.contains(group)) continue;
+    json group_out = json::object();
+    for (const auto& [key, value] : before[group].items()) {
+      const auto info = core::LookupMetric(group, key);
+      if (!info || !value.is_number() || !after[group].contains(key)) continue;
+      const double b = value.get<double>();
+      const double a = after[group][key].get<double>();
+      json entry = {{"before", b}, {"after", a}, {"delta", a - b}};
+      entry["percent"] = b != 0 ? json(100.0 * (a - b) / std::abs(b)) : json(nullptr);
+      entry["direction"] = core::JudgeChange(*info, b, a);
+      group_out[key] = entry;
+    }
+    out[group] = group_out;
+  }
+  return out;
+}
+
+void PrintHuman(const json& doc) {
+  const auto& reg = doc["registration"];
+  std::printf("aligned %s -> %s: inliers %d, rms %.2f px, ncc %.3f -> %.3f\n",
+              doc["after"]["path"].get<std::string>().c_str(),
+              doc["before"]["path"].get<std::string>().c_str(), reg["inliers"].get<int>(),
+              reg["rms_residual_px"].get<double>(), reg["ncc_before"].get<double>(),
+              reg["ncc_after"].get<double>());
+  std::printf("%-34s %12s %12s %12s  %s\n", "metric", "before", "after", "delta", "direction");
+  for (const auto& [group, keys] : doc["deltas"].items()) {
+    for (const auto& [key, d] : keys.items()) {
+      std::printf("%-34s %12.4g %12.4g %+12.4g  %s\n", (group + "." + key).c_str(),
+                  d["before"].get<double>(), d["after"].get<double>(), d["delta"].get<double>(),
+                  d["direction"].get<std::string>().c_str());
+    }
+  }
+  for (const auto& w : doc["warnings"]) std::cout << "warning: " << w.get<std::string>() << "\n";
+}
+
+int RunCompare(const CompareCommandOptions& opts) {
+  core::LoadOptions load;
+  load.max_pixels = static_cast<std::int64_t>(opts.max_megapixels * 1e6);
+  auto before = core::LoadImage(opts.before, load);
+  if (!before.ok()) return ReportError("compare", before.error(), opts.json);
+  auto after = core::LoadImage(opts.after, load);
+  if (!after.ok()) return ReportError("compare", after.error(), opts.json);
+
+  // The baseline's skin mask (or the user's ROI) is the one both captures are scored on.
+  auto mask = core::CaptureSkinMask(core::BgrToLinearRgb(before->bgr), opts.roi, cv::Mat());
+  if (!mask.ok()) return ReportError("compare", mask.error(), opts.json);
+  auto model = core::ParseMotionModel(opts.model);
+  if (!model.ok()) return ReportError("compare", model.error(), opts.json);
+  core::RegistrationOptions registration_options;
+  registration_options.model = *model;
+  auto registration =
+      core::RegisterImages(after->bgr, before->bgr, mask->mask, registration_options);
+  if (!registration.ok()) return ReportError("compare", registration.error(), opts.json);
+  auto warped = core::WarpToFixed(after->bgr, *registration);
+  if (!warped.ok()) return ReportError("compare", warped.error(), opts.json);
+  const cv::Mat coverage_src(after->bgr.size(), CV_8U, cv::Scalar(255));
+  auto coverage = core::WarpToFixed(coverage_src, *registration, cv::INTER_NEAREST);
+  if (!coverage.ok()) return ReportError("compare", coverage.error(), opts.json);
+  cv::Mat common = mask->mask & (*coverage == 255);
+  // Stay clear of the resampled border.
+  cv::erode(common, common, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 5)));
+  if (cv::countNonZero(common) == 0) {
+    return ReportError("compare",
+                       AnalysisError("the aligned follow-up does not overlap the baseline's skin; "
+                                     "frame the same area or give --roi"),
+                       opts.json);
+  }
+
+  std::optional<ScratchDir> scratch;
+  fs::path work_dir = opts.out_dir;
+  if (work_dir.empty()) {
+    scratch.emplace();
+    work_dir = scratch->path();
+  } else {
+    std::error_code ec;
+    fs::create_directories(work_dir, ec);
+    if (ec) {
+      return ReportError("compare", StorageError("cannot create '" + work_dir.string() + "': " +
+                                                 ec.message()),
+                         opts.json);
+    }
+  }
+  const fs::path common_path = work_dir / "common_mask.png";
+  if (Status s = WritePng(common_path, common); !s.ok()) {
+    return ReportError("compare", s.error(), opts.json);
+  }
+  core::LoadedImage after_aligned = *after;
+  after_aligned.bgr = *warped;
+  if (!opts.out_dir.empty()) {
+    if (Status s = WritePng(work_dir / "after_aligned.png", *warped); !s.ok()) {
+      return ReportError("compare", s.error(), opts.json);
+    }
+  }
+
+  core::ScoreOptions score;
+  score.load = load;
+  score.roi_path = common_path;
+  score.calibrate = opts.calibrate == "none"      ? core::CalibrateMode::kNone
+                    : opts.calibrate == "require" ? core::CalibrateMode::kRequire
+                                                  : core::CalibrateMode::kAuto;
+  if (opts.px_per_mm > 0) score.px_per_mm = opts.px_per_mm;
+  if (!opts.out_dir.empty()) score.maps_dir = work_dir / "before_maps";
+  auto before_doc = core::ScoreLoadedImage(*before, score);
+  if (!before_doc.ok()) return ReportError("compare", before_doc.error(), opts.json);
+  if (!opts.out_dir.empty()) score.maps_dir = work_dir / "after_maps";
+  auto after_doc = core::ScoreLoadedImage(after_aligned, score);
+  if (!after_doc.ok()) return ReportError("compare", after_doc.error(), opts.json);
+
+  json doc = JsonEnvelope("skintrack.compare/1");
+  doc["before"] = core::InputToJson(*before, true);
+  doc["after"] = core::InputToJson(*after, true);
+  doc["registration"] = core::RegistrationToJson(*registration);
+  doc["mask"] = {{"source", opts.roi.empty() ? "auto" : "roi"},
+                 {"common_pixels", cv::countNonZero(common)}};
+  doc["deltas"] = Deltas((*before_doc)["metrics"], (*after_doc)["metrics"]);
+  doc["scores"] = {{"before", (*before_doc)["metrics"]}, {"after", (*after_doc)["metrics"]}};
+  json warnings = json::array();
+  for (const auto& w : (*before_doc)["warnings"]) warnings.push_back("before:" + w.get<std::string>());
+  for (const auto& w : (*after_doc)["warnings"]) warnings.push_back("after:" + w.get<std::string>());
+  for (const auto& w : registration->warnings) warnings.push_back("registration:" + w);
+  doc["warnings"] = warnings;
+  if (!opts.out_dir.empty()) {
+    if (Status s = WriteJsonFile(work_dir / "compare.json", doc); !s.ok()) {
+      return ReportError("compare", s.error(), opts.json);
+    }
+  }
+  if (opts.json) {
+    PrintJson(doc);
+  } else {
+    PrintHuman(doc);
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandRun SetupCompareCommand(CLI::App& root) {
+  auto opts = std::make_shared<CompareCommandOptions>();
+  CLI::App* sub = root.add_subcommand(
+      "compare", "Align AFTER to BEFORE, score both on one skin mask, report per-metric deltas");
+  sub->add_option("before", opts->before, "Baseline image (JPEG, PNG, TIFF)")->required();
+  sub->add_option("after", opts->after, "Follow-up image")->required();
+  sub->add_option("-o,--output", opts->out_dir,
+                  "Write compare.json, the common mask, the aligned follow-up and maps here");
+  sub->add_option("--roi", opts->roi, "Region of interest on BEFORE: mask PNG or polygon JSON");
+  sub->add_option("--model", opts->model, "Registration model: auto, similarity, affine, homography")
+      ->check(CLI::IsMember({"auto", "similarity", "affine", "homography"}));
+  sub->add_option("--calibrate", opts->calibrate, "Colour calibration: auto, none or require")
+      ->check(CLI::IsMember({"auto", "none", "require"}));
+  sub->add_option("--px-per-mm", opts->px_per_mm, "Physical scale of BEFORE, pixels per mm")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
+      ->check(CLI::PositiveNumber);
+  sub->add_flag("--json", opts->json, "Print the skintrack.compare/1 JSON document on stdout");
+  return [opts] { return RunCompare(*opts); };
+}
+
+}  // namespace skintrack::cli

@@ -1,0 +1,27 @@
+#include "core/mask/capture_mask.h"
+
+#include "core/mask/face_regions.h"
+#include "core/mask/roi.h"
+
+namespace skintrack::core {
+
+Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
+                                       const std::filesystem::path& roi_path,
+                                       const cv::Mat& exclude) {
+  const bool use_exclude = !exclude.empty() && exclude.size() == rgb_linear.size();
+  if (!roi_path.empty()) {
+    SKT_ASSIGN_OR_RETURN(cv::Mat mask, LoadRoiMask(roi_path, rgb_linear.size()));
+    if (use_exclude) mask.setTo(0, exclude != 0);
+    SkinMaskResult result;
+    result.mask = mask;
+    return result;
+  }
+  std::vector<std::string> warnings;
+  const auto face = FindFace(rgb_linear, warnings);
+  SKT_ASSIGN_OR_RETURN(SkinMaskResult result,
+                       DetectSkinMask(rgb_linear, use_exclude ? exclude : cv::Mat(), face));
+  result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());
+  return result;
+}
+
+}  // namespace skintrack::core

@@ -1,0 +1,32 @@
+#pragma once
+// Face detection and named facial regions (forehead, left/right cheek, nose, chin).
+//
+// Faces are found with OpenCV's Haar cascade (Viola & Jones 2001) from the Debian package
+// opencv-data (haarcascade_frontalface_default.xml), located at run time in
+// $SKINTRACK_HAAR_DIR, /usr/share/opencv4/haarcascades or /usr/share/opencv/haarcascades.
+// When the file is absent, FindFace returns nullopt and adds the warning "face_detector_missing":
+// everything else still works, only named regions are not produced.
+// Detection runs on a grey copy whose long side is 640 px; the largest face wider than 15 % of
+// the image's short side is taken.
+//
+// Regions are fixed proportions of the face box (frontal faces), intersected with the skin mask;
+// "left"/"right" are the subject's (left_cheek is on the image's right). A region with fewer than
+// 1 % of the box's pixels left after the intersection is not reported.
+// Thread-safety: reentrant (each call loads its own cascade, cached per thread).
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace skintrack::core {
+
+// rgb_linear: CV_32FC3 (R,G,B) linear. Returns the face box in input pixels.
+std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings);
+
+// Named regions (CV_8U 0/255, size of `skin_mask`) for a frontal face box.
+std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask);
+
+}  // namespace skintrack::core

@@ -1,0 +1,23 @@
+#pragma once
+// User regions of interest: a mask PNG or a polygon JSON, in the pixels of the (upright) image.
+//
+// Mask PNG: any 8/16-bit grey or colour PNG/TIFF of exactly the image size; non-zero = measure.
+// Polygon JSON (schema "skintrack.roi/1"):
+//   {"schema": "skintrack.roi/1", "polygons": [[[x, y], [x, y], ...], ...]}
+// or the short form {"polygon": [[x, y], ...]}; coordinates in image pixels (x right, y down),
+// at least 3 vertices per polygon; polygons are filled (even-odd is not applied: all fill).
+// Errors: kBadInput with the file name and what is wrong (missing, not an image, size mismatch,
+// malformed JSON, fewer than 3 vertices, empty region). Thread-safety: reentrant.
+
+#include <filesystem>
+
+#include <opencv2/core.hpp>
+
+#include "core/base/result.h"
+
+namespace skintrack::core {
+
+// Returns CV_8U 0/255 of `image_size`.
+Result<cv::Mat> LoadRoiMask(const std::filesystem::path& path, cv::Size image_size);
+
+}  // namespace skintrack::core

@@ -1,0 +1,186 @@
+#include "core/mask/skin_mask.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/base/check.h"
+
+namespace skintrack::core {
+namespace {
+
+// Broad skin locus in log chromaticity of linear RGB: skin reflects more red than green and more
+// green than blue at every tone (melanin and haemoglobin both absorb short wavelengths most).
+constexpr float kMinLogRg = 0.10f;
+constexpr float kMaxLogRg = 1.40f;
+constexpr float kMinLogBg = -1.40f;
+constexpr float kMaxLogBg = -0.02f;
+constexpr float kMinLuminance = 0.01f;
+constexpr float kMaxLuminance = 0.97f;
+// Floor on the colour model's standard deviation so a very uniform seed does not reject skin
+// that differs by ordinary shading noise.
+constexpr double kMinChromaSd = 0.04;
+
+struct Chroma {
+  cv::Mat log_rg, log_bg, luminance;
+};
+
+Chroma ComputeChroma(const cv::Mat& rgb) {
+  Chroma c;
+  c.log_rg.create(rgb.size(), CV_32F);
+  c.log_bg.create(rgb.size(), CV_32F);
+  c.luminance.create(rgb.size(), CV_32F);
+  for (int y = 0; y < rgb.rows; ++y) {
+    const auto* p = rgb.ptr<cv::Vec3f>(y);
+    float* u = c.log_rg.ptr<float>(y);
+    float* v = c.log_bg.ptr<float>(y);
+    float* l = c.luminance.ptr<float>(y);
+    for (int x = 0; x < rgb.cols; ++x) {
+      const float r = std::max(p[x][0], 1e-4f);
+      const float g = std::max(p[x][1], 1e-4f);
+      const float b = std::max(p[x][2], 1e-4f);
+      u[x] = std::log(r / g);
+      v[x] = std::log(b / g);
+      l[x] = 0.2126f * p[x][0] + 0.7152f * p[x][1] + 0.0722f * p[x][2];
+    }
+  }
+  return c;
+}
+
+cv::Mat Locus(const Chroma& c) {
+  return (c.log_rg >= kMinLogRg) & (c.log_rg <= kMaxLogRg) & (c.log_bg >= kMinLogBg) &
+         (c.log_bg <= kMaxLogBg) & (c.luminance >= kMinLuminance) &
+         (c.luminance <= kMaxLuminance);
+}
+
+cv::Mat KeepLargeComponents(const cv::Mat& mask, double min_area) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
+  cv::Mat out(mask.size(), CV_8U, cv::Scalar(0));
+  for (int i = 1; i < n; ++i) {
+    if (stats.at<int>(i, cv::CC_STAT_AREA) >= min_area) out.setTo(255, labels == i);
+  }
+  return out;
+}
+
+cv::Rect ScaleRect(const cv::Rect& r, double s) {
+  return {static_cast<int>(std::lround(r.x * s)), static_cast<int>(std::lround(r.y * s)),
+          std::max(1, static_cast<int>(std::lround(r.width * s))),
+          std::max(1, static_cast<int>(std::lround(r.height * s)))};
+}
+
+cv::Rect SubRect(const cv::Rect& r, double x0, double y0, double x1, double y1) {
+  return {r.x + static_cast<int>(r.width * x0), r.y + static_cast<int>(r.height * y0),
+          std::max(1, static_cast<int>(r.width * (x1 - x0))),
+          std::max(1, static_cast<int>(r.height * (y1 - y0)))};
+}
+
+}  // namespace
+
+Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,
+                                      const std::optional<cv::Rect>& face,
+                                      const SkinMaskOptions& options) {
+  SKT_CHECK(rgb_linear.type() == CV_32FC3) << "type " << rgb_linear.type();
+  SKT_CHECK(exclude.empty() || (exclude.type() == CV_8U && exclude.size() == rgb_linear.size()));
+  try {
+    SkinMaskResult result;
+    result.face = face;
+    const double scale =
+        std::min(1.0, static_cast<double>(options.working_size) /
+                          std::max(rgb_linear.cols, rgb_linear.rows));
+    cv::Mat small;
+    cv::resize(rgb_linear, small, cv::Size(), scale, scale, cv::INTER_AREA);
+    // Smoothing so pores, fine lines and noise do not punch holes in the mask.
+    cv::GaussianBlur(small, small, cv::Size(), 1.5, 1.5, cv::BORDER_REFLECT);
+    const Chroma chroma = ComputeChroma(small);
+    const cv::Rect bounds(0, 0, small.cols, small.rows);
+
+    cv::Mat seed = Locus(chroma);
+    std::optional<cv::Rect> face_small;
+    if (face) {
+      face_small = ScaleRect(*face, scale) & bounds;
+      cv::Mat face_seed(small.size(), CV_8U, cv::Scalar(0));
+      face_seed(SubRect(*face_small, 0.2, 0.3, 0.8, 0.65) & bounds).setTo(255);
+      cv::Mat in_face = seed & face_seed;
+      if (cv::countNonZero(in_face) > 50) seed = in_face;
+    }
+    if (cv::countNonZero(seed) < 20) {
+      return AnalysisError(
+          "no skin-coloured pixels found; check exposure and white balance, or give the skin "
+          "area with --roi MASK.png or a polygon JSON");
+    }
+    // Colour model: mean and covariance of (ln R/G, ln B/G) over the seed.
+    cv::Mat samples(cv::countNonZero(seed), 2, CV_32F);
+    int row = 0;
+    std::vector<float> seed_luminance;
+    for (int y = 0; y < small.rows; ++y) {
+      const uchar* s = seed.ptr<uchar>(y);
+      for (int x = 0; x < small.cols; ++x) {
+        if (s[x] == 0) continue;
+        samples.at<float>(row, 0) = chroma.log_rg.at<float>(y, x);
+        samples.at<float>(row, 1) = chroma.log_bg.at<float>(y, x);
+        seed_luminance.push_back(chroma.luminance.at<float>(y, x));
+        ++row;
+      }
+    }
+    cv::Mat covariance, mean;
+    cv::calcCovarMatrix(samples, covariance, mean, cv::COVAR_NORMAL | cv::COVAR_ROWS, CV_64F);
+    covariance /= std::max(1, samples.rows - 1);
+    covariance.at<double>(0, 0) += kMinChromaSd * kMinChromaSd;
+    covariance.at<double>(1, 1) += kMinChromaSd * kMinChromaSd;
+    const cv::Matx22d inv = cv::Matx22d(covariance).inv();
+    const double mu_u = mean.at<double>(0, 0);
+    const double mu_v = mean.at<double>(0, 1);
+    std::nth_element(seed_luminance.begin(),
+                     seed_luminance.begin() + static_cast<std::ptrdiff_t>(seed_luminance.size() / 2),
+                     seed_luminance.end());
+    const double median_y = seed_luminance[seed_luminance.size() / 2];
+    const double max_d2 = options.max_mahalanobis * options.max_mahalanobis;
+
+    cv::Mat skin(small.size(), CV_8U, cv::Scalar(0));
+    for (int y = 0; y < small.rows; ++y) {
+      const float* u = chroma.log_rg.ptr<float>(y);
+      const float* v = chroma.log_bg.ptr<float>(y);
+      const float* l = chroma.luminance.ptr<float>(y);
+      uchar* out = skin.ptr<uchar>(y);
+      for (int x = 0; x < small.cols; ++x) {
+        const double du = u[x] - mu_u;
+        const double dv = v[x] - mu_v;
+        const double d2 = du * (inv(0, 0) * du + inv(0, 1) * dv) + dv * (inv(1, 0) * du + inv(1, 1) * dv);
+        const bool colour_ok = d2 <= max_d2;
+        const bool level_ok = l[x] >= options.dark_fraction * median_y &&
+                              l[x] <= options.bright_fraction * median_y && l[x] <= kMaxLuminance;
+        out[x] = colour_ok && level_ok ? 255 : 0;
+      }
+    }
+    if (face_small) {
+      // Lips: redder than the face's skin in the mouth band.
+      const double sd_u = std::sqrt(covariance.at<double>(0, 0));
+      const cv::Rect mouth = SubRect(*face_small, 0.25, 0.68, 0.75, 0.92) & bounds;
+      cv::Mat lips = chroma.log_rg(mouth) > static_cast<float>(mu_u + 1.5 * sd_u);
+      skin(mouth).setTo(0, lips);
+    }
+    const int radius = std::max(1, static_cast<int>(std::lround(0.006 * std::max(small.cols, small.rows))));
+    const cv::Mat kernel =
+        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
+    cv::morphologyEx(skin, skin, cv::MORPH_CLOSE, kernel);
+    cv::morphologyEx(skin, skin, cv::MORPH_OPEN, kernel);
+    skin = KeepLargeComponents(skin, options.min_component_fraction * static_cast<double>(skin.total()));
+    if (cv::countNonZero(skin) < options.min_skin_fraction * static_cast<double>(skin.total())) {
+      return AnalysisError(
+          "too little skin found (under " +
+          std::to_string(static_cast<int>(100 * options.min_skin_fraction)) +
+          " % of the image); frame the skin closer or give --roi MASK.png or a polygon JSON");
+    }
+    cv::Mat full;
+    cv::resize(skin, full, rgb_linear.size(), 0, 0, cv::INTER_LINEAR);
+    cv::threshold(full, result.mask, 127, 255, cv::THRESH_BINARY);
+    if (!exclude.empty()) result.mask.setTo(0, exclude != 0);
+    return result;
+  } catch (const cv::Exception& e) {
+    return InternalError(std::string("skin detection failed in OpenCV: ") + e.what());
+  }
+}
+
+}  // namespace skintrack::core

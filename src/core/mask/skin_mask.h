@@ -1,0 +1,55 @@
+#pragma once
+// Skin mask: which pixels of a capture are skin to measure (not hair, eyebrows, eyes, lips,
+// background, clothing or the colour chart).
+//
+// Automatic detection (DetectSkinMask), colour and texture based:
+//  1. Seed: pixels whose chromaticity lies in a broad skin locus (YCrCb 8-bit, Cr 133..180,
+//     Cb 77..135, after Chai & Ngan 1999, widened for dark and for red skin) and are neither dark
+//     nor clipped. When a face was found (face_regions.h), the central face box is the seed.
+//  2. Adaptive colour model: mean and covariance of (ln R/G, ln B/G) of the seed; pixels within
+//     `max_mahalanobis` of it are candidate skin. Working in log chromaticity makes the model
+//     independent of exposure and shading.
+//  3. Texture and darkness: pixels much darker than the skin median (hair, eyebrows, pupils,
+//     nostrils: Y < dark_fraction · median) and strongly textured areas at a coarse scale are
+//     removed; lips are removed only inside a detected face (a red lesion on a cheek stays skin).
+//  4. Clean-up at a coarse working size: the image is smoothed before classification and the
+//     mask closed so pores, fine wrinkles and scars (small dark features that ARE skin) stay in;
+//     components smaller than `min_component_fraction` of the image are dropped.
+// `exclude` (e.g. the calibration chart_mask) is removed at the end.
+//
+// User ROI (roi.h) replaces the automatic mask when given.
+// Input: linear RGB CV_32FC3 (R,G,B); output CV_8U 0/255 of the same size.
+// Errors: kAnalysisFailed when no skin is found (with advice). Thread-safety: reentrant.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "core/base/result.h"
+
+namespace skintrack::core {
+
+struct SkinMaskOptions {
+  int working_size = 512;               // long side of the classification image (default 512 px)
+  double max_mahalanobis = 3.0;         // colour-model acceptance (default 3 σ)
+  double dark_fraction = 0.45;          // darker than 0.45 × skin median luminance = not skin
+  double bright_fraction = 2.2;         // brighter than this × median = glare/background
+  double min_component_fraction = 0.01; // drop components < 1 % of the image (default)
+  double min_skin_fraction = 0.01;      // less skin than 1 % of the image -> error (default)
+};
+
+struct SkinMaskResult {
+  cv::Mat mask;                       // CV_8U 0/255, input size
+  std::optional<cv::Rect> face;       // face box when one was detected (input pixels)
+  std::vector<std::string> warnings;  // e.g. "skin_mask_fallback_whole_image"
+};
+
+// `face` (optional) is a detected face box in input pixels, used as the colour seed and to
+// exclude lips/eyes/brows. `exclude` (optional CV_8U, non-zero = not skin).
+Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,
+                                      const std::optional<cv::Rect>& face,
+                                      const SkinMaskOptions& options = {});
+
+}  // namespace skintrack::core

@@ -1,0 +1,188 @@
+#include "core/metrics/analysis_frame.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/base/check.h"
+#include "core/color/color_space.h"
+#include "core/color/skin_model.h"
+
+namespace skintrack::core {
+
+double MetricGroup::Get(const std::string& key) const {
+  for (const auto& s : scalars) {
+    if (s.key == key) return s.value;
+  }
+  SKT_CHECK(false) << "metric group '" << name << "' has no key '" << key << "'";
+  return 0;
+}
+
+bool MetricGroup::Has(const std::string& key) const {
+  return std::any_of(scalars.begin(), scalars.end(), [&](const auto& s) { return s.key == key; });
+}
+
+double AnalysisFrame::MaskAreaCm2() const {
+  const double mm2 = mask_area_px / (px_per_mm * px_per_mm);
+  return mm2 / 100.0;
+}
+
+cv::Mat LinearLuminance(const cv::Mat& rgb_linear) {
+  SKT_CHECK(rgb_linear.type() == CV_32FC3) << "type " << rgb_linear.type();
+  cv::Mat y;
+  cv::transform(rgb_linear, y, cv::Matx13f(0.2126f, 0.7152f, 0.0722f));
+  return y;
+}
+
+cv::Mat FastGaussian(const cv::Mat& values, double sigma_px) {
+  SKT_CHECK(values.type() == CV_32F) << "type " << values.type();
+  cv::Mat out;
+  if (sigma_px <= 6.0) {
+    cv::GaussianBlur(values, out, cv::Size(), sigma_px, sigma_px, cv::BORDER_REFLECT);
+    return out;
+  }
+  // Blur a level where the sigma is ~3 px; the area-averaged downsample adds a box of width
+  // `factor`, whose variance factor^2/12 is subtracted so the total stays close to sigma.
+  const double factor = std::max(1.0, std::floor(sigma_px / 3.0));
+  const cv::Size small_size(std::max(1, static_cast<int>(std::lround(values.cols / factor))),
+                            std::max(1, static_cast<int>(std::lround(values.rows / factor))));
+  cv::Mat small;
+  cv::resize(values, small, small_size, 0, 0, cv::INTER_AREA);
+  const double sigma_small =
+      std::sqrt(std::max(0.25, sigma_px * sigma_px - factor * factor / 12.0)) / factor;
+  cv::GaussianBlur(small, small, cv::Size(), sigma_small, sigma_small, cv::BORDER_REFLECT);
+  cv::resize(small, out, values.size(), 0, 0, cv::INTER_LINEAR);
+  return out;
+}
+
+cv::Mat MaskedGaussian(const cv::Mat& values, const cv::Mat& mask, double sigma_px) {
+  SKT_CHECK(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
+  cv::Mat weight;
+  mask.convertTo(weight, CV_32F, 1.0 / 255.0);
+  cv::threshold(weight, weight, 0.0, 1.0, cv::THRESH_BINARY);
+  const cv::Mat numerator = FastGaussian(values.mul(weight), sigma_px);
+  const cv::Mat denominator = FastGaussian(weight, sigma_px);
+  const double fallback = cv::mean(values, mask)[0];
+  cv::Mat out(values.size(), CV_32F);
+  for (int y = 0; y < out.rows; ++y) {
+    const float* n = numerator.ptr<float>(y);
+    const float* d = denominator.ptr<float>(y);
+    float* o = out.ptr<float>(y);
+    for (int x = 0; x < out.cols; ++x) {
+      o[x] = d[x] > 1e-3f ? n[x] / d[x] : static_cast<float>(fallback);
+    }
+  }
+  return out;
+}
+
+cv::Mat FlatFieldContrast(const cv::Mat& luminance, const cv::Mat& mask, double sigma_px) {
+  const cv::Mat background = MaskedGaussian(luminance, mask, sigma_px);
+  cv::Mat contrast(luminance.size(), CV_32F, cv::Scalar(0));
+  for (int y = 0; y < luminance.rows; ++y) {
+    const float* l = luminance.ptr<float>(y);
+    const float* b = background.ptr<float>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    float* c = contrast.ptr<float>(y);
+    for (int x = 0; x < luminance.cols; ++x) {
+      if (m[x] != 0) c[x] = l[x] / std::max(b[x], 1e-5f) - 1.0f;
+    }
+  }
+  return contrast;
+}
+
+cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask) { return cv::mean(values, mask); }
+
+double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask) {
+  cv::Scalar mean;
+  cv::Scalar sd;
+  cv::meanStdDev(values, mean, sd, mask);
+  return sd[0];
+}
+
+double MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile) {
+  SKT_CHECK(values.type() == CV_32F);
+  std::vector<float> samples;
+  samples.reserve(static_cast<size_t>(cv::countNonZero(mask)));
+  for (int y = 0; y < values.rows; ++y) {
+    const float* v = values.ptr<float>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    for (int x = 0; x < values.cols; ++x) {
+      if (m[x] != 0) samples.push_back(v[x]);
+    }
+  }
+  if (samples.empty()) return 0;
+  const double rank =
+      std::clamp(percentile, 0.0, 100.0) / 100.0 * static_cast<double>(samples.size() - 1);
+  const auto k = static_cast<std::ptrdiff_t>(std::lround(rank));
+  std::nth_element(samples.begin(), samples.begin() + k, samples.end());
+  return samples[static_cast<size_t>(k)];
+}
+
+cv::Mat ErodeMask(const cv::Mat& mask, int radius_px) {
+  if (radius_px <= 0) return mask.clone();
+  cv::Mat out;
+  const cv::Mat kernel = cv::getStructuringElement(
+      cv::MORPH_ELLIPSE, cv::Size(2 * radius_px + 1, 2 * radius_px + 1));
+  cv::erode(mask, out, kernel, cv::Point(-1, -1), 1, cv::BORDER_CONSTANT, cv::Scalar(255));
+  return out;
+}
+
+Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat& mask,
+                                        std::optional<double> px_per_mm,
+                                        std::optional<double> estimated_px_per_mm,
+                                        const AnalysisFrameOptions& options) {
+  SKT_CHECK(rgb_linear.type() == CV_32FC3) << "type " << rgb_linear.type();
+  SKT_CHECK(mask.empty() || (mask.type() == CV_8U && mask.size() == rgb_linear.size()));
+  if (rgb_linear.empty()) return AnalysisError("empty image: nothing to measure");
+  try {
+    AnalysisFrame frame;
+    frame.scale_known = px_per_mm.has_value() && *px_per_mm > 0;
+    double full_px_per_mm = 0;
+    if (frame.scale_known) {
+      full_px_per_mm = *px_per_mm;
+    } else if (estimated_px_per_mm && *estimated_px_per_mm > 0) {
+      full_px_per_mm = *estimated_px_per_mm;
+    } else {
+      full_px_per_mm = std::min(rgb_linear.cols, rgb_linear.rows) / options.assumed_short_side_mm;
+    }
+    double factor = 1.0;
+    factor = std::min(factor, options.max_px_per_mm / full_px_per_mm);
+    const double pixels = static_cast<double>(rgb_linear.total());
+    factor = std::min(factor, std::sqrt(options.max_megapixels * 1e6 / pixels));
+    cv::Mat full_mask = mask.empty() ? cv::Mat(rgb_linear.size(), CV_8U, cv::Scalar(255)) : mask;
+    if (factor < 0.999) {
+      const cv::Size size(std::max(1, static_cast<int>(std::lround(rgb_linear.cols * factor))),
+                          std::max(1, static_cast<int>(std::lround(rgb_linear.rows * factor))));
+      cv::resize(rgb_linear, frame.rgb_linear, size, 0, 0, cv::INTER_AREA);
+      cv::Mat mask_small;
+      cv::resize(full_mask, mask_small, size, 0, 0, cv::INTER_AREA);
+      cv::threshold(mask_small, frame.mask, 127, 255, cv::THRESH_BINARY);
+      frame.downscale = static_cast<double>(size.width) / rgb_linear.cols;
+    } else {
+      frame.rgb_linear = rgb_linear;
+      cv::threshold(full_mask, frame.mask, 0, 255, cv::THRESH_BINARY);
+      frame.downscale = 1.0;
+    }
+    frame.px_per_mm = full_px_per_mm * frame.downscale;
+    frame.luminance = LinearLuminance(frame.rgb_linear);
+    frame.lab_d50 = LabD50FromLinearRgb(frame.rgb_linear);
+    ChromophoreMaps chromophores = DecomposeChromophores(frame.rgb_linear);
+    frame.melanin = std::move(chromophores.melanin);
+    frame.hemoglobin = std::move(chromophores.hemoglobin);
+    frame.shading = std::move(chromophores.shading);
+    frame.mask_area_px = cv::countNonZero(frame.mask);
+    if (frame.mask_area_px < options.min_mask_px) {
+      return AnalysisError("the skin mask holds only " +
+                           std::to_string(static_cast<long>(frame.mask_area_px)) +
+                           " pixels at the analysis size; frame more skin or give a larger --roi");
+    }
+    return frame;
+  } catch (const cv::Exception& e) {
+    return InternalError(std::string("OpenCV failed while preparing the analysis image: ") +
+                         e.what());
+  }
+}
+
+}  // namespace skintrack::core

@@ -1,0 +1,66 @@
+#pragma once
+// Building the AnalysisFrame that all metric groups share, and the filtering helpers they use.
+//
+// Resolution: metrics run on a copy of the calibrated image resized (INTER_AREA, never enlarged) so
+// that (a) the scale is at most `max_px_per_mm` (finer sampling adds nothing for features of
+// 0.1 mm and more) and (b) the image holds at most `max_megapixels`. Sizes are converted back to mm
+// (or to original pixels for `_px` keys) so results do not depend on this choice.
+//
+// Scale: `px_per_mm` from calibration or the user is "known"; otherwise an estimate (e.g. from the
+// face width) or `assumed_short_side_mm` sizes the filters only, and size keys are reported in pixels.
+//
+// Flat field: luminance divided by its masked Gaussian low-pass (sigma in mm), so exposure, white
+// balance gain and slow illumination gradients cancel (contrast is relative, 0 = local mean).
+// Masked low-pass = G*(Y·M) / G*M (normalised convolution, Knutsson & Westin 1993), so background
+// outside the skin mask does not leak in. Large sigmas are computed on a pyramid level for speed.
+//
+// Errors: kAnalysisFailed when the mask holds fewer than `min_mask_px` pixels; kInternal when OpenCV
+// throws. Thread-safety: reentrant.
+
+#include <optional>
+
+#include <opencv2/core.hpp>
+
+#include "core/base/result.h"
+#include "core/metrics/metric_types.h"
+
+namespace skintrack::core {
+
+struct AnalysisFrameOptions {
+  double max_px_per_mm = 20.0;       // downsample finer captures to this scale (default 20 px/mm)
+  double max_megapixels = 3.0;       // and to at most this many pixels (default 3 MP)
+  double assumed_short_side_mm = 80; // scale assumption when nothing is known (filter sizing only)
+  int min_mask_px = 400;             // fewer skin pixels than this (at analysis size) -> error
+};
+
+// rgb_linear: CV_32FC3 (R,G,B); mask: CV_8U of the same size (empty = everything);
+// px_per_mm: measured scale of `rgb_linear`, if any; estimated_px_per_mm: a rough estimate used
+// only to size filters when no measured scale exists (e.g. from a detected face).
+Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat& mask,
+                                        std::optional<double> px_per_mm,
+                                        std::optional<double> estimated_px_per_mm,
+                                        const AnalysisFrameOptions& options = {});
+
+// Y = 0.2126 R + 0.7152 G + 0.0722 B of a linear RGB (R,G,B order) CV_32FC3 image.
+cv::Mat LinearLuminance(const cv::Mat& rgb_linear);
+
+// Normalised (masked) Gaussian low-pass of a CV_32F image; mask CV_8U (non-zero = valid).
+// Pixels with almost no valid neighbourhood get the global masked mean.
+cv::Mat MaskedGaussian(const cv::Mat& values, const cv::Mat& mask, double sigma_px);
+
+// Gaussian blur of a CV_32F image, via a pyramid level when sigma is large (> 6 px).
+cv::Mat FastGaussian(const cv::Mat& values, double sigma_px);
+
+// Flat-field contrast: Y / MaskedGaussian(Y, sigma) - 1 inside the mask, 0 outside.
+cv::Mat FlatFieldContrast(const cv::Mat& luminance, const cv::Mat& mask, double sigma_px);
+
+// Mean and standard deviation of `values` (CV_32F) over non-zero mask pixels.
+cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask);
+double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask);
+// Percentile (0..100) of `values` over mask pixels (histogram-free: nth_element on a copy).
+double MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile);
+
+// The mask eroded by `radius_px` (border of the skin excluded from detectors).
+cv::Mat ErodeMask(const cv::Mat& mask, int radius_px);
+
+}  // namespace skintrack::core

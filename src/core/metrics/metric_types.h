@@ -1,0 +1,75 @@
+#pragma once
+// Plain result types shared by every metric group (redness, pigmentation, pores, texture, wrinkles,
+// scars) and the analysis frame they all measure on.
+//
+// Conventions for the whole family (stated once here, as OpenImageIO does for its algorithms):
+// - Input is an AnalysisFrame: linear RGB (CV_32FC3, R,G,B order, [0,1]), its luminance, and a
+//   CV_8U skin mask (non-zero = measure here), all at the analysis resolution.
+// - Scalars carry their unit beside them; keys follow DESIGN.md ("Metrics") and docs/METRICS.md.
+//   Keys whose size is physical end in `_mm`/`_per_cm2` when the scale is known (calibration or
+//   --px-per-mm) and in `_px`/`_px_per_mpx` otherwise.
+// - Maps are CV_32F at the analysis resolution; pixels outside the mask are 0. Each map states
+//   a display range for colour-mapped previews.
+// - Metric functions never throw cv::Exception: they return Result errors (kAnalysisFailed when the
+//   mask is empty, kInternal for unexpected OpenCV failures). Thread-safety: reentrant.
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace skintrack::core {
+
+struct MetricScalar {
+  std::string key;    // e.g. "a_star_mean"
+  double value = 0;   // finite
+  std::string unit;   // e.g. "CIELAB a* (D50)", "count", "mm", "%"
+};
+
+// A text-valued key (e.g. pigmentation.ita_class = "intermediate").
+struct MetricLabel {
+  std::string key;
+  std::string value;
+};
+
+struct MetricMap {
+  std::string name;   // file stem, e.g. "redness_a_star"
+  cv::Mat values;     // CV_32F, analysis resolution, 0 outside the mask
+  std::string unit;
+  float display_min = 0;  // colour-map range for previews
+  float display_max = 1;
+};
+
+struct MetricGroup {
+  std::string name;  // "redness", "pigmentation", "pores", "texture", "wrinkles", "scars"
+  std::vector<MetricScalar> scalars;
+  std::vector<MetricLabel> labels;
+  std::vector<MetricMap> maps;
+  std::vector<std::string> warnings;
+
+  // Value of `key`; SKT_CHECK-fails when absent (tests and comparisons use it).
+  double Get(const std::string& key) const;
+  bool Has(const std::string& key) const;
+};
+
+// What every metric measures on. Built by MakeAnalysisFrame (analysis_frame.h).
+struct AnalysisFrame {
+  cv::Mat rgb_linear;       // CV_32FC3, R,G,B, linear, analysis resolution
+  cv::Mat luminance;        // CV_32F, Y = 0.2126 R + 0.7152 G + 0.0722 B (linear)
+  cv::Mat mask;             // CV_8U, 255 = skin to measure
+  cv::Mat lab_d50;          // CV_32FC3 CIELAB D50 of rgb_linear (core/color/color_space.h)
+  cv::Mat melanin;          // CV_32F Tsumura c_m (core/color/skin_model.h)
+  cv::Mat hemoglobin;       // CV_32F Tsumura c_h
+  cv::Mat shading;          // CV_32F Tsumura shading s
+  double px_per_mm = 0;     // scale of the analysis image used to size filters (> 0)
+  bool scale_known = false; // true: px_per_mm is measured (chart or user); false: assumed
+  double downscale = 1;     // analysis pixels per original pixel (<= 1)
+  double mask_area_px = 0;  // number of mask pixels
+
+  // Mask area in cm^2 (uses px_per_mm whether known or assumed).
+  double MaskAreaCm2() const;
+  // Converts a length in mm to analysis pixels.
+  double MmToPx(double mm) const { return mm * px_per_mm; }
+};
+
+}  // namespace skintrack::core

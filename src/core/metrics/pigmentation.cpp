@@ -1,0 +1,72 @@
+#include "core/metrics/pigmentation.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/color/skin_model.h"
+#include "core/metrics/analysis_frame.h"
+#include "core/metrics/redness.h"
+
+namespace skintrack::core {
+
+Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& frame,
+                                        const PigmentationOptions& options) {
+  try {
+    const cv::Mat lab = FrameLabD50(frame);
+    cv::Mat channels[3];
+    cv::split(lab, channels);
+    const cv::Mat& l_star = channels[0];
+    const cv::Mat& b_star = channels[2];
+    const double lo = MaskedPercentile(l_star, frame.mask, 1.0);
+    const double hi = MaskedPercentile(l_star, frame.mask, 99.0);
+    cv::Mat robust = (l_star >= lo) & (l_star <= hi) & (frame.mask != 0);
+    if (cv::countNonZero(robust) == 0) robust = frame.mask;
+
+    cv::Mat melanin = frame.melanin.empty() ? DecomposeChromophores(frame.rgb_linear).melanin
+                                            : frame.melanin.clone();
+    cv::Mat mi = MelaninIndexImage(frame.rgb_linear);
+    MetricGroup group;
+    group.name = "pigmentation";
+    group.scalars.push_back({"melanin_index_mean", cv::mean(mi, robust)[0], "MI = 100 log10(1/R)"});
+    group.scalars.push_back({"melanin_mean", cv::mean(melanin, robust)[0], "Tsumura density c_m"});
+    const double l_mean = cv::mean(l_star, robust)[0];
+    const double b_mean = cv::mean(b_star, robust)[0];
+    const auto ita = ItaDegrees(l_mean, b_mean);
+    if (ita) {
+      group.scalars.push_back({"ita_deg", *ita, "degree"});
+      group.labels.push_back({"ita_class", std::string(ItaClassName(ClassifyIta(*ita)))});
+    } else {
+      group.warnings.push_back("ita_undefined");
+    }
+
+    const double detail_px = std::max(0.5, frame.MmToPx(options.detail_sigma_mm));
+    const double shading_px = frame.MmToPx(options.shading_sigma_mm);
+    const cv::Mat l_detail = MaskedGaussian(l_star, frame.mask, detail_px);
+    const cv::Mat l_level = MaskedGaussian(l_star, frame.mask, shading_px);
+    group.scalars.push_back(
+        {"l_star_sd", MaskedStdDev(l_detail - l_level, robust), "CIELAB L* (D50)"});
+
+    const cv::Mat m_detail = MaskedGaussian(melanin, frame.mask, detail_px);
+    const cv::Mat m_level = MaskedGaussian(melanin, frame.mask, shading_px);
+    const cv::Mat excess = m_detail - m_level;
+    const cv::Mat spots =
+        (excess >= static_cast<float>(options.brown_spot_delta)) & (frame.mask != 0);
+    group.scalars.push_back(
+        {"brown_spot_area_pct", 100.0 * cv::countNonZero(spots) / frame.mask_area_px, "%"});
+
+    melanin.setTo(0, frame.mask == 0);
+    mi.setTo(0, frame.mask == 0);
+    cv::Mat spot_map(excess.size(), CV_32F, cv::Scalar(0));
+    excess.copyTo(spot_map, spots);
+    group.maps.push_back({"pigmentation_melanin", melanin, "c_m", 0.0f, 3.0f});
+    group.maps.push_back({"pigmentation_melanin_index", mi, "MI", 0.0f, 150.0f});
+    group.maps.push_back({"pigmentation_brown_spots", spot_map, "delta c_m", 0.0f, 1.0f});
+    return group;
+  } catch (const cv::Exception& e) {
+    return InternalError(std::string("pigmentation measurement failed in OpenCV: ") + e.what());
+  }
+}
+
+}  // namespace skintrack::core

@@ -1,0 +1,26 @@
+#pragma once
+// Texture: band-pass roughness of flat-field luminance, in relative units.
+//
+// Method: c = Y/Ȳ − 1 (flat field, analysis_frame.h, σ = flat_field_sigma_mm); the fine-texture
+// band is the difference of Gaussians b = G(σ_fine)*c − G(σ_coarse)*c with σ in mm, which keeps
+// spatial wavelengths of roughly 2π·σ_fine .. 2π·σ_coarse (default 0.5 to 3 mm) and removes sensor
+// noise below and shading above. Over the skin mask eroded by 2·σ_coarse:
+//   roughness_rq = √(mean b²) · 100,  roughness_ra = mean |b| · 100
+// (ISO 4287 Rq/Ra definitions applied to relative luminance; unit "% of local luminance"). These are
+// optical roughness proxies, not heights; with a height map see core/surface for Sa/Sq in µm.
+// Map "texture_bandpass": |b|·100. Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
+
+#include "core/base/result.h"
+#include "core/metrics/metric_types.h"
+
+namespace skintrack::core {
+
+struct TextureOptions {
+  double fine_sigma_mm = 0.08;      // lower edge of the band (default 0.08 mm)
+  double coarse_sigma_mm = 0.5;     // upper edge of the band (default 0.5 mm)
+  double flat_field_sigma_mm = 2.0; // default 2 mm
+};
+
+Result<MetricGroup> MeasureTexture(const AnalysisFrame& frame, const TextureOptions& options = {});
+
+}  // namespace skintrack::core

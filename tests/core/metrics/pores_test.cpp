@@ -1,0 +1,74 @@
+#include "core/metrics/pores.h"
+
+#include <gtest/gtest.h>
+
+#include "core/metrics/synthetic_skin.h"
+
+namespace skintrack::core {
+namespace {
+
+using testing::FrameOf;
+using testing::SkinCanvas;
+
+constexpr double kPxPerMm = 20.0;
+
+TEST(Pores, RecoversCountAndDiameterOfDarkDiscs) {
+  SkinCanvas canvas(cv::Size(640, 640));
+  const double diameters_mm[] = {0.2, 0.3, 0.45};
+  int placed = 0;
+  double diameter_sum_mm = 0;
+  for (int i = 0; i < 8; ++i) {
+    for (int j = 0; j < 8; ++j) {
+      const double d_mm = diameters_mm[(i + j) % 3];
+      canvas.Disc({40.0 + 80.0 * i, 40.0 + 80.0 * j}, d_mm * kPxPerMm, 0.2);
+      diameter_sum_mm += d_mm;
+      ++placed;
+    }
+  }
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kPxPerMm);
+  auto group = MeasurePores(frame);
+  ASSERT_TRUE(group.ok()) << group.error().message;
+  EXPECT_NEAR(group->Get("count"), placed, 0.05 * placed);
+  EXPECT_NEAR(group->Get("mean_diameter_mm"), diameter_sum_mm / placed,
+              0.08 * diameter_sum_mm / placed);
+  const double area_cm2 = (640.0 / kPxPerMm) * (640.0 / kPxPerMm) / 100.0;
+  EXPECT_NEAR(group->Get("density_per_cm2"), placed / area_cm2, 0.05 * placed / area_cm2);
+  EXPECT_GT(group->Get("area_pct"), 0.0);
+  ASSERT_EQ(group->maps.size(), 1u);
+  EXPECT_GT(cv::countNonZero(group->maps[0].values), 0);
+}
+
+TEST(Pores, RejectsHairsLesionsAndFaintSpots) {
+  SkinCanvas canvas(cv::Size(480, 480));
+  canvas.Line({40, 60}, {440, 90}, 3.0, 0.4);      // a hair
+  canvas.Line({60, 400}, {300, 250}, 4.0, 0.4);    // another
+  canvas.Disc({240, 240}, 3.0 * kPxPerMm, 0.3);    // a 3 mm lesion
+  canvas.Disc({120, 300}, 0.3 * kPxPerMm, 0.015);  // too faint to be a visible pore
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.005), kPxPerMm);
+  auto detection = DetectPores(frame);
+  ASSERT_TRUE(detection.ok());
+  EXPECT_LE(detection->pores.size(), 2u) << "hairs, lesion edges or faint spots taken as pores";
+}
+
+TEST(Pores, ReportsPixelsWithoutScale) {
+  SkinCanvas canvas(cv::Size(400, 400));
+  canvas.Disc({200, 200}, 6.0, 0.25);
+  auto frame = MakeAnalysisFrame(canvas.Render(), cv::Mat(), std::nullopt, 20.0);
+  ASSERT_TRUE(frame.ok());
+  auto group = MeasurePores(*frame);
+  ASSERT_TRUE(group.ok());
+  EXPECT_FALSE(group->Has("mean_diameter_mm"));
+  EXPECT_NEAR(group->Get("mean_diameter_px"), 6.0, 0.6);
+  EXPECT_EQ(group->Get("count"), 1.0);
+}
+
+TEST(Pores, NoPoresOnFlatSkin) {
+  SkinCanvas canvas(cv::Size(300, 300));
+  auto group = MeasurePores(FrameOf(canvas.Render(0.01), kPxPerMm));
+  ASSERT_TRUE(group.ok());
+  EXPECT_EQ(group->Get("count"), 0.0);
+  EXPECT_EQ(group->Get("mean_diameter_mm"), 0.0);
+}
+
+}  // namespace
+}  // namespace skintrack::core

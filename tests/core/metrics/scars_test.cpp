@@ -1,0 +1,69 @@
+#include "core/metrics/scars.h"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "core/metrics/synthetic_skin.h"
+
+namespace skintrack::core {
+namespace {
+
+using testing::FrameOf;
+using testing::SkinCanvas;
+
+constexpr double kPxPerMm = 10.0;
+
+// An atrophic scar under diffuse light: a soft-edged darkening whose depth of shade grows with
+// the depression's depth.
+void DrawScar(SkinCanvas& canvas, cv::Point2d c, double diameter_mm, double deficit) {
+  cv::Mat& dark = canvas.dark();
+  const double k = canvas.k();
+  const double r = diameter_mm * kPxPerMm * k / 2.0;
+  for (int y = std::max(0, static_cast<int>(c.y * k - 2 * r));
+       y < std::min(dark.rows, static_cast<int>(c.y * k + 2 * r)); ++y) {
+    for (int x = std::max(0, static_cast<int>(c.x * k - 2 * r));
+         x < std::min(dark.cols, static_cast<int>(c.x * k + 2 * r)); ++x) {
+      const double d = std::hypot(x - c.x * k, y - c.y * k) / r;
+      const double profile = d < 1.0 ? 1.0 - d * d * d * d : 0.0;
+      dark.at<float>(y, x) = std::max(dark.at<float>(y, x), static_cast<float>(deficit * profile));
+    }
+  }
+}
+
+TEST(Scars, FindsDepressionsAndOrdersShadowIndexByDepth) {
+  SkinCanvas canvas(cv::Size(900, 300));
+  const double deficits[] = {0.10, 0.16, 0.22, 0.30};
+  for (int i = 0; i < 4; ++i) DrawScar(canvas, {150.0 + 200 * i, 150}, 4.0, deficits[i]);
+  // Pores and a wrinkle must not be counted as scars.
+  for (int i = 0; i < 6; ++i) canvas.Disc({100.0 + 140 * i, 40}, 3.0, 0.2);
+  canvas.Line({80, 270}, {820, 270}, 4.0, 0.2);
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kPxPerMm);
+  auto detection = DetectScars(frame);
+  ASSERT_TRUE(detection.ok()) << detection.error().message;
+  ASSERT_EQ(detection->scars.size(), 4u);
+  auto scars = detection->scars;
+  std::sort(scars.begin(), scars.end(),
+            [](const Scar& a, const Scar& b) { return a.center_px.x < b.center_px.x; });
+  for (size_t i = 1; i < scars.size(); ++i) {
+    EXPECT_GT(scars[i].shadow_index, scars[i - 1].shadow_index) << "scar " << i;
+  }
+  auto group = MeasureScars(frame);
+  ASSERT_TRUE(group.ok());
+  EXPECT_EQ(group->Get("count"), 4.0);
+  EXPECT_GT(group->Get("shadow_index"), 5.0);
+  EXPECT_GT(group->Get("area_pct"), 0.5);
+}
+
+TEST(Scars, NoneOnEvenSkinUnderALightGradient) {
+  SkinCanvas canvas(cv::Size(400, 400));
+  cv::Mat& dark = canvas.dark();
+  for (int y = 0; y < dark.rows; ++y) dark.row(y).setTo(0.3 * y / dark.rows);
+  auto group = MeasureScars(FrameOf(canvas.Render(0.01), kPxPerMm));
+  ASSERT_TRUE(group.ok());
+  EXPECT_EQ(group->Get("count"), 0.0);
+  EXPECT_EQ(group->Get("shadow_index"), 0.0);
+}
+
+}  // namespace
+}  // namespace skintrack::core
