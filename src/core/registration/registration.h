@@ -83,11 +83,11 @@ struct RegistrationOptions {
 
   // --- ECC refinement ---
   bool ecc_refine = true;
-  // ECC runs on `ecc_levels` pyramid levels (each half the next, none below 256 px) whose finest
-  // has this longer side, px (default 800, which bounds the time for large photos; smaller
-  // images are refined at full resolution).
+  // ECC runs coarse to fine on `ecc_levels` pyramid levels (default 2; each half the next, none
+  // below 256 px) whose finest has this longer side, px (default 800, which bounds the time for
+  // large photos; smaller images are refined at full resolution).
   int ecc_max_side_px = 800;
-  int ecc_levels = 1;
+  int ecc_levels = 2;
   // Iterations at the coarsest level; finer levels use half as many, at least 5 (default 20).
   int ecc_iterations = 20;
   // Convergence threshold: stop when the ECC correlation changes by less than this (default 1e-4).
