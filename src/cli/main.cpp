@@ -12,6 +12,7 @@
 
 namespace skintrack::cli {
 CommandRun SetupScoreCommand(CLI::App& root);
+CommandRun SetupPhantomCommand(CLI::App& root);
 CommandRun SetupCompareCommand(CLI::App& root);
 CommandRun SetupBatchCommand(CLI::App& root);
 CommandRun SetupBatchMergeCommand(CLI::App& root);
@@ -32,6 +33,7 @@ using skintrack::cli::CommandEntry;
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
       {"score", &skintrack::cli::SetupScoreCommand},
+      {"phantom", &skintrack::cli::SetupPhantomCommand},
       {"compare", &skintrack::cli::SetupCompareCommand},
       {"batch", &skintrack::cli::SetupBatchCommand},
       {"batch-merge", &skintrack::cli::SetupBatchMergeCommand},
