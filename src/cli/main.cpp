@@ -12,6 +12,7 @@
 
 namespace skintrack::cli {
 CommandRun SetupScoreCommand(CLI::App& root);
+CommandRun SetupCalibrateCommand(CLI::App& root);
 CommandRun SetupPhantomCommand(CLI::App& root);
 CommandRun SetupCompareCommand(CLI::App& root);
 CommandRun SetupBatchCommand(CLI::App& root);
@@ -33,6 +34,7 @@ using skintrack::cli::CommandEntry;
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
       {"score", &skintrack::cli::SetupScoreCommand},
+      {"calibrate", &skintrack::cli::SetupCalibrateCommand},
       {"phantom", &skintrack::cli::SetupPhantomCommand},
       {"compare", &skintrack::cli::SetupCompareCommand},
       {"batch", &skintrack::cli::SetupBatchCommand},

@@ -331,7 +331,7 @@ ChartSearchResult DetectChart(const cv::Mat& bgr, const cv::Mat& rgb_linear,
     }
     std::optional<MccResult> coarse = RunMcc(small, {});
     if (!coarse) {
-      result.failure_reason = "no ColorChecker Classic 24 detected";
+      result.failure_reason = "the detector found no 24-patch chart pattern";
       return result;
     }
     for (auto& p : coarse->box) p *= 1.0 / scale;
