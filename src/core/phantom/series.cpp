@@ -1,5 +1,7 @@
 // The treatment series: every subject photographed at every visit, optional photometric-stereo
 // sets, manifest.csv and truth.json.
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -49,8 +51,25 @@ Result<std::string> EncodePng(const cv::Mat& image) {
   return Encode(".png", image, {cv::IMWRITE_PNG_COMPRESSION, 6});
 }
 
+// Rec. 709 luminance of a linear RGB image, sRGB-encoded into 16-bit grey. Lambertian shading
+// scales every channel alike, so any fixed combination of channels obeys the same model; one channel
+// keeps the files a third of the size.
+cv::Mat LinearLuminanceToGrey16(const cv::Mat& rgb_linear) {
+  cv::Mat grey(rgb_linear.size(), CV_16U);
+  for (int y = 0; y < grey.rows; ++y) {
+    const auto* in = rgb_linear.ptr<cv::Vec3f>(y);
+    auto* out = grey.ptr<std::uint16_t>(y);
+    for (int x = 0; x < grey.cols; ++x) {
+      const double lum = 0.2126 * in[x][0] + 0.7152 * in[x][1] + 0.0722 * in[x][2];
+      out[x] = static_cast<std::uint16_t>(std::lround(LinearToSrgb(lum) * 65535.0));
+    }
+  }
+  return grey;
+}
+
 // A photometric-stereo set of the central crop: `lights` images under known directions (plain
-// Lambertian I = albedo·max(0, n·l)·intensity, no noise, no capture change, chart excluded),
+// Lambertian I = albedo·max(0, n·l)·intensity, no noise, no capture change, chart excluded;
+// 16-bit grey PNG),
 // lights.json per the shared convention and the true height map (float32 TIFF, mm).
 Result<json> RenderPhotometricStereo(const phantom::Scene& scene,
                                      const phantom::VisitFeatures& features,
@@ -72,7 +91,7 @@ Result<json> RenderPhotometricStereo(const phantom::Scene& scene,
     if (height.empty()) height = render.height_mm;
     char name[32];
     std::snprintf(name, sizeof(name), "ps_%02d.png", i);
-    SKT_ASSIGN_OR_RETURN(std::string bytes, EncodePng(LinearRgbToBgr16(render.rgb_linear)));
+    SKT_ASSIGN_OR_RETURN(std::string bytes, EncodePng(LinearLuminanceToGrey16(render.rgb_linear)));
     SKT_RETURN_IF_ERROR(sink(PhantomFile{directory + "/" + name, std::move(bytes)}));
     const cv::Vec3d& l = lighting.light;
     lights.push_back({{"image", name},
@@ -88,7 +107,9 @@ Result<json> RenderPhotometricStereo(const phantom::Scene& scene,
                      {"lights", lights},
                      {"px_per_mm", o.px_per_mm},
                      {"height_map", "height_mm.tiff"},
-                     {"encoding", "16-bit PNG, sRGB transfer; linearise before use"}};
+                     {"encoding",
+                      "16-bit grey PNG: Rec. 709 luminance of linear RGB, sRGB transfer; "
+                      "linearise before use"}};
   SKT_RETURN_IF_ERROR(sink(PhantomFile{directory + "/lights.json", lights_doc.dump(2) + "\n"}));
   json scars = json::array();
   for (const phantom::Scar& s : features.scars) {
@@ -229,7 +250,7 @@ Result<PhantomSeries> WriteSeries(const PhantomOptions& options,
         return WriteFileAtomic(path, file.bytes);
       }));
   SKT_RETURN_IF_ERROR(WriteFileAtomic(directory / "manifest.csv", series.manifest_csv));
-  SKT_RETURN_IF_ERROR(WriteFileAtomic(directory / "truth.json", series.truth.dump(1) + "\n"));
+  SKT_RETURN_IF_ERROR(WriteFileAtomic(directory / "truth.json", series.truth.dump() + "\n"));
   return series;
 }
 

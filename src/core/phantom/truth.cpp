@@ -284,7 +284,7 @@ json CaptureTruth(const Scene& scene, const VisitFeatures& v, const CaptureParam
   json pores_c = {{"columns", {"id", "x_mm", "y_mm", "diameter_mm", "contrast"}}, {"rows", json::array()}};
   json pores_i = {{"columns", {"id", "x_px", "y_px", "diameter_px"}}, {"rows", json::array()}};
   for (const Pore& p : v.pores) {
-    pores_c["rows"].push_back({p.id, Round(p.x_mm, 4), Round(p.y_mm, 4), Round(p.diameter_mm, 4),
+    pores_c["rows"].push_back({p.id, Round(p.x_mm, 3), Round(p.y_mm, 3), Round(p.diameter_mm, 4),
                                Round(p.contrast, 4)});
     const cv::Point2d q = Map(h, p.x_mm * ppm, p.y_mm * ppm);
     pores_i["rows"].push_back({p.id, Round(q.x, 2), Round(q.y, 2),

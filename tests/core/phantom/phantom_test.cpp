@@ -389,6 +389,22 @@ TEST(PhantomSeries, WritesImagesManifestTruthAndPhotometricStereo) {
     EXPECT_NEAR(std::hypot(d[0].get<double>(), d[1].get<double>(), d[2].get<double>()), 1.0, 1e-9);
     EXPECT_TRUE(std::filesystem::exists(dir / "S01/ps_baseline" / light["image"].get<std::string>()));
   }
+  // Plain Lambertian images: on average over the crop, image i / image j = l_z(i) / l_z(j).
+  const auto& lut16 = SrgbToLinearLut16();
+  std::vector<double> mean_linear;
+  for (const auto& light : lights["lights"]) {
+    const cv::Mat grey = cv::imread(
+        (dir / "S01/ps_baseline" / light["image"].get<std::string>()).string(), cv::IMREAD_UNCHANGED);
+    ASSERT_EQ(grey.type(), CV_16U);
+    double sum = 0;
+    for (int y = 0; y < grey.rows; ++y) {
+      for (int x = 0; x < grey.cols; ++x) sum += lut16[grey.at<std::uint16_t>(y, x)];
+    }
+    mean_linear.push_back(sum / static_cast<double>(grey.total()));
+  }
+  const double lz0 = lights["lights"][0]["direction"][2].get<double>();
+  const double lz1 = lights["lights"][1]["direction"][2].get<double>();
+  EXPECT_NEAR(mean_linear[0] / mean_linear[1], lz0 / lz1, 0.03 * lz0 / lz1);
   const cv::Mat height =
       cv::imread((dir / "S01/ps_baseline/height_mm.tiff").string(), cv::IMREAD_UNCHANGED);
   ASSERT_EQ(height.type(), CV_32F);
