@@ -289,7 +289,12 @@ Result<SurfaceMetrics> AnalyseHeightMap(const cv::Mat& height_mm, double px_per_
   SKT_ASSIGN_OR_RETURN(cv::Mat height, CheckHeight(height_mm, px_per_mm, options.mask));
   const cv::Mat valid = ValidMask(height, options.mask);
   height.setTo(0, valid == 0);
-  SKT_ASSIGN_OR_RETURN(cv::Mat levelled, RemoveForm(height, px_per_mm, options.form, valid));
+  // kNone keeps the map's own zero as the reference level for scars (a levelled map from
+  // `skintrack surface` has the intact skin at 0); ISO 25178 takes heights from the mean anyway.
+  cv::Mat levelled = height;
+  if (options.form.method != FormRemovalMethod::kNone) {
+    SKT_ASSIGN_OR_RETURN(levelled, RemoveForm(height, px_per_mm, options.form, valid));
+  }
   levelled.setTo(std::numeric_limits<float>::quiet_NaN(), valid == 0);
   SurfaceMetrics metrics;
   SKT_ASSIGN_OR_RETURN(metrics.iso25178, ComputeIso25178(levelled, px_per_mm));

@@ -84,7 +84,8 @@ struct ScarSummary {
 
 struct SurfaceAnalysisOptions {
   // Form removed before measuring. Default: none, since `skintrack surface` writes height maps
-  // that are already levelled; use plane/poly2/gaussian for other height maps.
+  // that are already levelled (intact skin at z = 0, which stays the scars' reference level);
+  // use plane/poly2/gaussian for other height maps.
   FormRemovalOptions form{FormRemovalMethod::kNone};
   ScarOptions scars;
   cv::Mat mask;  // optional CV_8UC1, non-zero = analyse

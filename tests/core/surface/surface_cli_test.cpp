@@ -118,11 +118,6 @@ TEST_F(SurfaceCli, BadSetsExitTwoWithAMessage) {
           dir);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("ps_03.png"), std::string::npos) << r.err;
-  // Images of different sizes.
-  cv::imwrite((dir / "ps_02.png").string(), cv::Mat(100, 160, CV_8UC3, cv::Scalar(90, 90, 90)));
-  r = RunSurfaceCli("--lights " + lights.string(), dir);
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("same size"), std::string::npos) << r.err;
   // Coplanar lights.
   auto doc = nlohmann::json::parse(std::ifstream(lights));
   for (std::size_t i = 0; i < 4; ++i) {
@@ -134,6 +129,11 @@ TEST_F(SurfaceCli, BadSetsExitTwoWithAMessage) {
   r = RunSurfaceCli("--lights " + (dir / "coplanar.json").string(), dir);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("coplanar"), std::string::npos) << r.err;
+  // Images of different sizes.
+  cv::imwrite((dir / "ps_02.png").string(), cv::Mat(100, 160, CV_8UC3, cv::Scalar(90, 90, 90)));
+  r = RunSurfaceCli("--lights " + lights.string(), dir);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("same size"), std::string::npos) << r.err;
   // A malformed entry names the field.
   std::ofstream(dir / "broken.json") << R"({"schema": "skintrack.lights/1", "lights": [
       {"image": "ps_00.png", "direction": [0, 0, 1]}, {"image": "ps_01.png", "elevation_deg": 30},
