@@ -84,10 +84,14 @@ Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
       t.subject = s.code;
       t.arm = s.arm;
       auto key = std::make_pair(s.code, session.label);
-      if (builder.session_index.count(key) != 0) continue;
+      const bool treatment_performed = !session.device.empty() || session.needle_depth_mm.has_value();
+      if (auto it = builder.session_index.find(key); it != builder.session_index.end()) {
+        t.sessions[it->second].treatment_performed = treatment_performed;
+        continue;
+      }
       SKT_ASSIGN_OR_RETURN(compare::SessionKind kind, compare::ParseSessionKind(session.kind));
       SKT_ASSIGN_OR_RETURN(std::int64_t time_s, compare::ParseDateTime(session.started_at));
-      t.sessions.push_back({session.label, kind, time_s, {}});
+      t.sessions.push_back({session.label, kind, time_s, {}, treatment_performed});
       builder.session_index.emplace(key, t.sessions.size() - 1);
     }
   }

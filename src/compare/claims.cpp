@@ -560,7 +560,7 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
   ctx.sorted = SortedSessions(subject);
   ctx.baseline = FindBaseline(ctx.sorted);
   for (const SessionScores& s : ctx.sorted) {
-    if (s.kind == SessionKind::kTreatment) ctx.treatments.push_back(&s);
+    if (s.IsTreatment()) ctx.treatments.push_back(&s);
   }
   const std::vector<double> ita = BaselineRepeats(ctx.sorted, "pigmentation.ita_deg");
   if (!ita.empty()) out.ita_class = ItaClass(Mean(ita));

@@ -56,6 +56,12 @@ struct SessionScores {
   std::int64_t time_s = 0;
   // metric key -> one value per capture of this session
   std::map<std::string, std::vector<double>> values;
+  // A treatment was performed at this visit although its kind is not `treatment` (typically the
+  // first treatment right after the baseline photos; the store sets it when treatment parameters
+  // such as the device are recorded for the session).
+  bool treatment_performed = false;
+
+  bool IsTreatment() const { return kind == SessionKind::kTreatment || treatment_performed; }
 };
 
 struct SubjectTimeline {

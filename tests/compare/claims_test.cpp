@@ -174,6 +174,20 @@ TEST(ClaimsPresets, ControlsRarelyCrossTheMdcAndRespondersAlwaysDo) {
   EXPECT_GE(detected, 396);       // >= 99 %
 }
 
+TEST(ClaimsPresets, TreatmentAtTheBaselineVisitCounts) {
+  // First treatment right after the baseline photos, then two treatment visits 5 weeks apart.
+  SubjectTimeline s;
+  s.subject = "B";
+  s.sessions.push_back({"b", SessionKind::kBaseline, 0, {{"pores.count", {100}}}, true});
+  s.sessions.push_back({"t2", SessionKind::kTreatment, 35 * kDay, {{"pores.count", {99}}}});
+  s.sessions.push_back({"t3", SessionKind::kTreatment, 70 * kDay, {{"pores.count", {98}}}});
+  EXPECT_EQ(EvaluateClaim(Preset("protocol_3_6_sessions"), s, {}).verdict, ClaimVerdict::kSupported);
+  s.sessions.front().treatment_performed = false;
+  const ClaimResult two = EvaluateClaim(Preset("protocol_3_6_sessions"), s, {});
+  EXPECT_EQ(two.verdict, ClaimVerdict::kNotSupported);
+  EXPECT_EQ(two.reason, "2 treatment sessions (protocol: 3-6)");
+}
+
 TEST(ClaimsPresets, NoTreatmentMeansNotTestable) {
   SubjectTimeline s;
   s.subject = "X";
