@@ -776,6 +776,11 @@ void App::LoadCompareImage(CompareImage& slot, const std::string& session_id) {
 }
 
 void App::StartAlignment() {
+  if (!options.align) {
+    alignment_status = "Automatic alignment off (--no-align): showing the unaligned follow-up";
+    show_unaligned = true;
+    return;
+  }
 #if defined(SKINTRACK_VIEWER_HAS_CORE_REGISTRATION)
   alignment_status = "Aligning follow-up to baseline...";
   const cv::Mat moving = after_unaligned.pixels;

@@ -58,6 +58,7 @@ struct ViewerOptions {
   bool show_unaligned = false;      // --unaligned
   float split = 0.5f;               // --split: wipe position, fraction of the view width
   bool score = true;                // --no-score disables background scoring
+  bool align = true;                // --no-align shows the unaligned follow-up without registering
   std::filesystem::path settings_path;
   int max_tile_px = 0;              // --max-tile (testing the tiled path)
   int width = 0;                    // --size WxH overrides the settings

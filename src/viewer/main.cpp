@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> compare;
   std::string size;
   bool no_score = false;
+  bool no_align = false;
   cli.add_option("--db", options.database, "SQLite store written by `skintrack import`");
   cli.add_option("--manifest", options.manifest,
                  "manifest.csv (subject,session,date,kind,image) or a folder of photos");
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   cli.add_flag("--stats", options.stats, "print frame-time and texture-upload statistics (JSON)");
   cli.add_flag("--unaligned", options.show_unaligned, "show the unaligned follow-up");
   cli.add_flag("--no-score", no_score, "do not score sessions in the background");
+  cli.add_flag("--no-align", no_align, "do not register the follow-up (show it unaligned)");
   cli.add_option("--settings", options.settings_path, "settings file (default ~/.config/...)");
   cli.add_option("--max-tile", options.max_tile_px, "largest texture tile in pixels (testing)")
       ->check(CLI::Range(16, 16384));
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.score = !no_score;
+  options.align = !no_align;
   try {
     skintrack::viewer::App app(std::move(options));
     return app.Run();

@@ -1,0 +1,104 @@
+// Catalog sources (manifest, folders) and the settings file of the viewer.
+#include "viewer/catalog.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "test_support/temp_dir.h"
+#include "viewer/settings.h"
+
+namespace skintrack::viewer {
+namespace {
+
+void WriteText(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+TEST(ViewerCatalog, ReadsManifestSortedByDate) {
+  testing::TempDir dir;
+  WriteText(dir / "manifest.csv",
+            "subject,session,date,kind,image\n"
+            "s01,week8,2026-03-01,follow-up,img/b.png\n"
+            "s01,base,2026-01-01,baseline,img/a.png\n"
+            "s01,base,2026-01-01,baseline,\"img/a, repeat.png\"\n"
+            "s02,base,2026-01-05,baseline,/abs/c.png\n");
+  Result<Catalog> catalog = LoadCatalog(dir.path());
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  ASSERT_EQ(catalog->subjects.size(), 2u);
+  const CatalogSubject& s01 = catalog->subjects[0];
+  ASSERT_EQ(s01.sessions.size(), 2u);
+  EXPECT_EQ(s01.sessions[0].id, "base");
+  EXPECT_EQ(s01.sessions[0].kind, "baseline");
+  ASSERT_EQ(s01.sessions[0].photos.size(), 2u);
+  EXPECT_EQ(s01.sessions[0].photos[1].path, dir.path() / "img/a, repeat.png");
+  EXPECT_EQ(s01.sessions[1].date, "2026-03-01");
+  EXPECT_EQ(catalog->subjects[1].sessions[0].photos[0].path, "/abs/c.png");
+}
+
+TEST(ViewerCatalog, RefusesManifestWithoutImageColumn) {
+  testing::TempDir dir;
+  WriteText(dir / "m.csv", "subject,session,date\ns,1,2026-01-01\n");
+  Result<Catalog> catalog = LoadManifestCatalog(dir / "m.csv");
+  ASSERT_FALSE(catalog.ok());
+  EXPECT_EQ(catalog.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(catalog.error().message.find("m.csv"), std::string::npos);
+}
+
+TEST(ViewerCatalog, ReadsSubjectSessionFolders) {
+  testing::TempDir dir;
+  WriteText(dir / "p1" / "s2" / "x.jpg", "x");
+  WriteText(dir / "p1" / "s1" / "y.PNG", "y");
+  WriteText(dir / "p1" / "s1" / "notes.txt", "n");
+  Result<Catalog> catalog = LoadCatalog(dir.path());
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  ASSERT_EQ(catalog->subjects.size(), 1u);
+  ASSERT_EQ(catalog->subjects[0].sessions.size(), 2u);
+  EXPECT_EQ(catalog->subjects[0].sessions[0].id, "s1");
+  EXPECT_EQ(catalog->subjects[0].sessions[0].photos.size(), 1u);
+}
+
+TEST(ViewerCatalog, EmptyFolderIsBadInput) {
+  testing::TempDir dir;
+  Result<Catalog> catalog = LoadCatalog(dir.path());
+  ASSERT_FALSE(catalog.ok());
+  EXPECT_EQ(catalog.error().code, ErrorCode::kBadInput);
+}
+
+TEST(ViewerCatalog, SavedManifestReadsBack) {
+  testing::TempDir dir;
+  Catalog catalog;
+  catalog.subjects.push_back({"s", {{"b", "2026-01-01", "baseline", {{dir / "a.png"}}},
+                                    {"t1", "2026-02-01", "treatment", {}}}});
+  ASSERT_TRUE(SaveManifestCatalog(catalog, dir / "manifest.csv").ok());
+  Result<Catalog> back = LoadManifestCatalog(dir / "manifest.csv");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->subjects.size(), 1u);
+  // Sessions without photos have no manifest row.
+  ASSERT_EQ(back->subjects[0].sessions.size(), 1u);
+  EXPECT_EQ(back->subjects[0].sessions[0].photos[0].path, dir / "a.png");
+  EXPECT_TRUE(IsTreatmentKind("Treatment"));
+  EXPECT_TRUE(IsTreatmentKind("microneedling"));
+  EXPECT_FALSE(IsTreatmentKind("follow-up"));
+}
+
+TEST(ViewerSettings, RoundTripAndBadFile) {
+  testing::TempDir dir;
+  ViewerSettings settings;
+  settings.difference_gain = 7.5f;
+  settings.last_source = "/data/study.db";
+  ASSERT_TRUE(SaveSettings(dir / "cfg" / "viewer.json", settings).ok());
+  Result<ViewerSettings> back = LoadSettings(dir / "cfg" / "viewer.json");
+  ASSERT_TRUE(back.ok());
+  EXPECT_FLOAT_EQ(back->difference_gain, 7.5f);
+  EXPECT_EQ(back->last_source, "/data/study.db");
+  Result<ViewerSettings> missing = LoadSettings(dir / "none.json");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->window_width, 1600);
+  WriteText(dir / "bad.json", "{not json");
+  EXPECT_FALSE(LoadSettings(dir / "bad.json").ok());
+}
+
+}  // namespace
+}  // namespace skintrack::viewer

@@ -1,0 +1,213 @@
+// The real skintrack-viewer in scripted mode under Xvfb (Mesa llvmpipe): one screenshot per
+// compare mode and of the progress panel. Inputs are generated here: two 640x480 "sessions" with
+// flat, clearly different tints and dark discs away from the middle row, so a pixel in the middle
+// row of the split view tells which side it came from.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "test_support/photos.h"
+#include "test_support/temp_dir.h"
+
+namespace {
+
+// BGR tints of the two sessions.
+const cv::Vec3b kBeforeBgr(150, 170, 205);
+const cv::Vec3b kAfterBgr(95, 120, 215);
+
+cv::Mat MakeSession(const cv::Vec3b& tint, int shift_px) {
+  cv::Mat image(480, 640, CV_8UC3, cv::Scalar(tint[0], tint[1], tint[2]));
+  cv::RNG rng(7);
+  for (int i = 0; i < 60; ++i) {
+    const int x = rng.uniform(20, 620) + shift_px;
+    // Keep the middle band (rows 200..280) flat for the split-pixel check.
+    int y = rng.uniform(20, 180);
+    if (i % 2 == 1) y = rng.uniform(300, 460);
+    const int r = rng.uniform(3, 12);
+    cv::circle(image, {x, y}, r, cv::Scalar(tint[0] / 3, tint[1] / 3, tint[2] / 3), cv::FILLED,
+               cv::LINE_AA);
+  }
+  return image;
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout + stderr
+  cv::Mat screenshot;
+  nlohmann::json layout;
+};
+
+class ViewerScripted : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::system("command -v xvfb-run > /dev/null 2>&1") != 0) {
+      if (skintrack::testing::RunningUnderCi()) FAIL() << "xvfb-run is required in CI";
+      GTEST_SKIP() << "install xvfb to run the viewer screenshot tests";
+    }
+    ASSERT_TRUE(cv::imwrite((dir_ / "before.png").string(), MakeSession(kBeforeBgr, 0)));
+    ASSERT_TRUE(cv::imwrite((dir_ / "after.png").string(), MakeSession(kAfterBgr, 4)));
+    ASSERT_TRUE(cv::imwrite((dir_ / "week4.png").string(), MakeSession(cv::Vec3b(120, 145, 210), 2)));
+    std::ofstream(dir_ / "manifest.csv") << "subject,session,date,kind,image\n"
+                                            "p01,baseline,2026-01-05,baseline,before.png\n"
+                                            "p01,tx1,2026-01-05,treatment,before.png\n"
+                                            "p01,week4,2026-02-02,follow-up,week4.png\n"
+                                            "p01,week8,2026-03-02,follow-up,after.png\n";
+  }
+
+  RunResult Run(const std::string& name, const std::string& arguments,
+                const std::string& manifest = "manifest.csv") {
+    RunResult result;
+    const std::filesystem::path png = dir_ / (name + ".png");
+    const std::filesystem::path log = dir_ / (name + ".log");
+    const std::string command =
+        "xvfb-run -a -s '-screen 0 1600x1000x24' '" SKINTRACK_VIEWER_BINARY "' --manifest '" +
+        (dir_ / manifest).string() + "' --settings '" + (dir_ / "settings.json").string() +
+        "' --size 1280x800 --no-align --screenshot '" + png.string() + "' " + arguments + " > '" +
+        log.string() + "' 2>&1";
+    const int status = std::system(command.c_str());
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    result.output = text.str();
+    result.screenshot = cv::imread(png.string(), cv::IMREAD_COLOR);
+    std::ifstream sidecar(png.string() + ".json");
+    if (sidecar) result.layout = nlohmann::json::parse(sidecar, nullptr, false);
+    return result;
+  }
+
+  skintrack::testing::TempDir dir_;
+};
+
+double GreyStdDev(const cv::Mat& image) {
+  cv::Mat grey;
+  cv::cvtColor(image, grey, cv::COLOR_BGR2GRAY);
+  cv::Scalar mean, sd;
+  cv::meanStdDev(grey, mean, sd);
+  return sd[0];
+}
+
+cv::Mat CompareRegion(const RunResult& run) {
+  const auto& r = run.layout.at("compare_view_px");
+  const cv::Rect rect(static_cast<int>(r[0].get<double>()), static_cast<int>(r[1].get<double>()),
+                      static_cast<int>(r[2].get<double>()), static_cast<int>(r[3].get<double>()));
+  return run.screenshot(rect & cv::Rect(0, 0, run.screenshot.cols, run.screenshot.rows));
+}
+
+bool Near(const cv::Vec3b& a, const cv::Vec3b& b, int tolerance) {
+  for (int c = 0; c < 3; ++c) {
+    if (std::abs(int{a[c]} - int{b[c]}) > tolerance) return false;
+  }
+  return true;
+}
+
+TEST_F(ViewerScripted, WritesDistinctScreenshotsForEveryModeAndTheProgressPanel) {
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"side", "--mode side"},
+      {"split", "--mode split"},
+      {"blink", "--mode blink"},
+      {"difference", "--mode difference"},
+      {"overlay", "--mode overlay --overlay redness"},
+      {"progress", "--mode side --panel progress"},
+  };
+  std::map<std::string, cv::Mat> compare_views;
+  std::map<std::string, cv::Mat> windows;
+  for (const auto& [name, arguments] : runs) {
+    const std::string score = name == "progress" ? "" : " --no-score";
+    RunResult run = Run(name, "--subject p01 --compare baseline week8 --frames 4" + score + " " +
+                                  arguments);
+    ASSERT_EQ(run.exit_code, 0) << name << ":\n" << run.output;
+    ASSERT_FALSE(run.screenshot.empty()) << name << " wrote no screenshot:\n" << run.output;
+    EXPECT_EQ(run.screenshot.cols, 1280);
+    EXPECT_EQ(run.screenshot.rows, 800);
+    ASSERT_TRUE(run.layout.is_object()) << name << " wrote no layout sidecar";
+    // Not blank: the whole window and the compare view both carry structure.
+    EXPECT_GT(GreyStdDev(run.screenshot), 8.0) << name;
+    EXPECT_GT(GreyStdDev(CompareRegion(run)), 4.0) << name;
+    compare_views[name] = CompareRegion(run).clone();
+    windows[name] = run.screenshot;
+  }
+  // Every mode draws the comparison differently.
+  for (const auto& [a, image_a] : compare_views) {
+    for (const auto& [b, image_b] : compare_views) {
+      if (a >= b || a == "progress" || b == "progress") continue;
+      ASSERT_EQ(image_a.size(), image_b.size());
+      cv::Mat diff;
+      cv::absdiff(image_a, image_b, diff);
+      EXPECT_GT(cv::mean(diff)[0] + cv::mean(diff)[1] + cv::mean(diff)[2], 3.0)
+          << a << " and " << b << " look the same";
+    }
+  }
+  // The progress layout differs from the compare layout (the chart takes the large area).
+  cv::Mat diff;
+  cv::absdiff(windows["progress"], windows["side"], diff);
+  EXPECT_GT(cv::mean(diff)[0], 3.0);
+}
+
+TEST_F(ViewerScripted, SplitViewShowsBeforeOnTheLeftAndAfterOnTheRight) {
+  RunResult run = Run("split", "--subject p01 --compare baseline week8 --mode split --split 0.5 "
+                               "--frames 3 --no-score");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_FALSE(run.screenshot.empty()) << run.output;
+  const cv::Mat view = CompareRegion(run);
+  const int y = view.rows / 2;
+  const cv::Vec3b left = view.at<cv::Vec3b>(y, view.cols * 30 / 100);
+  const cv::Vec3b right = view.at<cv::Vec3b>(y, view.cols * 70 / 100);
+  EXPECT_TRUE(Near(left, kBeforeBgr, 6)) << "left pixel " << left << " should be the baseline "
+                                         << kBeforeBgr;
+  EXPECT_TRUE(Near(right, kAfterBgr, 6)) << "right pixel " << right << " should be the follow-up "
+                                         << kAfterBgr;
+  // Moving the wipe to the right edge shows the baseline at the same right-hand pixel.
+  RunResult moved = Run("split_moved", "--subject p01 --compare baseline week8 --mode split "
+                                       "--split 0.95 --frames 3 --no-score");
+  ASSERT_FALSE(moved.screenshot.empty()) << moved.output;
+  const cv::Vec3b moved_right = CompareRegion(moved).at<cv::Vec3b>(y, view.cols * 70 / 100);
+  EXPECT_TRUE(Near(moved_right, kBeforeBgr, 6)) << moved_right;
+}
+
+TEST_F(ViewerScripted, TiledTexturesLookLikeOneTexture) {
+  RunResult whole = Run("whole", "--subject p01 --compare baseline week8 --mode difference "
+                                 "--unaligned --frames 3 --no-score --stats");
+  RunResult tiled = Run("tiled", "--subject p01 --compare baseline week8 --mode difference "
+                                 "--unaligned --frames 3 --no-score --stats --max-tile 128");
+  ASSERT_FALSE(whole.screenshot.empty()) << whole.output;
+  ASSERT_FALSE(tiled.screenshot.empty()) << tiled.output;
+  cv::Mat diff;
+  cv::absdiff(CompareRegion(whole), CompareRegion(tiled), diff);
+  EXPECT_LT(cv::mean(diff)[0], 1.5);
+  // Uploads happen in the first frame only; 640x480 in 128 px tiles = 5 x 4 tiles per image.
+  EXPECT_NE(tiled.output.find("\"uploads_after_first_frame\": 0"), std::string::npos)
+      << tiled.output;
+  EXPECT_NE(tiled.output.find("\"tile_px\": 128"), std::string::npos) << tiled.output;
+}
+
+TEST_F(ViewerScripted, CorruptAndMissingPhotosAreLoggedAndTheViewerKeepsRunning) {
+  // A PNG cut in half and a file that does not exist.
+  std::ifstream in(dir_ / "after.png", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir_ / "truncated.png", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  std::ofstream(dir_ / "broken.csv") << "subject,session,date,kind,image\n"
+                                        "p02,baseline,2026-01-05,baseline,before.png\n"
+                                        "p02,week8,2026-03-02,follow-up,truncated.png\n"
+                                        "p02,week12,2026-04-02,follow-up,missing.jpg\n";
+  RunResult run = Run("broken", "--subject p02 --compare baseline week8 --mode split --frames 3 "
+                                "--no-score", "broken.csv");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_FALSE(run.screenshot.empty()) << "the viewer must keep running:\n" << run.output;
+  EXPECT_NE(run.output.find("error"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("truncated.png"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("missing.jpg"), std::string::npos) << run.output;
+  ASSERT_TRUE(run.layout.is_object());
+  EXPECT_GE(run.layout.value("errors", 0), 2);
+}
+
+}  // namespace
