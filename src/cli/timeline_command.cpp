@@ -142,10 +142,11 @@ int RunTimeline(const TimelineCommandOptions& opts) {
   nlohmann::json sessions = nlohmann::json::array();
   for (const compare::SessionScores& s : sorted) {
     const auto day = baseline ? compare::CalendarDaysBetween(baseline->time_s, s.time_s) : 0;
-    if (s.kind == compare::SessionKind::kTreatment) treatment_days.push_back(static_cast<double>(day));
+    if (s.IsTreatment()) treatment_days.push_back(static_cast<double>(day));
     sessions.push_back({{"session", s.id},
                         {"kind", compare::SessionKindName(s.kind)},
                         {"date", compare::FormatDateTime(s.time_s)},
+                        {"treatment", s.IsTreatment()},
                         {"days_since_baseline", day}});
   }
 
