@@ -12,19 +12,20 @@
 
 namespace skintrack::cli {
 CommandRun SetupScoreCommand(CLI::App& root);
-CommandRun SetupCalibrateCommand(CLI::App& root);
-CommandRun SetupPhantomCommand(CLI::App& root);
 CommandRun SetupCompareCommand(CLI::App& root);
+CommandRun SetupCalibrateCommand(CLI::App& root);
 CommandRun SetupBatchCommand(CLI::App& root);
 CommandRun SetupBatchMergeCommand(CLI::App& root);
-CommandRun SetupSurfaceCommand(CLI::App& root);
 CommandRun SetupImportCommand(CLI::App& root);
 CommandRun SetupRescoreCommand(CLI::App& root);
 CommandRun SetupSessionsCommand(CLI::App& root);
 CommandRun SetupTimelineCommand(CLI::App& root);
 CommandRun SetupClaimsCommand(CLI::App& root);
 CommandRun SetupStudyCommand(CLI::App& root);
+CommandRun SetupPhantomCommand(CLI::App& root);
+CommandRun SetupSurfaceCommand(CLI::App& root);
 CommandRun SetupAlignCommand(CLI::App& root);
+CommandRun SetupReportCommand(CLI::App& root);
 }  // namespace skintrack::cli
 
 namespace {
@@ -34,19 +35,20 @@ using skintrack::cli::CommandEntry;
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
       {"score", &skintrack::cli::SetupScoreCommand},
-      {"calibrate", &skintrack::cli::SetupCalibrateCommand},
-      {"phantom", &skintrack::cli::SetupPhantomCommand},
       {"compare", &skintrack::cli::SetupCompareCommand},
+      {"calibrate", &skintrack::cli::SetupCalibrateCommand},
       {"batch", &skintrack::cli::SetupBatchCommand},
       {"batch-merge", &skintrack::cli::SetupBatchMergeCommand},
-      {"surface", &skintrack::cli::SetupSurfaceCommand},
       {"import", &skintrack::cli::SetupImportCommand},
       {"rescore", &skintrack::cli::SetupRescoreCommand},
       {"sessions", &skintrack::cli::SetupSessionsCommand},
       {"timeline", &skintrack::cli::SetupTimelineCommand},
       {"claims", &skintrack::cli::SetupClaimsCommand},
       {"study", &skintrack::cli::SetupStudyCommand},
+      {"phantom", &skintrack::cli::SetupPhantomCommand},
+      {"surface", &skintrack::cli::SetupSurfaceCommand},
       {"align", &skintrack::cli::SetupAlignCommand},
+      {"report", &skintrack::cli::SetupReportCommand},
   };
   return commands;
 }

@@ -152,6 +152,10 @@ Status CairoStatus(cairo_status_t status, const std::filesystem::path& path) {
 
 }  // namespace
 
+void DrawChartPanel(cairo_t* cr, const MetricChart& chart, double width, double height) {
+  DrawPanel(cr, chart, 0, width, height);
+}
+
 Status WriteChart(const std::vector<MetricChart>& charts, const std::filesystem::path& path,
                   const ChartOptions& options) {
   if (charts.empty()) return BadInputError("nothing to chart: no metric has values");

@@ -7,6 +7,7 @@
 // extension, kBadInput for an empty chart list, kStorage when the file cannot be written.
 // Thread-safety: reentrant (cairo surfaces are local to each call).
 
+#include <cairo.h>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -40,6 +41,11 @@ struct ChartOptions {
 
 Status WriteChart(const std::vector<MetricChart>& charts, const std::filesystem::path& path,
                   const ChartOptions& options = {});
+
+// Draws one metric panel into an existing cairo context, occupying (0, 0)-(width, height) in the
+// current user space (translate/scale first to place it). Used by the reports to embed charts as
+// vector graphics.
+void DrawChartPanel(cairo_t* cr, const MetricChart& chart, double width, double height);
 
 // Colours (RGB in [0, 1]) used for the band and the windows, so tests can find them in a PNG.
 struct ChartPalette {

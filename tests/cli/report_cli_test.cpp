@@ -1,0 +1,196 @@
+// End-to-end tests of `skintrack report`: import a small generated series (photos carrying GPS
+// EXIF), write PDF and HTML reports for both audiences, and check privacy and content.
+#include <cstdlib>
+#include <fstream>
+#include <algorithm>
+#include <cstring>
+#include <regex>
+
+#include <exiv2/exiv2.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/base/atomic_file.h"
+#include "test_support/run_process.h"
+#include "test_support/temp_dir.h"
+
+namespace skintrack {
+namespace {
+namespace fs = std::filesystem;
+using testing::RunProcess;
+using testing::RunSkintrack;
+
+// A skin-like textured image whose dark spots shrink with `session` (a visible improvement), with
+// GPS coordinates and a camera owner written into its EXIF.
+void WriteCapture(const fs::path& path, int session, int shift_px) {
+  cv::Mat image(360, 480, CV_8UC3);
+  cv::RNG rng(7);
+  for (int y = 0; y < image.rows; ++y) {
+    for (int x = 0; x < image.cols; ++x) {
+      const double shade = 0.9 + 0.1 * std::sin((x + shift_px) / 40.0) * std::cos(y / 33.0);
+      image.at<cv::Vec3b>(y, x) = {cv::saturate_cast<uchar>(120 * shade),
+                                   cv::saturate_cast<uchar>(140 * shade),
+                                   cv::saturate_cast<uchar>(195 * shade)};
+    }
+  }
+  for (int i = 0; i < 60; ++i) {
+    const cv::Point c(rng.uniform(20, 460) + shift_px, rng.uniform(20, 340));
+    cv::circle(image, c, std::max(1, 4 - session), cv::Scalar(70, 80, 120), cv::FILLED);
+  }
+  cv::GaussianBlur(image, image, cv::Size(3, 3), 0.8);
+  ASSERT_TRUE(cv::imwrite(path.string(), image, {cv::IMWRITE_JPEG_QUALITY, 92}));
+  auto exif_image = Exiv2::ImageFactory::open(path.string());
+  exif_image->readMetadata();
+  Exiv2::ExifData exif;
+  exif["Exif.GPSInfo.GPSLatitudeRef"] = "N";
+  exif["Exif.GPSInfo.GPSLatitude"] = "48/1 51/1 24/1";
+  exif["Exif.GPSInfo.GPSLongitudeRef"] = "E";
+  exif["Exif.GPSInfo.GPSLongitude"] = "2/1 21/1 3/1";
+  exif["Exif.Image.Artist"] = "Dr Secret Clinic";
+  exif_image->setExifData(exif);
+  exif_image->writeMetadata();
+}
+
+class ReportCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* dates[] = {"2026-01-05", "2026-02-02", "2026-03-02", "2026-04-27"};
+    const char* kinds[] = {"baseline", "treatment", "treatment", "follow-up"};
+    std::string manifest = "subject,session,date,kind,image\n";
+    for (int i = 0; i < 4; ++i) {
+      const std::string name = "visit" + std::to_string(i) + ".jpg";
+      WriteCapture(dir_ / name, i, 3 * i);
+      manifest += std::string("P007,s") + std::to_string(i) + "," + dates[i] + "," + kinds[i] + "," +
+                  name + "\n";
+    }
+    WriteCapture(dir_ / "other.jpg", 0, 11);
+    manifest += "P008,s0,2026-01-06,baseline,other.jpg\n";
+    ASSERT_TRUE(WriteFileAtomic(dir_ / "manifest.csv", manifest).ok());
+    db_ = (dir_ / "study.db").string();
+    const auto imported = RunSkintrack({"import", (dir_ / "manifest.csv").string(), "--db", db_});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err << imported.out;
+  }
+
+  std::string Slurp(const fs::path& path) { return *ReadFileBytes(path); }
+
+  testing::TempDir dir_;
+  std::string db_;
+};
+
+TEST_F(ReportCli, PdfForBothAudiencesHasPagesChartsAndPhotos) {
+  for (const char* audience : {"patient", "practitioner"}) {
+    SCOPED_TRACE(audience);
+    const fs::path pdf = dir_ / (std::string(audience) + ".pdf");
+    const auto run = RunSkintrack({"report", "--db", db_, "--subject", "P007", "-o", pdf.string(),
+                                   "--audience", audience});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const std::string bytes = Slurp(pdf);
+    EXPECT_EQ(bytes.substr(0, 5), "%PDF-");
+    EXPECT_EQ(bytes.find("GPS"), std::string::npos);
+    EXPECT_EQ(bytes.find("Secret Clinic"), std::string::npos);
+    EXPECT_EQ(bytes.find(dir_.path().string()), std::string::npos) << "a file path leaked";
+    // Render the pages and check that they are not blank.
+    const fs::path prefix = dir_ / (std::string(audience) + "_page");
+    const auto render = RunProcess("/usr/bin/pdftoppm",
+                                   {"-r", "40", "-png", pdf.string(), prefix.string()});
+    ASSERT_EQ(render.exit_code, 0) << render.err;
+    int pages = 0;
+    std::vector<std::string> page_files;
+    for (const auto& entry : fs::directory_iterator(dir_.path())) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(std::string(audience) + "_page", 0) != 0) continue;
+      ++pages;
+      page_files.push_back(entry.path().string());
+      const cv::Mat page = cv::imread(entry.path().string());
+      ASSERT_FALSE(page.empty());
+      cv::Mat grey;
+      cv::cvtColor(page, grey, cv::COLOR_BGR2GRAY);
+      EXPECT_LT(cv::mean(grey)[0], 252) << name << " looks blank";
+    }
+    EXPECT_GE(pages, std::string(audience) == "practitioner" ? 3 : 2);
+    // The first page holds the photos: a large non-white, colourful block.
+    std::sort(page_files.begin(), page_files.end());
+    ASSERT_FALSE(page_files.empty());
+    const cv::Mat first = cv::imread(page_files.front());
+    ASSERT_FALSE(first.empty());
+    cv::Mat hsv;
+    cv::cvtColor(first, hsv, cv::COLOR_BGR2HSV);
+    cv::Mat coloured;
+    cv::inRange(hsv, cv::Scalar(0, 40, 60), cv::Scalar(180, 255, 255), coloured);
+    EXPECT_GT(cv::countNonZero(coloured), first.total() / 50) << "no photo on page 1";
+  }
+}
+
+TEST_F(ReportCli, HtmlIsSelfContainedWithoutMetadata) {
+  const fs::path html_path = dir_ / "report.html";
+  const auto run = RunSkintrack({"report", "--db", db_, "--subject", "P007", "-o", html_path.string(),
+                                 "--audience", "practitioner"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string html = Slurp(html_path);
+  // No external reference (SVG namespace declarations are names, not requests).
+  for (const char* external : {"src=\"http", "href=\"http", "url(http", "@import", "src=\"/",
+                               "src=\"file", "https://"}) {
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  }
+  EXPECT_EQ(html.find("GPS"), std::string::npos);
+  EXPECT_EQ(html.find(dir_.path().string()), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  // Every embedded image decodes and carries no EXIF at all.
+  const std::regex image_re("data:image/jpeg;base64,([A-Za-z0-9+/=]+)");
+  int images = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), image_re); it != std::sregex_iterator();
+       ++it) {
+    ++images;
+    const std::string b64 = (*it)[1];
+    std::string bytes;
+    int value = 0, bits = -8;
+    for (char c : b64) {
+      const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      const char* p = std::strchr(table, c);
+      if (c == '=' || p == nullptr) break;
+      value = (value << 6) + static_cast<int>(p - table);
+      bits += 6;
+      if (bits >= 0) {
+        bytes.push_back(static_cast<char>((value >> bits) & 0xFF));
+        bits -= 8;
+      }
+    }
+    auto exif_image = Exiv2::ImageFactory::open(reinterpret_cast<const Exiv2::byte*>(bytes.data()),
+                                                static_cast<long>(bytes.size()));
+    exif_image->readMetadata();
+    EXPECT_TRUE(exif_image->exifData().empty()) << "embedded image " << images << " has EXIF";
+    const cv::Mat decoded = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()),
+                                         cv::IMREAD_COLOR);
+    EXPECT_FALSE(decoded.empty());
+  }
+  EXPECT_GE(images, 2);
+}
+
+TEST_F(ReportCli, OnlyBaselineSaysNothingToCompareYet) {
+  const fs::path html_path = dir_ / "first.html";
+  const auto run = RunSkintrack({"report", "--db", db_, "--subject", "P008", "-o", html_path.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(Slurp(html_path).find("nothing to compare yet"), std::string::npos);
+  const auto pdf = RunSkintrack({"report", "--db", db_, "--subject", "P008", "-o",
+                                 (dir_ / "first.pdf").string(), "--paper", "letter"});
+  EXPECT_EQ(pdf.exit_code, 0) << pdf.err;
+}
+
+TEST_F(ReportCli, IdentifyIsOptInAndErrorsAreClear) {
+  const auto unknown = RunSkintrack({"report", "--db", db_, "--subject", "NOPE", "-o",
+                                     (dir_ / "x.pdf").string()});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("NOPE"), std::string::npos);
+  const auto bad_ext = RunSkintrack({"report", "--db", db_, "--subject", "P007", "-o",
+                                     (dir_ / "x.docx").string()});
+  EXPECT_EQ(bad_ext.exit_code, 1);
+  const auto no_db = RunSkintrack({"report", "--db", (dir_ / "absent.db").string(), "--subject",
+                                   "P007", "-o", (dir_ / "x.pdf").string()});
+  EXPECT_EQ(no_db.exit_code, 4);
+  EXPECT_FALSE(fs::exists(dir_ / "x.pdf"));
+}
+
+}  // namespace
+}  // namespace skintrack
