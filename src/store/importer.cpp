@@ -281,7 +281,7 @@ Result<ImportReport> ImportRows(Store& store, const std::vector<ImportRow>& rows
       }
       continue;
     }
-    if (day.empty()) continue;
+    if (day.empty() || row.kind == "repeat") continue;  // several repeat sessions a day are fine
     auto [visit, fresh] = by_visit.try_emplace({row.subject, day, row.kind}, &row);
     if (!fresh && visit->second->session != row.session) {
       return BadInputError(row.Where() + ": column 'session': duplicate session: '" + row.session +

@@ -241,7 +241,9 @@ Result<std::int64_t> Store::EnsureSessionInTransaction(const SessionRecord& sess
                                            .Bind(2, session.kind)
                                            .Bind(3, session.started_at.substr(0, 10))
                                            .Step());
-  if (duplicate) {
+  // Repeat sessions are the exception: several of them on the baseline day are how a protocol
+  // measures its noise (DESIGN.md, "Noise").
+  if (duplicate && session.kind != "repeat") {
     return BadInputError("duplicate session: '" + session.label + "' and '" + dup.ColumnText(0) +
                          "' are both " + session.kind + " sessions on " +
                          session.started_at.substr(0, 10) +

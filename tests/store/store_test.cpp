@@ -67,6 +67,9 @@ TEST(Store, DuplicateSessionsAreBadInput) {
   ASSERT_FALSE(same_visit.ok());
   EXPECT_EQ(same_visit.error().code, ErrorCode::kBadInput);
   EXPECT_NE(same_visit.error().message.find("duplicate session"), std::string::npos);
+  // Several repeat sessions on one day are how a protocol measures its noise.
+  EXPECT_TRUE(store->EnsureSession({0, subject, "r1", "2026-03-01T09:05:00", "repeat", "", std::nullopt, ""}).ok());
+  EXPECT_TRUE(store->EnsureSession({0, subject, "r2", "2026-03-01T09:10:00", "repeat", "", std::nullopt, ""}).ok());
   // A failed capture insert (unknown session) writes nothing.
   CaptureRecord orphan;
   orphan.session_id = 999;

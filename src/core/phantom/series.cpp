@@ -136,7 +136,7 @@ Result<PhantomSeries> RenderSeriesTo(const PhantomOptions& options, const Phanto
   SKT_RETURN_IF_ERROR(options.Check());
   PhantomSeries series;
   std::ostringstream manifest;
-  manifest << "subject,session,date,kind,image,region,px_per_mm,lights\n";
+  manifest << "subject,session,date,kind,image,region,px_per_mm,lights,arm,device,needle_depth_mm\n";
   json subjects = json::array();
   const std::vector<phantom::Visit> visits = phantom::MakeVisits(options);
   try {
@@ -180,8 +180,20 @@ Result<PhantomSeries> RenderSeriesTo(const PhantomOptions& options, const Phanto
         }
         char ppm[32];
         std::snprintf(ppm, sizeof(ppm), "%.6g", options.px_per_mm * capture.scale);
+        // A visit on a treatment day (baseline photo taken just before the first treatment, tx2..)
+        // records the treatment, so the claims count it; controls are photographed but not treated.
+        const bool control = scene.response == PhantomResponse::kControl;
+        bool treated_here = false;
+        for (double day : phantom::TreatmentDays(options)) {
+          treated_here |= (visit.kind == "baseline" || visit.kind == "treatment") &&
+                          std::floor(day) == std::floor(visit.day);
+        }
+        // The control gets a sham session (device recorded, no needling) on the same days.
+        const char* device = !treated_here ? "" : control ? "sham" : "phantom microneedling";
+        const char* depth = treated_here && !control ? "1.0" : "";
         manifest << id << "," << visit.session << "," << date << "," << visit.kind << "," << image
-                 << ",phantom," << ppm << "," << lights << "\n";
+                 << ",phantom," << ppm << "," << lights << "," << (control ? "control" : "treated")
+                 << "," << device << "," << depth << "\n";
         json entry = {{"session", visit.session},
                       {"kind", visit.kind},
                       {"date", date},

@@ -322,11 +322,23 @@ TEST(PhantomSeries, TimelineFollowsTheTreatmentCourse) {
   ASSERT_TRUE(series.ok()) << series.error().message;
   const auto rows = ParseCsv(series->manifest_csv);
   ASSERT_EQ(rows[0], (std::vector<std::string>{"subject", "session", "date", "kind", "image",
-                                               "region", "px_per_mm", "lights"}));
+                                               "region", "px_per_mm", "lights", "arm",
+                                               "device", "needle_depth_mm"}));
   std::map<std::string, std::string> date_of;
   int repeats = 0, checks = 0, followups = 0;
+  std::map<std::string, std::string> depth_of;
   for (std::size_t i = 1; i < rows.size(); ++i) {
+    // The control is photographed at every visit and gets sham sessions: no needling.
+    if (rows[i][0] == "S02") {
+      EXPECT_EQ(rows[i][8], "control");
+      EXPECT_EQ(rows[i][10], "");
+      if (rows[i][1] == "tx2") {
+        EXPECT_EQ(rows[i][9], "sham");
+      }
+    }
     if (rows[i][0] != "S01") continue;
+    EXPECT_EQ(rows[i][8], "treated");
+    depth_of[rows[i][1]] = rows[i][10];
     date_of[rows[i][1]] = rows[i][2];
     repeats += rows[i][3] == "repeat";
     checks += rows[i][3] == "post_treatment_check";
@@ -341,6 +353,12 @@ TEST(PhantomSeries, TimelineFollowsTheTreatmentCourse) {
   EXPECT_EQ(date_of["post_tx3_24h"], "2026-03-17T10:00");
   EXPECT_EQ(date_of["fu_7w"], "2026-05-04");        // 49 days after the final treatment
   EXPECT_EQ(date_of["fu_12m"], "2027-03-16");
+  // Treatments are recorded on the three treatment days (the first right after the baseline photo).
+  EXPECT_EQ(depth_of["baseline"], "1.0");
+  EXPECT_EQ(depth_of["baseline_r1"], "");
+  EXPECT_EQ(depth_of["tx2"], "1.0");
+  EXPECT_EQ(depth_of["tx3"], "1.0");
+  EXPECT_EQ(depth_of["post_tx3_1h"], "");
 
   const auto& subjects = series->truth["subjects"];
   ASSERT_EQ(subjects.size(), 2u);
