@@ -140,7 +140,7 @@ class PdfPages {
     for (const ReportPhoto& p : photos) {
       if (p.width > 0) height = std::min(height, width_each * p.height / p.width);
     }
-    Ensure(height + 30);
+    Ensure(height + 40);
     double x = kMargin;
     for (const ReportPhoto& p : photos) {
       const double w = p.width > 0 ? height * p.width / p.height : width_each;
@@ -148,11 +148,16 @@ class PdfPages {
       cairo_select_font_face(cr_, kFont, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
       cairo_set_font_size(cr_, 9);
       cairo_set_source_rgb(cr_, kMuted.r, kMuted.g, kMuted.b);
+      // Caption and date on two lines, each cut to the photo's width, so neighbours never overlap.
       cairo_move_to(cr_, x, y_ + height + 12);
-      cairo_show_text(cr_, (p.caption + (p.date.empty() ? "" : ", " + p.date)).c_str());
+      cairo_show_text(cr_, Ellipsize(p.caption, width_each).c_str());
+      if (!p.date.empty()) {
+        cairo_move_to(cr_, x, y_ + height + 23);
+        cairo_show_text(cr_, Ellipsize(p.date, width_each).c_str());
+      }
       x += width_each + gap;
     }
-    y_ += height + 24;
+    y_ += height + 34;
   }
 
   // The treatment timeline: one marker per session along a line, coloured by kind.

@@ -13,6 +13,7 @@ struct HeadlineGroup {
   const char* lower_word;  // what "lower" means for this group
   const char* higher_word;
   std::vector<const char*> preferred_keys;
+  const char* verb = "is";  // "Visible pores are", "Redness is"
 };
 
 const std::vector<HeadlineGroup>& HeadlineGroups() {
@@ -20,11 +21,13 @@ const std::vector<HeadlineGroup>& HeadlineGroups() {
       {"redness", "Redness", "less red", "redder",
        {"redness.erythema_index_mean", "redness.a_star_mean", "redness.red_area_pct"}},
       {"pores", "Visible pores", "fewer or smaller", "more or larger",
-       {"pores.density_per_cm2", "pores.count", "pores.area_pct"}},
+       {"pores.density_per_cm2", "pores.count", "pores.area_pct"},
+       "are"},
       {"texture", "Skin texture", "smoother", "rougher",
        {"texture.sq_um", "texture.roughness_rq", "texture.roughness_ra"}},
       {"scars", "Scars", "shallower or smaller", "deeper or larger",
-       {"scars.depth_mean_mm", "scars.volume_mm3", "scars.area_pct", "scars.shadow_index"}},
+       {"scars.depth_mean_mm", "scars.volume_mm3", "scars.area_pct", "scars.shadow_index"},
+       "are"},
   };
   return groups;
 }
@@ -54,6 +57,7 @@ const HeadlineGroup* GroupOf(const std::string& key) {
 std::string Sentence(const MetricSummary& m, const compare::MetricInfo& info) {
   const HeadlineGroup* group = GroupOf(m.key);
   const std::string name = group ? group->title : m.title;
+  const std::string is = group ? group->verb : "is";
   const double base = std::abs(m.baseline);
   const bool pct_ok = base > 1e-12;
   const std::string noise = pct_ok ? FormatPct(100.0 * m.mdc95 / base)
@@ -73,12 +77,12 @@ std::string Sentence(const MetricSummary& m, const compare::MetricInfo& info) {
            " cannot be told apart from noise).";
   }
   if (m.verdict == "improved") {
-    return name + " is " + change + " " + direction_word +
+    return name + " " + is + " " + change + " " + direction_word +
            " than at your first visit; changes smaller than " + noise +
            " cannot be told apart from measurement noise.";
   }
   if (m.verdict == "worsened") {
-    return name + " is " + change + " " + direction_word +
+    return name + " " + is + " " + change + " " + direction_word +
            " than at your first visit. This is more than measurement noise (" + noise +
            "); please discuss it with your practitioner.";
   }

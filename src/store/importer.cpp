@@ -235,7 +235,8 @@ std::vector<ScoreRecord> ScoresFromDocument(const nlohmann::json& doc, const std
   auto metrics = doc.find("metrics");
   if (metrics == doc.end() || !metrics->is_object()) return scores;
   for (const auto& [group, values] : metrics->items()) {
-    if (!values.is_object()) continue;
+    // "mask" and "analysis" describe how the image was analysed (pixels, scale), not the skin.
+    if (!values.is_object() || group == "mask" || group == "analysis") continue;
     const nlohmann::json* units = nullptr;
     if (auto u = values.find("units"); u != values.end() && u->is_object()) units = &*u;
     for (const auto& [key, value] : values.items()) {

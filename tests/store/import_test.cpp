@@ -37,6 +37,8 @@ nlohmann::json FakeScore(const ImportRow& row, int metrics) {
   doc["metrics"]["pores"] = {{"count", 100 + row.line}, {"units", {{"count", "count"}}}};
   doc["metrics"]["redness"] = {{"a_star_mean", 12.5}, {"ok", true}, {"ita_class", "tan"}};
   for (int i = 0; i < metrics; ++i) doc["metrics"]["extra"]["m" + std::to_string(i)] = i * 0.5;
+  doc["metrics"]["analysis"] = {{"px_per_mm", 10.0}, {"width", 640}};  // not skin metrics: never stored
+  doc["metrics"]["mask"] = {{"skin_fraction", 0.9}};
   return doc;
 }
 
@@ -78,7 +80,7 @@ TEST(Import, ManifestImportIsIdempotent) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->imported, 0);
   EXPECT_EQ(again->skipped_existing, 8);
-  // 2 named metrics + 3 extras per capture; booleans and strings are not scores.
+  // 2 named metrics + 3 extras per capture; booleans, strings, mask and analysis are not scores.
   const auto scores = store->LoadScores().value();
   EXPECT_EQ(scores.size(), 8u * 5u);
   EXPECT_EQ(store->ListSubjects().value().size(), 4u);
