@@ -166,6 +166,7 @@ nlohmann::json ClaimResultToJson(const compare::ClaimResult& r) {
                       {"title", r.title},
                       {"verdict", compare::ClaimVerdictName(r.verdict)},
                       {"reason", r.reason},
+                      {"threshold_mdc", r.threshold_mdc},
                       {"evidence", evidence}};
   if (!r.ita_class.empty()) j["ita_class"] = r.ita_class;
   return j;

@@ -156,7 +156,7 @@ Result<ClaimSpec> ParseOneClaim(const toml::table& table, std::string_view sourc
   static const std::set<std::string> kKeys = {
       "id",      "title",       "kind",          "metrics",        "event",       "window_days",
       "window_weeks", "window_months", "window_hours", "direction", "min_mdc",     "min_pct",
-      "combine", "sessions",    "interval_weeks", "interval_days"};
+      "combine", "multiplicity", "sessions",    "interval_weeks", "interval_days"};
   TableReader reader(table, source);
   for (const auto& [key, node] : table) {
     if (kKeys.count(std::string(key.str())) == 0) {
@@ -309,7 +309,14 @@ Result<ClaimSpec> ParseOneClaim(const toml::table& table, std::string_view sourc
       return reader.Problem("combine", "combine must be \"any\" or \"all\"");
     }
     c.combine_all = *combine == "all";
+  }  SKT_ASSIGN_OR_RETURN(auto multiplicity, reader.String("multiplicity"));
+  if (multiplicity) {
+    if (*multiplicity != "bonferroni" && *multiplicity != "none") {
+      return reader.Problem("multiplicity", "multiplicity must be \"bonferroni\" or \"none\"");
+    }
+    c.bonferroni = *multiplicity == "bonferroni";
   }
+
   return c;
 }
 
@@ -589,6 +596,17 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
     return out;
   }
 
+  // Family-wise threshold for "any of these metrics improved" (see ClaimSpec::bonferroni):
+  // z(1 − 0.025/m) / z(0.975) times min_mdc, e.g. ×1.31 for 5 metrics.
+  double threshold = claim.min_mdc;
+  const bool any_of_change = (claim.kind == ClaimKind::kChange || claim.kind == ClaimKind::kLasting) &&
+                             !claim.combine_all;
+  if (any_of_change && claim.bonferroni && metrics.size() > 1) {
+    const double m = static_cast<double>(metrics.size());
+    threshold *= NormalQuantile(1.0 - 0.025 / m) / NormalQuantile(0.975);
+  }
+  out.threshold_mdc = threshold;
+
   std::vector<std::string> passed, failed;
   bool any_window_session = false;
   for (const std::string& metric : metrics) {
@@ -630,7 +648,7 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
         const double claimed = ClaimedChange(claim, ev.delta, info.improvement);
         ev.size_mdc = claimed / mdc;
         const double pct = ev.delta_pct ? ClaimedChange(claim, *ev.delta_pct, info.improvement) : 0;
-        ev.passes = claimed > claim.min_mdc * mdc && (claim.min_pct <= 0 || pct >= claim.min_pct);
+        ev.passes = claimed > threshold * mdc && (claim.min_pct <= 0 || pct >= claim.min_pct);
         metric_passes = metric_passes && ev.passes;
         change_sum += ev.delta;
         ++change_count;
@@ -652,7 +670,7 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
             const double pct =
                 ev.delta_pct ? ClaimedChange(claim, *ev.delta_pct, info.improvement) : 0;
             ev.passes =
-                claimed > claim.min_mdc * mdc && (claim.min_pct <= 0 || pct >= claim.min_pct);
+                claimed > threshold * mdc && (claim.min_pct <= 0 || pct >= claim.min_pct);
             change_sum += ev.delta;
             ++change_count;
           } else {
@@ -751,7 +769,7 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
       out.reason = supported ? key->metric + " improved by " + size + where
                              : (claim.kind == ClaimKind::kLasting && !passed.empty()
                                     ? "not every session in the window kept the change: "
-                                    : "no change of at least " + Number(claim.min_mdc) +
+                                    : "no change of at least " + Fixed(threshold, 2) +
                                           " MDC in the claimed direction: ") +
                                    key->metric + " " + size + where;
       break;

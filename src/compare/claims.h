@@ -51,6 +51,10 @@ struct ClaimSpec {
   double min_mdc = 1.0;  // minimum size in MDC95 units
   double min_pct = 0.0;  // and in percent of baseline (0 = no requirement)
   bool combine_all = false;
+  // With combine = "any" over several metrics, a control would pass by chance far more often than
+  // the 2.5 % one metric allows; the Bonferroni correction raises each metric's threshold so the
+  // claim as a whole keeps that rate (multiplicity = "bonferroni", the default, or "none").
+  bool bonferroni = true;
   // protocol
   int min_sessions = 3, max_sessions = 6;
   double min_interval_days = 28, max_interval_days = 42;
@@ -109,6 +113,8 @@ struct ClaimResult {
   std::map<std::string, double> change_by_metric;
   std::map<std::string, bool> passes_by_metric;
   std::string ita_class;  // skin-tone class at baseline (Chardon 1991) when ITA° is known
+  // The size (in MDC95 units) each metric had to reach: min_mdc, raised for multiplicity.
+  double threshold_mdc = 0;
 };
 
 ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject,

@@ -252,6 +252,50 @@ min_pct = 20
   EXPECT_EQ(c.min_pct, 20);
 }
 
+// "Any of five metrics improved by 1 MDC" would pass a control about five times as often as one
+// metric does; the Bonferroni threshold (z(1 - 0.025/5) / z(0.975) = 1.314 MDC) keeps the claim at
+// the single-metric rate. One metric 1.2 MDC better, four unchanged: not supported by default,
+// supported without the correction.
+TEST(ClaimMultiplicity, AnyOfSeveralMetricsRaisesTheThreshold) {
+  const std::int64_t t0 = ParseDateTime("2026-01-05T09:00").value();
+  const std::vector<std::string> keys = {"texture.roughness_rq", "pores.density_per_cm2",
+                                         "pores.count", "wrinkles.length_mm_per_cm2",
+                                         "scars.area_pct"};
+  SubjectTimeline s;
+  s.subject = "C1";
+  auto add = [&](const std::string& id, SessionKind kind, double day, double pores_delta) {
+    SessionScores session;
+    session.id = id;
+    session.kind = kind;
+    session.time_s = t0 + static_cast<std::int64_t>(day * kDay);
+    for (const std::string& k : keys) {
+      session.values[k].push_back(k == "pores.count" ? 100 + pores_delta : 10.0);
+    }
+    s.sessions.push_back(session);
+  };
+  add("baseline", SessionKind::kBaseline, 0, 0);
+  add("t1", SessionKind::kTreatment, 7, 0);
+  add("fu", SessionKind::kFollowUp, 7 + 49, -1.2 * 5.0);  // 1.2 MDC fewer pores
+  NoiseByMetric noise;
+  for (const std::string& k : keys) noise[k] = MetricNoise{5.0, true, 3, 3, 5.0 / 2.77, 0.9};
+
+  const ClaimResult corrected = EvaluateClaim(Preset("visible_6_8_weeks"), s, noise);
+  EXPECT_NEAR(corrected.threshold_mdc, 1.314, 0.002);
+  EXPECT_EQ(corrected.verdict, ClaimVerdict::kNotSupported) << corrected.reason;
+
+  ClaimSpec plain = Preset("visible_6_8_weeks");
+  plain.bonferroni = false;
+  const ClaimResult uncorrected = EvaluateClaim(plain, s, noise);
+  EXPECT_DOUBLE_EQ(uncorrected.threshold_mdc, 1.0);
+  EXPECT_EQ(uncorrected.verdict, ClaimVerdict::kSupported) << uncorrected.reason;
+
+  auto parsed = ParseClaimSpec(
+      "[[claim]]\nid = \"a\"\nmetrics = \"pores\"\nwindow_days = [1, 2]\nmultiplicity = \"none\"\n",
+      "x.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_FALSE(parsed->front().bonferroni);
+}
+
 struct BadSpec {
   const char* name;
   const char* toml;
@@ -287,6 +331,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"DuplicateId",
                 "[[claim]]\nid = \"a\"\nkind = \"protocol\"\n[[claim]]\nid = \"a\"\nkind = \"protocol\"\n",
                 "spec.toml:4: duplicate claim id 'a'"},
+        BadSpec{"BadMultiplicity",
+                "[[claim]]\nid = \"a\"\nmetrics = \"pores\"\nwindow_days = [1, 2]\n"
+                "multiplicity = \"holm\"\n",
+                "spec.toml:5: multiplicity must be"},
         BadSpec{"Empty", "# nothing\n", "no [[claim]] tables"}),
     [](const ::testing::TestParamInfo<BadSpec>& param_info) { return std::string(param_info.param.name); });
 
