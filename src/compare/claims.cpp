@@ -623,6 +623,11 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
     for (std::int64_t event_s : events) {
       std::vector<const SessionScores*> window;
       for (const SessionScores& s : ctx.sorted) {
+        // Acute erythema right after needling raises every absorbance-based pigment reading for a
+        // few days; pigment darkening (PIH) is judged at treatment and follow-up visits instead.
+        if (claim.kind == ClaimKind::kNoWorsening && s.kind == SessionKind::kPostTreatmentCheck) {
+          continue;
+        }
         if (InWindow(claim, event_s, s) && SessionValue(s, metric)) window.push_back(&s);
       }
       if (window.empty()) continue;

@@ -296,6 +296,34 @@ TEST(ClaimMultiplicity, AnyOfSeveralMetricsRaisesTheThreshold) {
   EXPECT_FALSE(parsed->front().bonferroni);
 }
 
+// Erythema an hour after needling raises the melanin index (haemoglobin absorbs too); that is not
+// pigment darkening, which is judged at treatment and follow-up visits only.
+TEST(ClaimNoWorsening, AcutePostTreatmentChecksAreNotPigmentDarkening) {
+  const std::int64_t t0 = ParseDateTime("2026-01-05T09:00").value();
+  SubjectTimeline s;
+  s.subject = "A1";
+  auto add = [&](const std::string& id, SessionKind kind, double day, double mi) {
+    SessionScores session;
+    session.id = id;
+    session.kind = kind;
+    session.time_s = t0 + static_cast<std::int64_t>(day * kDay);
+    session.values["pigmentation.melanin_index_mean"].push_back(mi);
+    s.sessions.push_back(session);
+  };
+  add("baseline", SessionKind::kBaseline, 0, 30);
+  add("t1", SessionKind::kTreatment, 7, 30);
+  add("t1_1h", SessionKind::kPostTreatmentCheck, 7.05, 36);  // acute: +6 MI
+  add("fu", SessionKind::kFollowUp, 60, 30.2);
+  NoiseByMetric noise;
+  noise["pigmentation.melanin_index_mean"] = MetricNoise{1.0, true, 3, 3, 1.0 / 2.77, 0.9};
+  const ClaimResult acute_only = EvaluateClaim(Preset("no_pigment_darkening"), s, noise);
+  EXPECT_EQ(acute_only.verdict, ClaimVerdict::kSupported) << acute_only.reason;
+
+  add("fu2", SessionKind::kFollowUp, 120, 33);  // darkening that lasts
+  const ClaimResult lasting = EvaluateClaim(Preset("no_pigment_darkening"), s, noise);
+  EXPECT_EQ(lasting.verdict, ClaimVerdict::kNotSupported) << lasting.reason;
+}
+
 struct BadSpec {
   const char* name;
   const char* toml;
