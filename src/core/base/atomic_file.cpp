@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -79,7 +80,7 @@ Status WriteFileAtomic(const fs::path& path, std::string_view bytes) {
   });
 }
 
-Result<std::string> ReadFileBytes(const fs::path& path) {
+Result<std::string> ReadFileBytes(const fs::path& path, std::int64_t max_bytes) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     return BadInputError("file not found: '" + path.string() + "'");
@@ -89,10 +90,23 @@ Result<std::string> ReadFileBytes(const fs::path& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return BadInputError("cannot open '" + path.string() + "' for reading (permissions?)");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  // Read at most one byte past the limit: regular files, pipes and devices alike stop there.
+  const auto limit = static_cast<std::size_t>(std::max<std::int64_t>(max_bytes, 0));
+  std::string bytes;
+  const auto size = fs::file_size(path, ec);
+  if (!ec) bytes.reserve(static_cast<std::size_t>(std::min<std::uintmax_t>(size, limit)));
+  char chunk[1 << 16];
+  while (in) {
+    in.read(chunk, sizeof(chunk));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (bytes.size() + got > limit) {
+      return BadInputError("file too large: '" + path.string() + "' is larger than " +
+                           std::to_string(max_bytes) + " bytes, the limit for this kind of file");
+    }
+    bytes.append(chunk, got);
+  }
   if (in.bad()) return BadInputError("read error in '" + path.string() + "'");
-  return buffer.str();
+  return bytes;
 }
 
 }  // namespace skintrack

@@ -6,6 +6,7 @@
 // Failures (directory missing, not writable, disk full) come back as ErrorCode::kStorage with the
 // path in the message; the temporary file is removed.
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string_view>
@@ -23,7 +24,12 @@ Status WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes
 Status WriteViaTempFile(const std::filesystem::path& path,
                         const std::function<Status(const std::filesystem::path& temp_path)>& write);
 
-// Reads a whole file; kBadInput when it is missing or unreadable.
-Result<std::string> ReadFileBytes(const std::filesystem::path& path);
+// Largest file ReadFileBytes reads unless told otherwise (1 GiB, the image file-size limit).
+inline constexpr std::int64_t kDefaultMaxReadBytes = std::int64_t{1} << 30;
+
+// Reads a whole file; kBadInput when it is missing, unreadable, or larger than `max_bytes` (checked
+// before reading, so a huge or endless file such as /dev/zero costs no memory).
+Result<std::string> ReadFileBytes(const std::filesystem::path& path,
+                                  std::int64_t max_bytes = kDefaultMaxReadBytes);
 
 }  // namespace skintrack

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <system_error>
 #include <vector>
@@ -304,7 +305,17 @@ std::optional<std::string> ParseExifDateTime(std::string_view stamp) {
 
 CaptureMetadata ReadCaptureMetadata(std::string_view bytes) {
   CaptureMetadata meta;
-  Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute);
+  // exiv2 understands dozens of formats (RAW, WebP, PSD, ...); only the three this loader accepts
+  // are handed to it, which keeps the parsers exposed to untrusted files to those it needs.
+  const bool supported =
+      (bytes.size() >= 3 && std::memcmp(bytes.data(), "\xFF\xD8\xFF", 3) == 0) ||
+      (bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0) ||
+      (bytes.size() >= 8 && (std::memcmp(bytes.data(), "II*\0", 4) == 0 ||
+                             std::memcmp(bytes.data(), "MM\0*", 4) == 0));
+  if (!supported) return meta;
+  // exiv2's log level is a process-wide setting: set it once, not from every worker thread.
+  static std::once_flag mute_once;
+  std::call_once(mute_once, [] { Exiv2::LogMsg::setLevel(Exiv2::LogMsg::mute); });
   try {
     auto image = Exiv2::ImageFactory::open(reinterpret_cast<const Exiv2::byte*>(bytes.data()),
                                            static_cast<long>(bytes.size()));
@@ -345,8 +356,9 @@ CaptureMetadata ReadCaptureMetadata(std::string_view bytes) {
         break;
       }
     }
-  } catch (const std::exception&) {
-    // Damaged metadata never makes a photo unusable; the pixels are decoded separately.
+  } catch (...) {
+    // Damaged metadata never makes a photo unusable; the pixels are decoded separately. (exiv2
+    // throws its own error types; nothing it throws may escape core.)
   }
   return meta;
 }
