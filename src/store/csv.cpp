@@ -17,13 +17,27 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string_view source_name) {
   std::string field;
   int line = 1, record_line = 1;
   bool in_quotes = false, after_quote = false, record_has_content = false;
-  auto end_field = [&] {
+  auto end_field = [&]() -> Status {
+    if (record.size() >= kMaxCsvFields) {
+      return BadInputError(source + ":" + std::to_string(record_line) + ": more than " +
+                           std::to_string(kMaxCsvFields) + " fields in one row");
+    }
     record.push_back(std::move(field));
     field.clear();
     after_quote = false;
+    return OkStatus();
+  };
+  auto add_char = [&](char c) -> Status {
+    if (field.size() >= kMaxCsvFieldBytes) {
+      return BadInputError(source + ":" + std::to_string(record_line) +
+                           ": a field is longer than " + std::to_string(kMaxCsvFieldBytes) +
+                           " bytes (is a closing quote missing?)");
+    }
+    field += c;
+    return OkStatus();
   };
   auto end_record = [&]() -> Status {
-    end_field();
+    SKT_RETURN_IF_ERROR(end_field());
     const bool blank = !record_has_content && record.size() == 1 && record[0].empty();
     if (!blank) {
       for (std::string& f : record) {
@@ -38,6 +52,9 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string_view source_name) {
         return BadInputError(source + ":" + std::to_string(record_line) + ": expected " +
                              std::to_string(table.header.size()) + " fields (as in the header) but found " +
                              std::to_string(record.size()));
+      } else if (table.rows.size() >= kMaxCsvRows) {
+        return BadInputError(source + ": more than " + std::to_string(kMaxCsvRows) +
+                             " rows; split the manifest");
       } else {
         table.rows.push_back(std::move(record));
         table.row_lines.push_back(record_line);
@@ -52,7 +69,7 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string_view source_name) {
     if (in_quotes) {
       if (c == '"') {
         if (i + 1 < text.size() && text[i + 1] == '"') {
-          field += '"';
+          SKT_RETURN_IF_ERROR(add_char('"'));
           ++i;
         } else {
           in_quotes = false;
@@ -60,12 +77,12 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string_view source_name) {
         }
       } else {
         if (c == '\n') ++line;
-        field += c;
+        SKT_RETURN_IF_ERROR(add_char(c));
       }
       continue;
     }
     if (c == ',') {
-      end_field();
+      SKT_RETURN_IF_ERROR(end_field());
       record_has_content = true;
     } else if (c == '\r' || c == '\n') {
       if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
@@ -82,7 +99,7 @@ Result<CsvTable> ParseCsv(std::string_view text, std::string_view source_name) {
                              ": text after a closing quote; quote the whole field");
       }
     } else {
-      field += c;
+      SKT_RETURN_IF_ERROR(add_char(c));
       if (c != ' ' && c != '\t') record_has_content = true;
     }
   }

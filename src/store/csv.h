@@ -6,6 +6,7 @@
 // Errors are kBadInput "<source>:<line>: <problem>" (unterminated quote, a row with the wrong
 // number of fields, text after a closing quote). Pure; thread-safe.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ struct CsvTable {
   // Index of a header column (exact, case-sensitive after trimming); nullopt when absent.
   std::optional<std::size_t> Column(std::string_view name) const;
 };
+
+// Limits that keep a wrong or hostile file from costing unbounded memory (kBadInput beyond them).
+inline constexpr std::size_t kMaxCsvRows = 1'000'000;       // data rows after the header
+inline constexpr std::size_t kMaxCsvFields = 256;            // fields per row
+inline constexpr std::size_t kMaxCsvFieldBytes = 64 * 1024;  // per field
 
 Result<CsvTable> ParseCsv(std::string_view text, std::string_view source_name);
 

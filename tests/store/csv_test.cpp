@@ -22,6 +22,28 @@ TEST(Csv, ReadsQuotesCrLfAndMultilineFields) {
   EXPECT_EQ(CsvField("x, \"y\""), "\"x, \"\"y\"\"\"");
 }
 
+// Import manifests have the same limits as batch manifests (issue 12): a long field, a very wide
+// row or too many rows is kBadInput naming the line, before memory grows without bound.
+TEST(Csv, EnforcesFieldRowAndWidthLimits) {
+  const std::string long_field = "a,b\n1,\"" + std::string(kMaxCsvFieldBytes + 1, 'x') + "\"\n";
+  auto too_long = ParseCsv(long_field, "m.csv");
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(too_long.error().message.find("m.csv:2: a field is longer than 65536 bytes"),
+            std::string::npos)
+      << too_long.error().message;
+  std::string wide;
+  for (std::size_t i = 0; i <= kMaxCsvFields; ++i) wide += (i ? ",c" : "c") + std::to_string(i);
+  auto too_wide = ParseCsv(wide + "\n", "w.csv");
+  ASSERT_FALSE(too_wide.ok());
+  EXPECT_NE(too_wide.error().message.find("more than 256 fields"), std::string::npos);
+  std::string tall = "a\n";
+  for (std::size_t i = 0; i <= kMaxCsvRows; ++i) tall += "1\n";
+  auto too_tall = ParseCsv(tall, "t.csv");
+  ASSERT_FALSE(too_tall.ok());
+  EXPECT_NE(too_tall.error().message.find("more than 1000000 rows"), std::string::npos);
+}
+
 TEST(Csv, ErrorsNameTheLine) {
   auto wrong_width = ParseCsv("a,b\n1,2\n3\n", "m.csv");
   ASSERT_FALSE(wrong_width.ok());
