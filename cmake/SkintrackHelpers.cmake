@@ -19,6 +19,13 @@ function(skintrack_apply_sanitizers target)
       -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
+  if(SKINTRACK_FUZZ)
+    # Coverage for libFuzzer in every library, plus ASan + UBSan so that memory errors and undefined
+    # behaviour count as crashes. The fuzz executables add -fsanitize=fuzzer (libFuzzer's main).
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+      -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
   if(SKINTRACK_TSAN)
     target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=thread)

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "core/base/result.h"
 
@@ -28,8 +29,11 @@ struct ViewerSettings {
 
 std::filesystem::path DefaultSettingsPath();
 
-// Reads settings; a missing file gives the defaults.
+// Reads settings; a missing file gives the defaults. Files over 1 MiB are refused (kBadInput).
 Result<ViewerSettings> LoadSettings(const std::filesystem::path& path);
+// Parses settings text; `name` names the file in messages. Values out of range (a window of
+// 100000 px, 10000 worker threads, a NaN gain) are clamped to what the viewer can use.
+Result<ViewerSettings> ParseSettings(std::string_view json_text, std::string_view name);
 Status SaveSettings(const std::filesystem::path& path, const ViewerSettings& settings);
 
 }  // namespace skintrack::viewer

@@ -1,5 +1,7 @@
 #include "core/mask/roi.h"
 
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -8,38 +10,61 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/atomic_file.h"
+#include "core/io/image_io.h"
 
 namespace skintrack::core {
 namespace fs = std::filesystem;
 
 namespace {
 
+// Vertices further out than this are certainly a broken file; the limit also keeps every rounded
+// coordinate far inside int (OpenCV's fill works in fixed point and shifts coordinates left).
+constexpr double kMaxRoiCoordinatePx = 1e6;
+// A polygon file is a few kilobytes; anything larger than this is not one.
+constexpr std::int64_t kMaxRoiJsonBytes = std::int64_t{16} << 20;
+
 Result<std::vector<cv::Point>> ParsePolygon(const nlohmann::json& points, const std::string& name) {
   if (!points.is_array() || points.size() < 3) {
     return BadInputError("ROI '" + name + "': a polygon needs at least 3 [x, y] vertices");
   }
+  if (points.size() > kMaxRoiVertices) {
+    return BadInputError("ROI '" + name + "': a polygon has " + std::to_string(points.size()) +
+                         " vertices, more than the limit of " + std::to_string(kMaxRoiVertices));
+  }
   std::vector<cv::Point> polygon;
+  polygon.reserve(points.size());
   for (const auto& p : points) {
     if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) {
       return BadInputError("ROI '" + name + "': each vertex must be [x, y] in image pixels");
     }
-    polygon.emplace_back(static_cast<int>(std::lround(p[0].get<double>())),
-                         static_cast<int>(std::lround(p[1].get<double>())));
+    const double x = p[0].get<double>();
+    const double y = p[1].get<double>();
+    if (!std::isfinite(x) || !std::isfinite(y) || std::abs(x) > kMaxRoiCoordinatePx ||
+        std::abs(y) > kMaxRoiCoordinatePx) {
+      return BadInputError("ROI '" + name + "': vertex [" + p[0].dump() + ", " + p[1].dump() +
+                           "] is outside +-1e6 pixels; coordinates are image pixels");
+    }
+    polygon.emplace_back(static_cast<int>(std::lround(x)), static_cast<int>(std::lround(y)));
   }
   return polygon;
 }
 
-Result<cv::Mat> PolygonMask(const fs::path& path, cv::Size size) {
-  SKT_ASSIGN_OR_RETURN(std::string text, ReadFileBytes(path));
-  const std::string name = path.filename().string();
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    return BadInputError("ROI '" + name + "' is not valid JSON: " + e.what());
+}  // namespace
+
+Result<cv::Mat> RoiMaskFromPolygonJson(std::string_view json_text, cv::Size size,
+                                       std::string_view name_view) {
+  const std::string name(name_view);
+  nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return BadInputError("ROI '" + name + "' is not valid JSON; expected "
+                         "{\"schema\": \"skintrack.roi/1\", \"polygons\": [[[x, y], ...]]}");
   }
   std::vector<std::vector<cv::Point>> polygons;
   if (doc.is_object() && doc.contains("polygons") && doc["polygons"].is_array()) {
+    if (doc["polygons"].size() > kMaxRoiPolygons) {
+      return BadInputError("ROI '" + name + "' holds " + std::to_string(doc["polygons"].size()) +
+                           " polygons, more than the limit of " + std::to_string(kMaxRoiPolygons));
+    }
     for (const auto& poly : doc["polygons"]) {
       SKT_ASSIGN_OR_RETURN(auto polygon, ParsePolygon(poly, name));
       polygons.push_back(std::move(polygon));
@@ -53,12 +78,21 @@ Result<cv::Mat> PolygonMask(const fs::path& path, cv::Size size) {
                          "{\"schema\": \"skintrack.roi/1\", \"polygons\": [[[x, y], ...]]}");
   }
   if (polygons.empty()) return BadInputError("ROI '" + name + "' holds no polygon");
+  if (size.width <= 0 || size.height <= 0) {
+    return BadInputError("ROI '" + name + "': the image has no pixels");
+  }
   cv::Mat mask(size, CV_8U, cv::Scalar(0));
-  cv::fillPoly(mask, polygons, cv::Scalar(255));
+  try {
+    cv::fillPoly(mask, polygons, cv::Scalar(255));
+  } catch (const cv::Exception& e) {
+    return BadInputError("ROI '" + name + "' cannot be drawn: " + e.what());
+  }
+  if (cv::countNonZero(mask) == 0) {
+    return BadInputError("ROI '" + name + "' selects no pixel of the image");
+  }
   return mask;
 }
 
-}  // namespace
 
 Result<cv::Mat> LoadRoiMask(const fs::path& path, cv::Size image_size) {
   std::error_code ec;
@@ -69,23 +103,34 @@ Result<cv::Mat> LoadRoiMask(const fs::path& path, cv::Size image_size) {
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   cv::Mat mask;
   if (ext == ".json") {
-    SKT_ASSIGN_OR_RETURN(mask, PolygonMask(path, image_size));
+    SKT_ASSIGN_OR_RETURN(const std::string text, ReadFileBytes(path, kMaxRoiJsonBytes));
+    return RoiMaskFromPolygonJson(text, image_size, path.filename().string());
   } else {
+    // The mask is untrusted input like the photo: its header is checked before any pixel is
+    // decoded, so a mask declaring a huge size costs nothing (core/io/image_io.h).
+    const std::string name = path.filename().string();
+    SKT_ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path, LoadOptions{}.max_file_bytes));
+    auto header = ProbeImageHeader(bytes, name);
+    if (!header.ok()) {
+      return BadInputError("ROI '" + name + "' is not a readable image (" +
+                           header.error().message + "); give a mask PNG or a polygon .json");
+    }
+    if (header->width != image_size.width || header->height != image_size.height) {
+      return BadInputError("ROI mask '" + name + "' is " + std::to_string(header->width) + "x" +
+                           std::to_string(header->height) + " but the image is " +
+                           std::to_string(image_size.width) + "x" +
+                           std::to_string(image_size.height) + "; draw the mask on the upright image");
+    }
     cv::Mat image;
     try {
-      image = cv::imread(path.string(), cv::IMREAD_GRAYSCALE | cv::IMREAD_ANYDEPTH);
+      const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U, bytes.data());
+      image = cv::imdecode(buffer, cv::IMREAD_GRAYSCALE | cv::IMREAD_ANYDEPTH);
     } catch (const cv::Exception& e) {
-      return BadInputError("ROI '" + path.filename().string() + "' cannot be read: " + e.what());
+      return BadInputError("ROI '" + name + "' cannot be read: " + e.what());
     }
-    if (image.empty()) {
-      return BadInputError("ROI '" + path.filename().string() +
+    if (image.empty() || image.size() != image_size) {
+      return BadInputError("ROI '" + name +
                            "' is not a readable image; give a mask PNG or a polygon .json");
-    }
-    if (image.size() != image_size) {
-      return BadInputError("ROI mask '" + path.filename().string() + "' is " +
-                           std::to_string(image.cols) + "x" + std::to_string(image.rows) +
-                           " but the image is " + std::to_string(image_size.width) + "x" +
-                           std::to_string(image_size.height) + "; draw the mask on the upright image");
     }
     mask = image != 0;
   }
