@@ -92,6 +92,22 @@ cv::Mat FlatFieldContrast(const cv::Mat& luminance, const cv::Mat& mask, double 
   return contrast;
 }
 
+cv::Mat ShadingFlatField(const cv::Mat& shading, const cv::Mat& mask, double sigma_px) {
+  SKT_CHECK(shading.type() == CV_32F && mask.type() == CV_8U && shading.size() == mask.size());
+  const cv::Mat background = MaskedGaussian(shading, mask, sigma_px);
+  cv::Mat contrast(shading.size(), CV_32F, cv::Scalar(0));
+  for (int y = 0; y < shading.rows; ++y) {
+    const float* s = shading.ptr<float>(y);
+    const float* b = background.ptr<float>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    float* c = contrast.ptr<float>(y);
+    for (int x = 0; x < shading.cols; ++x) {
+      if (m[x] != 0) c[x] = std::exp(-(s[x] - b[x])) - 1.0f;
+    }
+  }
+  return contrast;
+}
+
 cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask) { return cv::mean(values, mask); }
 
 double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask) {

@@ -54,6 +54,12 @@ cv::Mat FastGaussian(const cv::Mat& values, double sigma_px);
 // Flat-field contrast: Y / MaskedGaussian(Y, sigma) - 1 inside the mask, 0 outside.
 cv::Mat FlatFieldContrast(const cv::Mat& luminance, const cv::Mat& mask, double sigma_px);
 
+// Flat field of the achromatic shading component (Tsumura s, core/color/skin_model.h):
+// exp(−(s − MaskedGaussian(s, sigma))) − 1 inside the mask, 0 outside. Like FlatFieldContrast but
+// blind to melanin and haemoglobin, so pigment spots, freckles and redness do not show: what is
+// left is shadow (relief) and neutral albedo. `shading` CV_32F.
+cv::Mat ShadingFlatField(const cv::Mat& shading, const cv::Mat& mask, double sigma_px);
+
 // Mean and standard deviation of `values` (CV_32F) over non-zero mask pixels.
 cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask);
 double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask);

@@ -5,102 +5,105 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/color/skin_model.h"
 #include "core/metrics/analysis_frame.h"
+#include "core/metrics/dark_blobs.h"
 
 namespace skintrack::core {
 namespace {
 
-cv::Mat Deficit(const cv::Mat& smooth, const cv::Mat& background, const cv::Mat& mask) {
-  cv::Mat deficit(smooth.size(), CV_32F, cv::Scalar(0));
-  for (int y = 0; y < smooth.rows; ++y) {
-    const float* s = smooth.ptr<float>(y);
+// Relative darkness of the achromatic (shading) component against a background density:
+// c = exp(−(s − s_bg)) − 1, i.e. −0.1 where the skin is 10 % darker by shadow alone.
+cv::Mat ShadingContrast(const cv::Mat& shading, const cv::Mat& background, const cv::Mat& mask) {
+  cv::Mat contrast(shading.size(), CV_32F, cv::Scalar(0));
+  for (int y = 0; y < shading.rows; ++y) {
+    const float* s = shading.ptr<float>(y);
     const float* b = background.ptr<float>(y);
     const uchar* m = mask.ptr<uchar>(y);
-    float* d = deficit.ptr<float>(y);
-    for (int x = 0; x < smooth.cols; ++x) {
-      if (m[x] != 0) d[x] = std::max(0.0f, 1.0f - s[x] / std::max(b[x], 1e-5f));
+    float* c = contrast.ptr<float>(y);
+    for (int x = 0; x < shading.cols; ++x) {
+      if (m[x] != 0) c[x] = std::exp(-(s[x] - b[x])) - 1.0f;
     }
   }
-  return deficit;
+  return contrast;
 }
 
 }  // namespace
 
 Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options) {
   try {
-    const double smooth_px = std::max(0.5, frame.MmToPx(options.smooth_sigma_mm));
-    const double background_px = frame.MmToPx(options.background_sigma_mm);
-    cv::Mat smooth;
-    cv::GaussianBlur(frame.luminance, smooth, cv::Size(), smooth_px, smooth_px, cv::BORDER_REFLECT);
-    cv::Mat background = MaskedGaussian(frame.luminance, frame.mask, background_px);
-    cv::Mat deficit = Deficit(smooth, background, frame.mask);
-    // Second pass: the reference excludes pixels that already look depressed (and their rims).
-    cv::Mat candidates = deficit >= static_cast<float>(0.5 * options.min_deficit);
-    const int grow = std::max(1, static_cast<int>(std::lround(2 * smooth_px)));
-    cv::dilate(candidates, candidates,
-               cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
-    cv::Mat reference_mask = frame.mask & ~candidates;
-    if (cv::countNonZero(reference_mask) > frame.mask_area_px * 0.2) {
-      background = MaskedGaussian(frame.luminance, reference_mask, background_px);
-      deficit = Deficit(smooth, background, frame.mask);
+    // Scars are millimetres across: detect on a copy at most `work_px_per_mm` (cheaper large
+    // scales); positions and sizes are mapped back to analysis pixels.
+    const double factor = std::min(1.0, options.work_px_per_mm / frame.px_per_mm);
+    cv::Mat shading = frame.shading.empty() ? DecomposeChromophores(frame.rgb_linear).shading
+                                            : frame.shading;
+    cv::Mat mask = frame.mask;
+    if (factor < 0.999) {
+      const cv::Size size(std::max(1, static_cast<int>(std::lround(shading.cols * factor))),
+                          std::max(1, static_cast<int>(std::lround(shading.rows * factor))));
+      cv::resize(shading, shading, size, 0, 0, cv::INTER_AREA);
+      cv::resize(frame.mask, mask, size, 0, 0, cv::INTER_AREA);
+      cv::threshold(mask, mask, 127, 255, cv::THRESH_BINARY);
     }
-    const cv::Mat detect_mask = ErodeMask(frame.mask, static_cast<int>(std::ceil(2 * smooth_px)));
-    cv::Mat region = (deficit >= static_cast<float>(options.min_deficit)) & (detect_mask != 0);
+    const double ppm = frame.px_per_mm * (static_cast<double>(shading.cols) / frame.mask.cols);
+    const double background_px = options.background_sigma_mm * ppm;
 
-    cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(region, labels, stats, centroids, 8, CV_32S);
-    const double min_d = frame.MmToPx(options.min_diameter_mm);
-    const double max_d = frame.MmToPx(options.max_diameter_mm);
-    std::vector<double> sum(static_cast<size_t>(n), 0.0), peak(static_cast<size_t>(n), 0.0);
-    std::vector<double> sxx(static_cast<size_t>(n), 0.0), syy(static_cast<size_t>(n), 0.0),
-        sxy(static_cast<size_t>(n), 0.0);
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      const float* d = deficit.ptr<float>(y);
-      for (int x = 0; x < labels.cols; ++x) {
-        if (l[x] <= 0) continue;
-        const auto i = static_cast<size_t>(l[x]);
-        sum[i] += d[x];
-        peak[i] = std::max(peak[i], static_cast<double>(d[x]));
-        const double dx = x - centroids.at<double>(l[x], 0);
-        const double dy = y - centroids.at<double>(l[x], 1);
-        sxx[i] += dx * dx;
-        syy[i] += dy * dy;
-        sxy[i] += dx * dy;
-      }
+    DarkBlobOptions blob;
+    blob.min_diameter_px = options.min_diameter_mm * ppm;
+    blob.max_diameter_px = options.max_diameter_mm * ppm;
+    blob.min_contrast = options.min_deficit;
+    blob.min_snr = options.min_snr;
+    blob.min_roundness = options.min_roundness;
+    const int border = static_cast<int>(std::ceil(0.5 * options.min_diameter_mm * ppm));
+    const cv::Mat detect_mask = ErodeMask(mask, border);
+    const cv::Mat background = MaskedGaussian(shading, mask, background_px);
+    const std::vector<DarkBlob> blobs =
+        DetectDarkBlobs(ShadingContrast(shading, background, mask), detect_mask, blob);
+
+    // The shadow of each scar against a reference that excludes every scar and its rim, so large
+    // scars do not darken their own reference.
+    cv::Mat reference_mask = mask.clone();
+    for (const DarkBlob& b : blobs) {
+      cv::circle(reference_mask, cv::Point(cvRound(b.center_px.x), cvRound(b.center_px.y)),
+                 cvRound(0.75 * b.diameter_px) + 1, cv::Scalar(0), cv::FILLED);
     }
+    const cv::Mat& ref = cv::countNonZero(reference_mask) > cv::countNonZero(mask) / 5 ? reference_mask
+                                                                                       : mask;
+    const double smooth_px = std::max(0.5, options.smooth_sigma_mm * ppm);
+    cv::Mat smooth;
+    cv::GaussianBlur(shading, smooth, cv::Size(), smooth_px, smooth_px, cv::BORDER_REFLECT);
+    cv::Mat deficit = -ShadingContrast(smooth, MaskedGaussian(shading, ref, background_px), mask);
+
     ScarDetection detection;
-    detection.map = cv::Mat(deficit.size(), CV_32F, cv::Scalar(0));
-    std::vector<bool> keep(static_cast<size_t>(n), false);
-    for (int i = 1; i < n; ++i) {
-      const auto k = static_cast<size_t>(i);
-      const double area = stats.at<int>(i, cv::CC_STAT_AREA);
-      const double diameter = 2.0 * std::sqrt(area / M_PI);
-      if (diameter < min_d || diameter > max_d) continue;
-      const double mean = 0.5 * (sxx[k] + syy[k]) / area;
-      const double diff = std::sqrt(0.25 * (sxx[k] - syy[k]) * (sxx[k] - syy[k]) + sxy[k] * sxy[k]) /
-                          area;
-      const double major = mean + diff;
-      const double minor = std::max(mean - diff, 1e-6);
-      if (std::sqrt(major / minor) > options.max_elongation) continue;
+    const double to_analysis = static_cast<double>(frame.mask.cols) / shading.cols;
+    cv::Mat work_map(shading.size(), CV_32F, cv::Scalar(0));
+    for (const DarkBlob& b : blobs) {
+      cv::Mat disc(shading.size(), CV_8U, cv::Scalar(0));
+      cv::circle(disc, cv::Point(cvRound(b.center_px.x), cvRound(b.center_px.y)),
+                 std::max(1, cvRound(b.diameter_px / 2.0)), cv::Scalar(255), cv::FILLED);
+      disc &= mask;
+      const int pixels = cv::countNonZero(disc);
+      if (pixels == 0) continue;
+      double peak = 0;
+      cv::minMaxLoc(deficit, nullptr, &peak, nullptr, nullptr, disc);
       Scar scar;
-      scar.center_px = cv::Point2f(static_cast<float>(centroids.at<double>(i, 0)),
-                                   static_cast<float>(centroids.at<double>(i, 1)));
-      scar.area_px = area;
-      scar.diameter_px = diameter;
-      scar.shadow_index = 100.0 * sum[k] / area;
-      scar.peak_deficit = peak[k];
+      scar.center_px = b.center_px * static_cast<float>(to_analysis);
+      scar.diameter_px = b.diameter_px * to_analysis;
+      scar.area_px = pixels * to_analysis * to_analysis;
+      scar.shadow_index = 100.0 * cv::mean(deficit, disc)[0];
+      scar.peak_deficit = peak;
+      scar.snr = b.snr;
+      scar.roundness = b.roundness;
       detection.scars.push_back(scar);
-      keep[k] = true;
+      cv::Mat hundred = deficit * 100.0;
+      hundred.copyTo(work_map, disc);
     }
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      const float* d = deficit.ptr<float>(y);
-      float* m = detection.map.ptr<float>(y);
-      for (int x = 0; x < labels.cols; ++x) {
-        if (l[x] > 0 && keep[static_cast<size_t>(l[x])]) m[x] = 100.0f * d[x];
-      }
+    if (factor < 0.999) {
+      cv::resize(work_map, detection.map, frame.mask.size(), 0, 0, cv::INTER_LINEAR);
+    } else {
+      detection.map = work_map;
     }
+    detection.map.setTo(0, frame.mask == 0);
     return detection;
   } catch (const cv::Exception& e) {
     return InternalError(std::string("scar detection failed in OpenCV: ") + e.what());

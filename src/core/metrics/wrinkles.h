@@ -1,19 +1,25 @@
 #pragma once
 // Wrinkles: dark lines found by multi-scale Hessian ridge detection on flat-field luminance.
 //
-// Method (after Frangi et al., MICCAI 1998, "Multiscale vessel enhancement filtering", adapted to
-// dark 2D lines): for σ covering line widths [min_width_mm, max_width_mm] (with γ = 2 scale
-// normalisation a bar of width w responds best at σ = w/2), the Hessian of G_σ * c (c = flat-field contrast) has eigenvalues
-// λ1 ≥ λ2. A dark line gives λ1 > 0 across it and λ2 ≈ 0 along it. Per pixel the strongest scale of
-// the normalised σ²λ1 is kept when |λ2| ≤ max_eigen_ratio·λ1 (line-like, not blob-like);
-// estimated contrast = σ²λ1 / 0.484 (the response of an ideal bar per unit contrast). Pixels with
-// contrast ≥ min_contrast form the ridge mask, which is thinned (Zhang-Suen) to centre lines;
-// centre-line components shorter than min_length_mm are dropped (pores, noise).
+// Method: on the flat field of the achromatic shading component (ShadingFlatField: wrinkles are
+// shadows, so pigment-spot and redness edges do not show), dark spots shorter than spot_removal_mm
+// in every direction (pores, small scars) are removed by the minimum over 8 orientations of a grey
+// closing with a line segment. Then a multi-scale Hessian ridge measure (after Frangi et al.,
+// MICCAI 1998, adapted to dark 2D lines): for σ covering line widths [min_width_mm, max_width_mm]
+// (a bar of width w responds best at σ = w/2 with γ = 2 normalisation) the Hessian eigenvalues
+// λ1 ≥ λ2; a dark line gives λ1 > 0 across it and λ2 ≈ 0 along it, so pixels with
+// |λ2| ≤ max_eigen_ratio·λ1 respond with the estimated contrast σ²λ1 / 0.484 (an ideal bar per unit
+// contrast). Each scale's response is also divided by the robust noise of a second derivative at
+// that scale (1.4826·MAD over the skin). Lines are seeded where the ratio ≥ min_snr and the
+// contrast ≥ min_contrast and followed (hysteresis) over pixels with ratio ≥ min_snr_follow and
+// contrast ≥ min_contrast; the ridge is thinned (Zhang-Suen), side branches shorter than the widest
+// width are pruned, and centre lines shorter than min_length_mm dropped.
 //
 // Length counts 8-connected skeleton links (1 for axial, √2 for diagonal links; diagonals that
 // duplicate an axial path are not counted), plus one pixel per component end.
-// Outputs: length_mm_per_cm2 (length_px_per_mpx without scale: original-pixel length per
-// megapixel of mask), area_pct (Σ length·width / mask area), mean_width_mm (mean_width_px),
+// Outputs (per-area keys over the detection area: the mask eroded by the widest width):
+// length_mm_per_cm2 (length_px_per_mpx without scale: original-pixel length per megapixel),
+// area_pct (Σ length·width / detection area), mean_width_mm (mean_width_px),
 // count (lines). Map "wrinkles": per-pixel estimated contrast on the ridge mask (relative).
 // Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
 
@@ -28,14 +34,20 @@ struct WrinkleOptions {
   double min_width_mm = 0.15;        // default 0.15 mm
   double max_width_mm = 1.2;         // default 1.2 mm
   double min_contrast = 0.04;        // 4 % darker than the local skin (default)
+  double min_snr = 8.0;              // seeds: response / robust noise at its scale (default 8)
+  double min_snr_follow = 4.0;       // lines are followed down to this ratio (default 4)
   double max_eigen_ratio = 0.5;      // |λ2|/λ1 above this is blob-like, not a line (default)
-  double min_length_mm = 2.0;        // shorter centre lines are dropped (default 2 mm)
+  double min_length_mm = 3.0;        // shorter centre lines are dropped (default 3 mm)
+  double spot_removal_mm = 3.0;      // dark spots shorter than this in every direction (pores,
+                                     // small scars) are removed before the ridge filter (3 mm)
   double flat_field_sigma_mm = 3.0;  // default 3 mm
   int scales = 5;                    // number of σ between the width limits (default 5)
 };
 
 struct WrinkleDetection {
   cv::Mat centerline;      // CV_8U 255 on kept centre lines
+  cv::Mat detect_mask;     // CV_8U where lines were searched (eroded skin mask)
+  double detect_area_px = 0;
   cv::Mat map;             // CV_32F estimated contrast on the ridge mask
   double length_px = 0;    // analysis pixels
   double area_px = 0;      // Σ length × width (analysis pixels²)

@@ -1,0 +1,171 @@
+#include "core/metrics/dark_blobs.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "core/base/check.h"
+
+namespace skintrack::core {
+namespace {
+
+struct ScaleLevel {
+  double sigma_px = 0;
+  cv::Mat response;  // σ²·∇²(G_σ * c): positive for dark blobs
+  cv::Mat dxx, dyy, dxy;
+  float noise = 0;   // robust SD of the response over the mask
+};
+
+// Second differences of the smoothed image: [1 −2 1] along one axis with no smoothing across it,
+// and central differences for the mixed term.
+void Hessian(const cv::Mat& smooth, cv::Mat& dxx, cv::Mat& dyy, cv::Mat& dxy) {
+  const cv::Mat second = (cv::Mat_<float>(1, 3) << 1.0f, -2.0f, 1.0f);
+  const cv::Mat central = (cv::Mat_<float>(1, 3) << -0.5f, 0.0f, 0.5f);
+  const cv::Mat identity = (cv::Mat_<float>(1, 1) << 1.0f);
+  cv::sepFilter2D(smooth, dxx, CV_32F, second, identity, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
+  cv::sepFilter2D(smooth, dyy, CV_32F, identity, second, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
+  cv::sepFilter2D(smooth, dxy, CV_32F, central, central, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
+}
+
+ScaleLevel ComputeLevel(const cv::Mat& contrast, const cv::Mat& mask, double sigma_px) {
+  ScaleLevel level;
+  level.sigma_px = sigma_px;
+  cv::Mat smooth;
+  cv::GaussianBlur(contrast, smooth, cv::Size(), sigma_px, sigma_px, cv::BORDER_REFLECT);
+  Hessian(smooth, level.dxx, level.dyy, level.dxy);
+  const double norm = sigma_px * sigma_px;
+  cv::addWeighted(level.dxx, norm, level.dyy, norm, 0.0, level.response);
+  const int step = std::max(1, static_cast<int>(std::floor(sigma_px)));
+  level.noise = static_cast<float>(RobustSd(level.response, mask, step));
+  return level;
+}
+
+bool IsSpatialMax(const cv::Mat& r, int x, int y, float v) {
+  for (int dy = -1; dy <= 1; ++dy) {
+    const float* row = r.ptr<float>(y + dy);
+    for (int dx = -1; dx <= 1; ++dx) {
+      if ((dx != 0 || dy != 0) && row[x + dx] >= v) return false;
+    }
+  }
+  return true;
+}
+
+float Max3x3(const cv::Mat& r, int x, int y) {
+  float best = -1e30f;
+  for (int dy = -1; dy <= 1; ++dy) {
+    const float* row = r.ptr<float>(y + dy);
+    for (int dx = -1; dx <= 1; ++dx) best = std::max(best, row[x + dx]);
+  }
+  return best;
+}
+
+}  // namespace
+
+double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step) {
+  SKT_CHECK(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
+  step = std::max(1, step);
+  std::vector<float> samples;
+  for (int y = 0; y < values.rows; y += step) {
+    const float* v = values.ptr<float>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    for (int x = 0; x < values.cols; x += step) {
+      if (m[x] != 0) samples.push_back(v[x]);
+    }
+  }
+  if (samples.empty()) return 0;
+  const auto mid = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
+  std::nth_element(samples.begin(), mid, samples.end());
+  const float median = *mid;
+  for (float& s : samples) s = std::abs(s - median);
+  std::nth_element(samples.begin(), mid, samples.end());
+  return 1.4826 * *mid;
+}
+
+std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& mask,
+                                      const DarkBlobOptions& options) {
+  SKT_CHECK(contrast.type() == CV_32F && mask.type() == CV_8U && contrast.size() == mask.size());
+  const double d_min = std::max(1.0, options.min_diameter_px);
+  const double d_max = std::max(d_min * 1.2, options.max_diameter_px);
+  const double sigma_min = d_min / (2.0 * std::sqrt(2.0));
+  const double sigma_max = d_max / (2.0 * std::sqrt(2.0));
+  const double step = std::pow(2.0, 1.0 / std::max(2, options.scales_per_octave));
+  // One extra level at each end so that maxima at the range limits can be recognised as such.
+  std::vector<double> sigmas;
+  for (double s = sigma_min / step; s <= sigma_max * step * 1.0001; s *= step) sigmas.push_back(s);
+  std::vector<ScaleLevel> levels;
+  levels.reserve(sigmas.size());
+  for (double s : sigmas) levels.push_back(ComputeLevel(contrast, mask, s));
+
+  std::vector<DarkBlob> candidates;
+  const int rows = contrast.rows;
+  const int cols = contrast.cols;
+  const float floor = static_cast<float>(kDiscLogResponse * options.min_contrast);
+  for (size_t k = 1; k + 1 < levels.size(); ++k) {
+    const cv::Mat& r = levels[k].response;
+    const float threshold =
+        std::max(floor, static_cast<float>(options.min_snr) * levels[k].noise);
+    for (int y = 1; y < rows - 1; ++y) {
+      const float* row = r.ptr<float>(y);
+      const uchar* m = mask.ptr<uchar>(y);
+      for (int x = 1; x < cols - 1; ++x) {
+        const float v = row[x];
+        if (v < threshold || m[x] == 0) continue;
+        if (!IsSpatialMax(r, x, y, v)) continue;
+        if (Max3x3(levels[k - 1].response, x, y) >= v) continue;
+        if (Max3x3(levels[k + 1].response, x, y) >= v) continue;
+        const double lo = levels[k - 1].response.at<float>(y, x);
+        const double hi = levels[k + 1].response.at<float>(y, x);
+        const double curvature = lo - 2.0 * v + hi;
+        double offset = curvature < 0 ? 0.5 * (lo - hi) / curvature : 0.0;
+        offset = std::clamp(offset, -0.5, 0.5);
+        const double sigma = levels[k].sigma_px * std::pow(step, offset);
+        const double diameter = 2.0 * std::sqrt(2.0) * sigma;
+        if (diameter < d_min || diameter > d_max) continue;
+        const double a = levels[k].dxx.at<float>(y, x);
+        const double b = levels[k].dyy.at<float>(y, x);
+        const double c = levels[k].dxy.at<float>(y, x);
+        const double mean = 0.5 * (a + b);
+        const double diff = std::sqrt(0.25 * (a - b) * (a - b) + c * c);
+        const double l_max = mean + diff;
+        const double l_min = mean - diff;
+        const double roundness = l_max > 0 ? l_min / l_max : 0.0;
+        if (roundness < options.min_roundness) continue;
+        DarkBlob blob;
+        blob.center_px = cv::Point2f(static_cast<float>(x), static_cast<float>(y));
+        blob.diameter_px = diameter;
+        blob.contrast = v / kDiscLogResponse;
+        blob.roundness = roundness;
+        blob.snr = levels[k].noise > 0 ? v / levels[k].noise : 1e9;
+        candidates.push_back(blob);
+      }
+    }
+  }
+  // Strongest first; a blob whose centre lies inside a stronger accepted blob is the same
+  // structure seen at another scale or position and is dropped. Then a blob whose centre lies inside
+  // a clearly larger accepted one (a rim or a texture detail of a big blob) goes too.
+  std::sort(candidates.begin(), candidates.end(),
+            [](const DarkBlob& p, const DarkBlob& q) { return p.contrast > q.contrast; });
+  const auto inside = [](const DarkBlob& p, const DarkBlob& q) {
+    const double dx = p.center_px.x - q.center_px.x;
+    const double dy = p.center_px.y - q.center_px.y;
+    const double r = 0.5 * q.diameter_px;
+    return dx * dx + dy * dy < r * r;
+  };
+  std::vector<DarkBlob> accepted;
+  for (const DarkBlob& p : candidates) {
+    const bool covered = std::any_of(accepted.begin(), accepted.end(),
+                                     [&](const DarkBlob& q) { return inside(p, q); });
+    if (!covered) accepted.push_back(p);
+  }
+  std::vector<DarkBlob> blobs;
+  for (const DarkBlob& p : accepted) {
+    const bool within_larger = std::any_of(accepted.begin(), accepted.end(), [&](const DarkBlob& q) {
+      return q.diameter_px > 1.5 * p.diameter_px && inside(p, q);
+    });
+    if (!within_larger) blobs.push_back(p);
+  }
+  return blobs;
+}
+
+}  // namespace skintrack::core

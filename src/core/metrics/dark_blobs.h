@@ -1,0 +1,63 @@
+#pragma once
+// Multi-scale dark-blob detection shared by pores (small blobs of luminance) and scars (large blobs
+// of the achromatic shading component).
+//
+// Method: scale-normalised Laplacian of Gaussian (Lindeberg 1998, "Feature detection with
+// automatic scale selection", IJCV 30:79) on a relative contrast image c (0 = local skin, −0.1 =
+// 10 % darker). A dark disc of diameter d and contrast k gives its strongest normalised response
+// R = σ²∇²(G_σ * c) at σ = d/(2√2), where R = 2k/e (REFERENCES.md §7). Scales are sampled
+// geometrically over [min_diameter, max_diameter] with one extra level at each end, so that a
+// blob whose best scale lies at an end (smaller: noise; larger: a bigger structure) is recognised
+// as out of range and dropped. Derivatives are plain second differences of the Gaussian-smoothed
+// image (no extra smoothing across the derivative, which would bias small scales).
+//
+// A blob is a 3×3×3 scale-space maximum of R with
+//  - estimated contrast R·e/2 ≥ min_contrast (an absolute floor), and
+//  - R ≥ min_snr × the robust noise level of R at that scale (1.4826 × median absolute deviation
+//    over the mask), so the threshold follows the measured noise and background texture of each
+//    image instead of a fixed number: skin texture, sensor noise and JPEG ringing set the level,
+//    and only blobs that stand out from it count;
+//  - Hessian roundness λ_min/λ_max ≥ min_roundness (rejects lines: hairs, wrinkles);
+//  - best scale strictly inside the range;
+//  - centre inside `mask`.
+// Overlaps: a blob whose centre lies inside a stronger accepted blob is dropped.
+// Diameter = 2√2·σ, σ refined by a parabola through the three responses around the peak (log σ).
+//
+// Inputs: contrast CV_32F, mask CV_8U of the same size (non-zero = where centres may lie; the
+// noise level is measured there too). Units: pixels of the input. Throws cv::Exception only on
+// programmer errors (callers catch). Thread-safety: reentrant.
+
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace skintrack::core {
+
+struct DarkBlobOptions {
+  double min_diameter_px = 2;
+  double max_diameter_px = 10;
+  int scales_per_octave = 5;
+  double min_contrast = 0.04;  // floor on the estimated contrast (relative darkness)
+  double min_snr = 5;          // response / robust noise SD at the blob's scale
+  double min_roundness = 0.45; // Hessian eigenvalue ratio (1 = circle)
+};
+
+struct DarkBlob {
+  cv::Point2f center_px;
+  double diameter_px = 0;
+  double contrast = 0;   // estimated relative darkness of an equivalent disc (0..1)
+  double roundness = 0;
+  double snr = 0;        // response / noise at its scale
+};
+
+// Normalised LoG response of an ideal disc at its best scale per unit contrast: 2/e.
+inline constexpr double kDiscLogResponse = 0.7357588823;
+
+std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& mask,
+                                      const DarkBlobOptions& options);
+
+// Robust standard deviation (1.4826 × median absolute deviation from the median) of `values` over
+// non-zero `mask` pixels, sampled on a grid of `step` pixels. 0 when the mask is empty.
+double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step = 1);
+
+}  // namespace skintrack::core
