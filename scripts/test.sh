@@ -1,21 +1,72 @@
 #!/usr/bin/env bash
-# README command 2: install what is missing, build with tests (warnings as errors), and run the whole
-# test suite through CTest. With SKINTRACK_ASAN=1 the core tests then run again under
-# AddressSanitizer + UBSan (not yet part of CI: the sanitizer pass has not been verified green).
-# Set SKINTRACK_PHOTOS to the shared photos folder to run the tests on real photographs
-# (.ci/run sets it to ../shared/data/photos).
+# README command 2: install what is missing, then
+#   1. build the `ci` preset -- AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors,
+#      tests, viewer and benchmarks -- and run the whole test suite through CTest under the
+#      sanitizers (LeakSanitizer suppressions: tests/sanitizers/lsan.supp);
+#   2. ThreadSanitizer stage: the `tsan` preset, building only the batch engine's and the viewer's
+#      worker-pool tests, run under TSan;
+#   3. fuzz stage: the `fuzz` preset (clang, libFuzzer + ASan + UBSan) and scripts/fuzz.sh, which
+#      runs every fuzz target for SKINTRACK_FUZZ_SECONDS (default 20) from its committed corpus.
+# Any test failure, sanitizer report, fuzzer crash, leak or timeout fails the script. The time of
+# each stage is printed at the end (docs/SECURITY.md explains the choice of stages).
+#
+# Environment:
+#   SKINTRACK_PHOTOS        folder of the shared photos (.ci/run sets it to ../shared/data/photos)
+#   SKINTRACK_QUICK=1       skip stages 2 and 3 locally (stage 1 always runs)
+#   SKINTRACK_SKIP_TSAN=1, SKINTRACK_SKIP_FUZZ=1   skip one of them
+#   SKINTRACK_FUZZ_SECONDS  budget per fuzz target (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install_deps.sh
 jobs="$(nproc)"
+# Reuse a compiler cache when one is installed (repeated runs on one machine); never required.
+if command -v ccache >/dev/null && [ -z "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]; then
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache
+fi
 
-cmake --preset ci >/dev/null
-cmake --build --preset ci --parallel "$jobs"
-ctest --preset ci --parallel "$jobs"
+# Sanitizer settings for stage 1 (the same as the `ci` test preset's, for runs by hand).
+export ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
 
-if [ "${SKINTRACK_ASAN:-0}" = "1" ]; then
-  cmake --preset asan >/dev/null
-  cmake --build build/asan --parallel "$jobs" --target core_tests
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build/asan --parallel "$jobs" --output-on-failure -L core --no-tests=error
+timings=()
+print_timings() {
+  echo "== stage times (cpu / $jobs is the wall time on an otherwise idle machine)"
+  printf '%s\n' "${timings[@]}"
+}
+trap 'print_timings; rm -f "$times_file"' EXIT
+times_file=$(mktemp)
+cpu_now=0
+cpu_update() {  # cpu_now = user+sys CPU seconds of this shell's finished child processes
+  times >"$times_file"  # (a builtin: in a $(...) subshell it would count only that subshell)
+  cpu_now=$(tail -n 1 "$times_file" | awk '{ s = 0; for (i = 1; i <= NF; ++i) {
+    split($i, p, "m"); sub("s", "", p[2]); s += p[1] * 60 + p[2] } printf "%d", s + 0.5 }')
+}
+stage() {  # stage NAME COMMAND...: runs one stage, recording its wall-clock and CPU time
+  local name=$1 start=$SECONDS cpu0
+  cpu_update
+  cpu0=$cpu_now
+  shift
+  echo "== $name"
+  "$@"
+  cpu_update
+  timings+=("$(printf '%-24s %5d s wall %6d s cpu' "$name" $((SECONDS - start)) \
+    $((cpu_now - cpu0)))")
+}
+
+stage "ci build (asan+ubsan)" bash -c "cmake --preset ci >/dev/null && cmake --build --preset ci --parallel $jobs"
+stage "ci tests (asan+ubsan)" ctest --preset ci --parallel "$jobs"
+
+if [ "${SKINTRACK_QUICK:-0}" != "1" ] && [ "${SKINTRACK_SKIP_TSAN:-0}" != "1" ]; then
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+  stage "tsan build" bash -c "cmake --preset tsan >/dev/null &&
+    cmake --build --preset tsan --parallel $jobs --target core_batch_test viewer_worker_test"
+  stage "tsan tests" ctest --preset tsan --parallel "$jobs" --no-tests=error \
+    -R '^(BatchRunner|BatchShard|WorkerPool)\.'
+fi
+
+if [ "${SKINTRACK_QUICK:-0}" != "1" ] && [ "${SKINTRACK_SKIP_FUZZ:-0}" != "1" ]; then
+  stage "fuzz build" bash -c "cmake --preset fuzz >/dev/null &&
+    cmake --build --preset fuzz --parallel $jobs --target fuzz_targets"
+  stage "fuzz run" ./scripts/fuzz.sh build/fuzz "${SKINTRACK_FUZZ_SECONDS:-20}"
 fi
