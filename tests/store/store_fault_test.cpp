@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -130,6 +131,8 @@ TEST(StoreFaults, SigkilledWriterLosesNothingCommitted) {
     reported = stored;
   }
   EXPECT_GT(reported.size(), 4u) << "the child never committed: the test proved nothing";
+  std::printf("killed 4 writers; %zu committed captures, all present with every score\n",
+              reported.size());
   auto report = CheckStoreFile(db_path);
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->findings.front().message;
@@ -197,6 +200,10 @@ FullDiskOutcome ParseOutcome(const std::string& text) {
 }
 
 void ExpectFullDiskHandled(const FullDiskOutcome& out) {
+  std::printf("disk full after %d captures: error %d \"%s\"; %d captures after reopening; "
+              "db check %s\n",
+              out.committed, out.error_code, out.message.c_str(), out.reopened_count,
+              out.check_ok ? "ok" : "FAILED");
   EXPECT_GT(out.committed, 0) << out.message;
   EXPECT_EQ(out.error_code, static_cast<int>(ErrorCode::kStorage)) << out.message;
   EXPECT_NE(out.message.find("check free disk space"), std::string::npos) << out.message;
@@ -297,6 +304,7 @@ TEST(StoreFaults, AtomicWriteOnFullDiskKeepsThePreviousFile) {
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_EQ(text.rfind(std::to_string(static_cast<int>(ErrorCode::kStorage)) + " ", 0), 0u) << text;
+  std::printf("atomic write on a full disk: %s\n", text.c_str());
   EXPECT_EQ(ReadFileBytes(path).value(), "old contents\n");
   int files = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path())) ++files;
