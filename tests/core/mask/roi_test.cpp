@@ -61,5 +61,52 @@ TEST(Roi, RejectsBadFilesWithClearErrors) {
   EXPECT_EQ(LoadRoiMask(dir / "text.png", cv::Size(10, 10)).error().code, ErrorCode::kBadInput);
 }
 
+// Regressions from hardening (issue 12): absurd coordinates, too many vertices and a mask PNG that
+// declares a huge size are refused with kBadInput before any work or allocation.
+TEST(Roi, RefusesAbsurdPolygonsBeforeDrawing) {
+  auto huge = RoiMaskFromPolygonJson(R"({"polygon": [[0, 0], [1e300, 0], [0, 5]]})",
+                                     cv::Size(10, 10), "huge.json");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(huge.error().message.find("outside +-1e6 pixels"), std::string::npos)
+      << huge.error().message;
+  std::string many = R"({"polygon": [)";
+  for (std::size_t i = 0; i <= kMaxRoiVertices; ++i) many += (i ? ",[1,2]" : "[1,2]");
+  many += "]}";
+  auto too_many = RoiMaskFromPolygonJson(many, cv::Size(10, 10), "many.json");
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_NE(too_many.error().message.find("more than the limit"), std::string::npos);
+  auto not_json = RoiMaskFromPolygonJson("{\"polygon\": [[0, 0], [5, 0], [0, 5]", cv::Size(10, 10),
+                                         "cut.json");
+  ASSERT_FALSE(not_json.ok());
+  EXPECT_NE(not_json.error().message.find("not valid JSON"), std::string::npos);
+  // Edge vertices far outside the image are clipped, not refused.
+  auto clipped = RoiMaskFromPolygonJson(R"({"polygon": [[-1e5, -1e5], [1e5, -1e5], [0, 1e5]]})",
+                                        cv::Size(10, 10), "big.json");
+  ASSERT_TRUE(clipped.ok()) << clipped.error().message;
+  EXPECT_EQ(cv::countNonZero(*clipped), 100);
+}
+
+TEST(Roi, MaskPngDeclaringAHugeSizeIsRefusedFromItsHeader) {
+  testing::TempDir dir;
+  // A valid PNG header declaring 60000 x 60000 pixels with a tiny body.
+  auto be32 = [](std::uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  png += be32(13) + "IHDR" + be32(60000) + be32(60000) + std::string("\x08\x00\x00\x00\x00", 5) +
+         be32(0);
+  const std::string idat("\x78\x9c\x03\x00\x00\x00\x00\x01", 8);
+  png += be32(static_cast<std::uint32_t>(idat.size())) + "IDAT" + idat + be32(0);
+  png += be32(0) + "IEND" + be32(0xAE426082);
+  WriteText(dir / "bomb.png", png);
+  auto mask = LoadRoiMask(dir / "bomb.png", cv::Size(100, 80));
+  ASSERT_FALSE(mask.ok());
+  EXPECT_EQ(mask.error().code, ErrorCode::kBadInput);
+  EXPECT_NE(mask.error().message.find("is 60000x60000 but the image is 100x80"), std::string::npos)
+      << mask.error().message;
+}
+
 }  // namespace
 }  // namespace skintrack::core
