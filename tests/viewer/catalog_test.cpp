@@ -100,5 +100,29 @@ TEST(ViewerSettings, RoundTripAndBadFile) {
   EXPECT_FALSE(LoadSettings(dir / "bad.json").ok());
 }
 
+// Regression (issue 12 fuzzing): a hand-edited or hostile settings file cannot make the viewer
+// start a million threads, convert 1e30 to int (undefined behaviour) or use a NaN gain.
+TEST(ViewerSettings, OutOfRangeValuesAreClamped) {
+  auto odd = ParseSettings(R"({"window_width": 1e30, "window_height": -4, "worker_threads": 1000000,
+                               "font_size_px": "big", "blink_period_s": 0, "overlay_alpha": 7,
+                               "max_tile_px": 3, "difference_gain": -1e300})",
+                           "odd.json");
+  ASSERT_TRUE(odd.ok()) << odd.error().message;
+  const ViewerSettings defaults;
+  EXPECT_EQ(odd->window_width, defaults.window_width);  // 1e30 is not an int: default kept
+  EXPECT_EQ(odd->window_height, 240);
+  EXPECT_EQ(odd->worker_threads, 64);
+  EXPECT_FLOAT_EQ(odd->font_size_px, defaults.font_size_px);
+  EXPECT_FLOAT_EQ(odd->blink_period_s, 0.05f);
+  EXPECT_FLOAT_EQ(odd->overlay_alpha, 1.0f);
+  EXPECT_EQ(odd->max_tile_px, 64);
+  EXPECT_FLOAT_EQ(odd->difference_gain, defaults.difference_gain);
+  testing::TempDir dir;
+  WriteText(dir / "huge.json", "{\"last_source\": \"" + std::string(2 << 20, 'x') + "\"}");
+  const auto huge = LoadSettings(dir / "huge.json");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find("file too large"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace skintrack::viewer
