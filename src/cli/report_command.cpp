@@ -168,7 +168,7 @@ int RunReport(const ReportCommandOptions& opts) {
   const compare::SessionScores* six_eight = nullptr;
   std::int64_t final_treatment = -1;
   for (const compare::SessionScores& s : sorted) {
-    if (s.kind == compare::SessionKind::kTreatment) final_treatment = s.time_s;
+    if (s.IsTreatment()) final_treatment = s.time_s;
   }
   for (const compare::SessionScores& s : sorted) {
     if (baseline && s.time_s > baseline->time_s && s.kind != compare::SessionKind::kRepeat) latest = &s;

@@ -67,10 +67,6 @@ void DrawPanel(cairo_t* cr, const MetricChart& chart, double top, double width, 
     cairo_set_source_rgb(cr, ChartPalette::kWindow[0], ChartPalette::kWindow[1], ChartPalette::kWindow[2]);
     cairo_rectangle(cr, X(a), y0, X(b) - X(a), y1 - y0);
     cairo_fill(cr);
-    cairo_set_source_rgb(cr, 0.55, 0.40, 0.10);
-    cairo_set_font_size(cr, 9);
-    cairo_move_to(cr, X(a) + 2, y0 + 10);
-    cairo_show_text(cr, w.label.c_str());
   }
   // Baseline ± MDC band and the baseline line.
   cairo_set_source_rgb(cr, ChartPalette::kBand[0], ChartPalette::kBand[1], ChartPalette::kBand[2]);
@@ -92,6 +88,30 @@ void DrawPanel(cairo_t* cr, const MetricChart& chart, double top, double width, 
     cairo_line_to(cr, X(d), y1);
   }
   cairo_stroke(cr);
+  // Window labels: each claim named once, at its first window, on the first text row where it does
+  // not run into a label already placed (claims with overlapping windows stack instead of overlap).
+  cairo_set_source_rgb(cr, 0.55, 0.40, 0.10);
+  cairo_set_font_size(cr, 9);
+  std::vector<std::string> labelled;
+  std::vector<std::vector<std::pair<double, double>>> rows(3);
+  for (const ChartWindow& w : chart.windows) {
+    const double a = std::max(xmin, w.start_days), b = std::min(xmax, w.end_days);
+    if (b <= a || std::find(labelled.begin(), labelled.end(), w.label) != labelled.end()) continue;
+    labelled.push_back(w.label);
+    cairo_text_extents_t extents;
+    cairo_text_extents(cr, w.label.c_str(), &extents);
+    const double left = X(a) + 2, right = left + extents.x_advance + 4;
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const bool clash = std::any_of(rows[r].begin(), rows[r].end(), [&](const auto& span) {
+        return left < span.second && span.first < right;
+      });
+      if (clash) continue;
+      rows[r].emplace_back(left, right);
+      cairo_move_to(cr, left, y0 + 10 + 10 * static_cast<double>(r));
+      cairo_show_text(cr, w.label.c_str());
+      break;
+    }
+  }
   // The series.
   cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
   cairo_set_line_width(cr, 1.5);

@@ -146,7 +146,7 @@ ProgressReport BuildProgressReport(const ReportInputs& in) {
   bool has_later_session = false;
   for (const compare::SessionScores& s : sorted) {
     const auto day = baseline ? compare::CalendarDaysBetween(baseline->time_s, s.time_s) : 0;
-    if (s.kind == compare::SessionKind::kTreatment) treatment_days.push_back(static_cast<double>(day));
+    if (s.IsTreatment()) treatment_days.push_back(static_cast<double>(day));
     if (baseline && s.time_s > baseline->time_s && s.kind != compare::SessionKind::kRepeat) {
       has_later_session = true;
     }
