@@ -203,7 +203,7 @@ CommandRun SetupAlignCommand(CLI::App& root) {
                   "[x, y]}, ...]} (>= 3 pairs)");
   sub->add_option("--mask", opts->mask, "Skin mask of FIXED (PNG, non-zero = skin)");
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(MegapixelLimit());
   sub->add_flag("--json", opts->json, "Print the skintrack.align/1 JSON document on stdout");
   return [opts] { return RunAlign(*opts); };
 }

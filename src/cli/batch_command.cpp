@@ -117,7 +117,7 @@ CommandRun SetupBatchCommand(CLI::App& root) {
   sub->add_option("--calibrate", opts->calibrate, "Colour calibration: auto, none or require")
       ->check(CLI::IsMember({"auto", "none", "require"}));
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(MegapixelLimit());
   sub->add_flag("--quiet,-q", opts->quiet, "No progress on stderr");
   sub->add_flag("--json", opts->json, "Print a skintrack.batch-summary/1 document on stdout");
   return [opts] { return RunBatchCommand(*opts); };

@@ -138,7 +138,7 @@ CommandRun SetupCalibrateCommand(CLI::App& root) {
                   "smaller for Mini/Passport)")
       ->check(CLI::PositiveNumber);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(MegapixelLimit());
   sub->add_flag("--json", opts->json, "Print the skintrack.calibration/1 JSON document on stdout");
   return [opts] { return RunCalibrate(*opts); };
 }

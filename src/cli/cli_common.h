@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/base/result.h"
@@ -25,5 +26,25 @@ void PrintJson(const nlohmann::json& document);
 // Writes a JSON document atomically to a file.
 Status WriteJsonFile(const std::filesystem::path& path, const nlohmann::json& document);
 
-// Adds the common `--max-megapixels` option for commands that read images.
+// Validator of the common `--max-megapixels` option of commands that read images: a number from
+// 1e-6 to 1e6 MP, so that the limit always converts to a pixel count (1e300 or NaN would make the
+// conversion undefined behaviour; CLI::Range alone lets NaN through, as NaN fails no comparison).
+inline CLI::Validator MegapixelLimit() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        try {
+          std::size_t used = 0;
+          value = std::stod(text, &used);
+          if (used != text.size()) return "'" + text + "' is not a number";
+        } catch (const std::exception&) {
+          return "'" + text + "' is not a number";
+        }
+        if (!(value >= 1e-6 && value <= 1e6)) {
+          return "--max-megapixels must be between 1e-6 and 1e6, not " + text;
+        }
+        return std::string();
+      },
+      "MP in [1e-6, 1e6]");
+}
 }  // namespace skintrack::cli

@@ -221,7 +221,7 @@ CommandRun SetupCompareCommand(CLI::App& root) {
   sub->add_option("--px-per-mm", opts->px_per_mm, "Physical scale of BEFORE, pixels per mm")
       ->check(CLI::PositiveNumber);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(MegapixelLimit());
   sub->add_flag("--json", opts->json, "Print the skintrack.compare/1 JSON document on stdout");
   return [opts] { return RunCompare(*opts); };
 }

@@ -98,7 +98,7 @@ CommandRun SetupImportCommand(CLI::App& root) {
   sub->add_option("--px-per-mm", opts->px_per_mm, "Scale for images whose row gives none")
       ->check(CLI::PositiveNumber);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(MegapixelLimit());
   sub->add_flag("--quiet", opts->quiet, "No per-image progress on stderr");
   sub->add_flag("--json", opts->json, "Print the skintrack.import/1 JSON document on stdout");
   return [opts] { return RunImport(*opts); };

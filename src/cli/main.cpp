@@ -26,6 +26,7 @@ CommandRun SetupPhantomCommand(CLI::App& root);
 CommandRun SetupSurfaceCommand(CLI::App& root);
 CommandRun SetupAlignCommand(CLI::App& root);
 CommandRun SetupReportCommand(CLI::App& root);
+CommandRun SetupDbCommand(CLI::App& root);
 }  // namespace skintrack::cli
 
 namespace {
@@ -49,6 +50,7 @@ const std::vector<CommandEntry>& Commands() {
       {"surface", &skintrack::cli::SetupSurfaceCommand},
       {"align", &skintrack::cli::SetupAlignCommand},
       {"report", &skintrack::cli::SetupReportCommand},
+      {"db", &skintrack::cli::SetupDbCommand},
   };
   return commands;
 }

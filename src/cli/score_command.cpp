@@ -76,7 +76,7 @@ CommandRun SetupScoreCommand(CLI::App& root) {
   sub->add_option("--maps", opts->maps_dir, "Write per-pixel metric maps into this directory");
   sub->add_option("--surface", opts->surface, "Height map (float TIFF, mm) from `skintrack surface`");
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(MegapixelLimit());
   sub->add_flag("--json", opts->json, "Print the skintrack.score/1 JSON document on stdout");
   return [opts] { return RunScore(*opts); };
 }

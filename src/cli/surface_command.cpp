@@ -179,7 +179,7 @@ CommandRun SetupSurfaceCommand(CLI::App& root) {
                   "Depressions deeper than this count as scars (default 0.05)")
       ->check(CLI::PositiveNumber);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(MegapixelLimit());
   sub->add_flag("--json", opts->json, "Print the skintrack.surface/1 JSON document on stdout");
   return [opts] { return RunSurface(*opts); };
 }
