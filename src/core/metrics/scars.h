@@ -14,8 +14,9 @@
 // given lighting, but it is NOT a depth: it depends on light direction and diffuseness, scar shape
 // and skin translucency. True depth comes only from a surface (photometric stereo, core/surface).
 // Outputs: count, area_pct, shadow_index (mean over scars; 0 without scars). Map "scars": D × 100
-// inside detected scars. Known limit: shallow rolling scars (≈ 3 % darker) are below the texture at
-// their scale and are mostly missed (docs/METRICS.md, validation). Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
+// inside detected scars. Known limits: shallow rolling scars (≈ 3 % darker) are below the texture at
+// their scale, and icepick pits narrower than min_diameter_mm count as pores (docs/METRICS.md).
+// Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
 
 #include <vector>
 
@@ -29,7 +30,7 @@ struct ScarOptions {
   double background_sigma_mm = 6.0;   // surrounding skin reference (default 6 mm)
   double min_deficit = 0.03;          // at least 3 % darker than the surrounding skin (default)
   double min_snr = 4.0;               // response / robust noise at its scale (default 4)
-  double min_diameter_mm = 0.6;       // smaller dark spots are pores (default 0.6 mm)
+  double min_diameter_mm = 1.0;       // smaller dark spots are pores (default 1 mm)
   double max_diameter_mm = 12.0;      // default 12 mm
   double min_roundness = 0.3;         // Hessian eigenvalue ratio; lines (wrinkles) fail (default 0.3)
   double work_px_per_mm = 10.0;       // detection runs at no more than this scale (default 10 px/mm)
