@@ -116,7 +116,7 @@ Result<Iso25178Parameters> ComputeIso25178(const cv::Mat& height_mm, double px_p
 }
 
 Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
-                              const ScarOptions& options, const cv::Mat& mask) {
+                              const SurfaceScarOptions& options, const cv::Mat& mask) {
   SKT_ASSIGN_OR_RETURN(const cv::Mat height, CheckHeight(height_mm, px_per_mm, mask));
   if (!(options.depth_threshold_mm > 0) || options.extent_depth_mm < 0 ||
       options.extent_depth_mm > options.depth_threshold_mm) {
@@ -228,7 +228,7 @@ Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
         area_mm2 < options.min_area_mm2) {
       continue;
     }
-    Scar scar;
+    SurfaceScar scar;
     scar.area_mm2 = area_mm2;
     scar.width_mm = 2.0 * std::sqrt(area_mm2 / CV_PI);
     scar.depth_mean_mm = a.depth_sum / static_cast<double>(a.pixels);
@@ -253,13 +253,13 @@ Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
       const int item = item_of_label[static_cast<std::size_t>(l[x])];
       out[x] = item;
       if (item == 0) continue;
-      const Scar& scar = summary.items[static_cast<std::size_t>(item - 1)];
+      const SurfaceScar& scar = summary.items[static_cast<std::size_t>(item - 1)];
       if (-z[x] > 0.5 * scar.depth_max_mm) ++deep_pixels[static_cast<std::size_t>(item - 1)];
     }
   }
   long analysed_pixels = cv::countNonZero(valid);
   for (std::size_t i = 0; i < summary.items.size(); ++i) {
-    Scar& scar = summary.items[i];
+    SurfaceScar& scar = summary.items[i];
     const double flat_fraction = static_cast<double>(deep_pixels[i]) /
                                  (scar.area_mm2 / pixel_area_mm2);
     if (scar.width_mm > options.rolling_min_width_mm) {
@@ -307,7 +307,7 @@ Result<SurfaceMetrics> AnalyseHeightMap(const cv::Mat& height_mm, double px_per_
 nlohmann::json SurfaceMetricsToJson(const SurfaceMetrics& metrics) {
   const Iso25178Parameters& iso = metrics.iso25178;
   nlohmann::json items = nlohmann::json::array();
-  for (const Scar& scar : metrics.scars.items) {
+  for (const SurfaceScar& scar : metrics.scars.items) {
     items.push_back({{"type", ScarTypeName(scar.type)},
                      {"centroid_px", {scar.centroid_px.x, scar.centroid_px.y}},
                      {"bbox_px", {scar.bbox_px.x, scar.bbox_px.y, scar.bbox_px.width,

@@ -50,7 +50,7 @@ struct Iso25178Parameters {
 enum class ScarType { kIcepick, kBoxcar, kRolling };
 const char* ScarTypeName(ScarType type);
 
-struct ScarOptions {
+struct SurfaceScarOptions {
   double depth_threshold_mm = 0.05;   // a scar is deeper than this somewhere (50 um), default 0.05
   double extent_depth_mm = 0.01;      // and extends over connected pixels deeper than this (10 um)
   double min_area_mm2 = 0.05;         // smaller regions are ignored, default 0.05 mm^2
@@ -60,7 +60,7 @@ struct ScarOptions {
   double rolling_min_width_mm = 4.0;  // rolling: wider than 4 mm
 };
 
-struct Scar {
+struct SurfaceScar {
   cv::Point2d centroid_px;
   cv::Rect bbox_px;
   double area_mm2 = 0;
@@ -78,7 +78,7 @@ struct ScarSummary {
   double depth_mean_mm = 0;  // area-weighted mean depth over all scar pixels (volume / area)
   double depth_max_mm = 0;   // deepest point of any scar
   double volume_mm3 = 0;     // total volume
-  std::vector<Scar> items;
+  std::vector<SurfaceScar> items;
   cv::Mat labels;            // CV_32SC1: 0 background, i + 1 for items[i]
 };
 
@@ -87,7 +87,7 @@ struct SurfaceAnalysisOptions {
   // that are already levelled (intact skin at z = 0, which stays the scars' reference level);
   // use plane/poly2/gaussian for other height maps.
   FormRemovalOptions form{FormRemovalMethod::kNone};
-  ScarOptions scars;
+  SurfaceScarOptions scars;
   cv::Mat mask;  // optional CV_8UC1, non-zero = analyse
 };
 
@@ -103,7 +103,7 @@ Result<Iso25178Parameters> ComputeIso25178(const cv::Mat& height_mm, double px_p
 
 // Atrophic scars of a levelled height map (reference level z = 0).
 Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
-                              const ScarOptions& options = {}, const cv::Mat& mask = cv::Mat());
+                              const SurfaceScarOptions& options = {}, const cv::Mat& mask = cv::Mat());
 
 // Form removal (per options) + ISO 25178 + scars. This is what `skintrack score --surface` uses.
 Result<SurfaceMetrics> AnalyseHeightMap(const cv::Mat& height_mm, double px_per_mm,

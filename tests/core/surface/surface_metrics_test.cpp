@@ -109,21 +109,21 @@ TEST(Scars, FindsDepressionsWithAreaDepthVolumeAndType) {
   auto scars = FindScars(z, px_per_mm);
   ASSERT_TRUE(scars.ok()) << scars.error().message;
   ASSERT_EQ(scars->count, 5);
-  auto find = [&](double x, double y) -> const Scar& {
-    for (const Scar& s : scars->items) {
+  auto find = [&](double x, double y) -> const SurfaceScar& {
+    for (const SurfaceScar& s : scars->items) {
       if (std::hypot(s.centroid_px.x - x, s.centroid_px.y - y) < 3) return s;
     }
     ADD_FAILURE() << "no scar near " << x << ", " << y;
     return scars->items.front();
   };
-  const Scar& boxcar = find(200, 60);
+  const SurfaceScar& boxcar = find(200, 60);
   EXPECT_EQ(boxcar.type, ScarType::kBoxcar);
   EXPECT_NEAR(boxcar.area_mm2, CV_PI * 1.5 * 1.5, 0.03 * CV_PI * 1.5 * 1.5);
   EXPECT_NEAR(boxcar.width_mm, 3.0, 0.05);
   EXPECT_NEAR(boxcar.depth_max_mm, 0.3, 1e-6);
   EXPECT_NEAR(boxcar.depth_mean_mm, 0.3, 1e-6);
   EXPECT_NEAR(boxcar.volume_mm3, 0.3 * CV_PI * 1.5 * 1.5, 0.03 * 0.3 * CV_PI * 1.5 * 1.5);
-  const Scar& icepick = find(60, 60);
+  const SurfaceScar& icepick = find(60, 60);
   EXPECT_EQ(icepick.type, ScarType::kIcepick);
   EXPECT_NEAR(icepick.depth_max_mm, 0.6, 0.05);
   // Cone volume: pi r^2 h / 3 (less the sub-threshold rim, under 1 %).
@@ -133,7 +133,7 @@ TEST(Scars, FindsDepressionsWithAreaDepthVolumeAndType) {
   EXPECT_EQ(find(60, 350).type, ScarType::kIcepick);
   EXPECT_NEAR(scars->depth_max_mm, 0.8, 0.05);
   double volume = 0;
-  for (const Scar& s : scars->items) volume += s.volume_mm3;
+  for (const SurfaceScar& s : scars->items) volume += s.volume_mm3;
   EXPECT_NEAR(scars->volume_mm3, volume, 1e-9);
   const int label = scars->labels.at<int>(60, 200);
   ASSERT_GT(label, 0);
