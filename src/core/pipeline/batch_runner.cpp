@@ -2,6 +2,9 @@
 
 #include <sys/utsname.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +12,9 @@
 #include <condition_variable>
 #include <ctime>
 #include <exception>
+#include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -19,11 +24,13 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/base/atomic_file.h"
 #include "core/base/check.h"
 #include "core/base/sha256.h"
 #include "core/base/version.h"
+#include "core/mask/roi.h"
 #include "core/pipeline/batch_tables.h"
 
 namespace skintrack::core {
@@ -183,9 +190,12 @@ json PlatformJson() {
   return platform;
 }
 
+class BaselineCache;
+
 // Everything a worker needs, shared read-only between workers.
 struct RunContext {
   const BatchOptions* options = nullptr;
+  BaselineCache* baselines = nullptr;  // shared; thread-safe
   fs::path out_dir;
   std::string parameters_sha256;
 };
@@ -211,46 +221,173 @@ bool ExistingResultMatches(const fs::path& path, const std::string& sha256,
          doc.contains("manifest") && doc["manifest"] == manifest_block;
 }
 
-// Decodes the baseline and aligns `moving` to it; the `alignment` block of the document. Never
-// fails: problems are recorded in the block (status baseline_unreadable / failed).
-json AlignToBaseline(const LoadedImage& moving, const ManifestEntry& baseline,
-                     const Result<std::string>& baseline_bytes, const BatchOptions& options,
-                     std::vector<std::string>& warnings) {
-  json block = {{"baseline",
-                 {{"session", baseline.session}, {"image", baseline.image}, {"sha256", nullptr}}}};
-  if (!baseline_bytes.ok()) {
-    block["status"] = "baseline_unreadable";
-    block["message"] = UnreadableMessage(baseline);
-    warnings.push_back("baseline_unreadable");
-    return block;
+// A subject's baseline as its follow-ups need it, shared by the workers through BaselineCache:
+// the SHA-256 of its file (keys --resume; read once), and, the first time a follow-up is scored,
+// its pixels and the region its own score measures (ScoringMask). Guarded by `mutex`; once
+// `prepared`, `bgr` and `mask` are never changed, so copies of them may be used without the lock.
+struct BaselineSlot {
+  std::mutex mutex;
+  bool read = false;
+  std::string bytes;                  // the file, kept until decoded
+  std::optional<std::string> sha256;  // nullopt when the file cannot be read
+  bool prepared = false;
+  std::string failure;  // "" (usable), "baseline_unreadable" or "baseline_failed"
+  std::string message;  // why it cannot be used
+  cv::Mat bgr;
+  cv::Mat mask;
+};
+
+// The most recently used baselines (rows of one subject are usually together, so a few slots
+// serve a whole study). A slot dropped from the cache lives on while a worker still uses it, so
+// memory stays bounded by capacity + jobs baselines; a miss only costs a second decode.
+class BaselineCache {
+ public:
+  explicit BaselineCache(std::size_t capacity) : capacity_(capacity) {}
+
+  std::shared_ptr<BaselineSlot> Slot(std::size_t baseline_row) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+      if (it->first == baseline_row) {
+        slots_.splice(slots_.begin(), slots_, it);
+        return it->second;
+      }
+    }
+    slots_.emplace_front(baseline_row, std::make_shared<BaselineSlot>());
+    if (slots_.size() > capacity_) slots_.pop_back();
+    return slots_.front().second;
   }
+
+ private:
+  std::mutex mutex_;
+  std::size_t capacity_;
+  std::list<std::pair<std::size_t, std::shared_ptr<BaselineSlot>>> slots_;
+};
+
+// The baseline's SHA-256, or nullopt when its file cannot be read.
+std::optional<std::string> BaselineSha(BaselineSlot& slot, const ManifestEntry& baseline) {
+  std::lock_guard<std::mutex> lock(slot.mutex);
+  if (!slot.read) {
+    slot.read = true;
+    auto bytes = ReadFileBytes(baseline.image_path);
+    if (bytes.ok()) {
+      slot.sha256 = Sha256Hex(*bytes);
+      slot.bytes = std::move(*bytes);
+    } else {
+      slot.prepared = true;
+      slot.failure = "baseline_unreadable";
+      slot.message = UnreadableMessage(baseline);
+    }
+  }
+  return slot.sha256;
+}
+
+// Decodes the baseline and finds the region its own score measures, once per slot.
+void PrepareBaseline(BaselineSlot& slot, const ManifestEntry& baseline,
+                     const BatchOptions& options) {
+  (void)BaselineSha(slot, baseline);
+  std::lock_guard<std::mutex> lock(slot.mutex);
+  if (slot.prepared) return;
+  slot.prepared = true;
   LoadOptions load;
   load.max_pixels = options.max_pixels;
-  auto fixed = DecodeImage(*baseline_bytes, baseline.image, load);
+  auto fixed = DecodeImage(std::move(slot.bytes), baseline.image, load);
+  slot.bytes = std::string();
   if (!fixed.ok()) {
-    block["status"] = "baseline_unreadable";
-    block["message"] = fixed.error().message;
-    warnings.push_back("baseline_unreadable");
-    return block;
+    slot.failure = "baseline_unreadable";
+    slot.message = fixed.error().message;
+    return;
   }
-  block["baseline"]["sha256"] = fixed->sha256;
+  ScoreOptions score;
+  score.load = load;
+  score.calibrate = options.calibrate;
+  score.px_per_mm = baseline.px_per_mm;
+  score.roi_path = baseline.roi_path;
+  auto mask = ScoringMask(*fixed, score);
+  if (!mask.ok()) {
+    slot.failure = "baseline_failed";
+    slot.message = "the baseline cannot be scored: " + mask.error().message;
+    return;
+  }
+  slot.bgr = std::move(fixed->bgr);
+  slot.mask = std::move(*mask);
+}
+
+// How a follow-up is measured: in its baseline's frame when `registration` is set (inside
+// `common_mask`), otherwise on its own pixels. `block` is the document's `alignment` block.
+struct Alignment {
+  nlohmann::json block;
+  std::optional<Registration> registration;
+  cv::Mat common_mask;
+  std::vector<std::string> warnings;
+};
+
+// Aligns `moving` (the row `entry`) to its subject's baseline (DESIGN.md pipeline step 5) and
+// derives the common region: the baseline's scoring mask, inside the warped follow-up (and its
+// own ROI when the row has one), eroded by 2 px to stay clear of resampled borders. A baseline
+// that cannot be used, a failed registration or no common skin are recorded in the block (the
+// follow-up is then measured on its own pixels); only an unreadable ROI of this row is an error.
+Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry& entry,
+                                  const ManifestEntry& baseline, BaselineSlot& slot,
+                                  const BatchOptions& options) {
+  Alignment out;
+  json& block = out.block;
+  block = {
+      {"baseline", {{"session", baseline.session}, {"image", baseline.image}, {"sha256", nullptr}}},
+      {"scored_on", "own_frame"}};
+  auto fail = [&](const std::string& status, const std::string& warning,
+                  const std::string& message) {
+    block["status"] = status;
+    block["message"] = message;
+    out.warnings.push_back(warning);
+  };
+  PrepareBaseline(slot, baseline, options);
+  cv::Mat fixed_bgr, fixed_mask;
+  {
+    std::lock_guard<std::mutex> lock(slot.mutex);
+    if (slot.sha256) block["baseline"]["sha256"] = *slot.sha256;
+    if (!slot.failure.empty()) {
+      fail(slot.failure, slot.failure, slot.message);
+      return out;
+    }
+    fixed_bgr = slot.bgr;
+    fixed_mask = slot.mask;
+  }
   auto registration =
-      RegisterImagesDetailed(moving.bgr, fixed->bgr, cv::Mat(), options.registration);
+      RegisterImagesDetailed(moving.bgr, fixed_bgr, fixed_mask, options.registration);
   if (!registration.ok()) {
-    block["status"] = "failed";
-    block["message"] = registration.error().message;
-    warnings.push_back("alignment_failed");
-    return block;
+    fail("failed", "alignment_failed", registration.error().message);
+    return out;
   }
   json details = RegistrationToJson(*registration);
   details.erase("stage_ms");  // wall times would make the document differ between runs
-  block["status"] = registration->ok ? "ok" : "failed";
-  if (!registration->ok) {
-    block["message"] = registration->failure_reason;
-    warnings.push_back("alignment_failed");
-  }
   block["registration"] = std::move(details);
-  return block;
+  if (!registration->ok) {
+    fail("failed", "alignment_failed", registration->failure_reason);
+    return out;
+  }
+
+  const cv::Mat moving_area(moving.bgr.size(), CV_8U, cv::Scalar(255));
+  SKT_ASSIGN_OR_RETURN(cv::Mat coverage,
+                       WarpToFixed(moving_area, *registration, cv::INTER_NEAREST));
+  cv::Mat common = fixed_mask & (coverage == 255);
+  if (!entry.roi_path.empty()) {
+    SKT_ASSIGN_OR_RETURN(cv::Mat roi, LoadRoiMask(entry.roi_path, moving.bgr.size()));
+    SKT_ASSIGN_OR_RETURN(cv::Mat roi_fixed, WarpToFixed(roi, *registration, cv::INTER_NEAREST));
+    common &= (roi_fixed != 0);
+  }
+  cv::erode(common, common, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 5)));
+  const int common_pixels = cv::countNonZero(common);
+  block["common_mask_pixels"] = common_pixels;
+  if (common_pixels == 0) {
+    fail("failed", "alignment_failed",
+         "the aligned photo does not overlap the baseline's skin; frame the same area");
+    return out;
+  }
+  block["status"] = "ok";
+  block["scored_on"] = "baseline_frame";
+  out.registration = std::move(*registration);
+  out.common_mask = std::move(common);
+  return out;
 }
 
 RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
@@ -272,12 +409,12 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
   result.json_name = JsonName(sha256, entry);
   const json manifest_block = ManifestBlock(entry);
 
-  // The baseline's bytes are read once here: its hash keys --resume, its pixels the alignment.
-  std::optional<Result<std::string>> baseline_bytes;
+  // The baseline's hash keys --resume; its pixels are decoded only when this row is scored.
+  std::shared_ptr<BaselineSlot> baseline_slot;
   std::optional<std::string> baseline_sha;
   if (item.baseline != nullptr) {
-    baseline_bytes.emplace(ReadFileBytes(item.baseline->image_path));
-    if (baseline_bytes->ok()) baseline_sha = Sha256Hex(**baseline_bytes);
+    baseline_slot = context.baselines->Slot(item.baseline->row);
+    baseline_sha = BaselineSha(*baseline_slot, *item.baseline);
   }
   const std::string baseline_key = BaselineKey(baseline_sha);
 
@@ -312,6 +449,33 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
     std::error_code ec;
     fs::create_directories(score.maps_dir, ec);
   }
+
+  json alignment_block;
+  std::vector<std::string> alignment_warnings;
+  if (item.baseline != nullptr) {
+    auto alignment = AlignToBaseline(*image, entry, *item.baseline, *baseline_slot, options);
+    if (!alignment.ok()) {
+      Fail(result.record, alignment.error());
+      return result;
+    }
+    if (alignment->registration) {
+      // Measured in the baseline's frame, on the skin both photos show (DESIGN.md step 6).
+      score.fixed_frame = std::move(alignment->registration);
+      score.roi_mask = std::move(alignment->common_mask);
+      score.roi_path.clear();
+    }
+    alignment_block = std::move(alignment->block);
+    alignment_warnings = std::move(alignment->warnings);
+  } else if (options.align && entry.kind != CaptureKind::kBaseline) {
+    alignment_block = {{"status", "no_baseline"},
+                       {"message", "subject " + entry.subject + " has no baseline row"},
+                       {"scored_on", "own_frame"}};
+    alignment_warnings.push_back("no_baseline");
+  } else {
+    alignment_block = {{"status", options.align ? "is_baseline" : "not_requested"},
+                       {"scored_on", "own_frame"}};
+  }
+
   auto doc = ScoreLoadedImage(*image, score);
   if (!doc.ok()) {
     Fail(result.record, doc.error());
@@ -324,18 +488,7 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
   input.erase("camera");
   input.erase("captured_at");
   (*doc)["manifest"] = manifest_block;
-
-  std::vector<std::string> alignment_warnings;
-  if (item.baseline != nullptr) {
-    (*doc)["alignment"] =
-        AlignToBaseline(*image, *item.baseline, *baseline_bytes, options, alignment_warnings);
-  } else if (options.align && entry.kind != CaptureKind::kBaseline) {
-    (*doc)["alignment"] = {{"status", "no_baseline"},
-                           {"message", "subject " + entry.subject + " has no baseline row"}};
-    alignment_warnings.push_back("no_baseline");
-  } else {
-    (*doc)["alignment"] = {{"status", options.align ? "is_baseline" : "not_requested"}};
-  }
+  (*doc)["alignment"] = std::move(alignment_block);
   json& warnings = (*doc)["warnings"];
   if (!warnings.is_array()) warnings = json::array();
   for (const std::string& w : alignment_warnings) warnings.push_back(w);
@@ -377,6 +530,22 @@ RowResult ProcessItem(const WorkItem& item, const RunContext& context) {
                                       item.entry->image + " (please report): " + e.what()));
     return result;
   }
+}
+
+// Every image allocates and frees the same large buffers (decoded photo, float planes, filter
+// scratch). With glibc's default policy much of that memory goes back to the kernel after each
+// image (mmap'd chunks, heap trimming) and the next image page-faults it in again: 13 % of the CPU
+// time and most of the system time of a batch of small photos (bench/batch_bench.sh). Keeping
+// freed memory in the process costs nothing in peak memory, which is reached on the first images
+// anyway; chunks of 64 MiB and more (a 12 MP float plane) are still mapped and unmapped.
+void TuneAllocatorForBatch() {
+#if defined(__GLIBC__)
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  });
+#endif
 }
 
 // A killed run can leave the temporary files of atomic writes (".<name>.tmp-<pid>-<n>",
@@ -422,6 +591,9 @@ json BatchResultParameters(const BatchOptions& options) {
           {"git_commit", kGitCommit},
           {"calibrate", calibrate},
           {"align", options.align},
+          // Follow-ups are measured in their baseline's frame on the common skin (earlier
+          // builds measured them on their own pixels); hashed so such results are rescored.
+          {"follow_ups_measured_in", options.align ? "baseline_frame" : "own_frame"},
           {"maps", options.maps},
           {"max_pixels", options.max_pixels},
           {"registration",
@@ -469,8 +641,11 @@ Result<BatchSummary> RunBatch(const BatchOptions& options) {
   RemoveStaleTempFiles(options.out_dir / "images");
 
   const json result_parameters = BatchResultParameters(options);
+  // Enough slots for the subjects the workers and the reorder window span at once.
+  BaselineCache baseline_cache(2 * static_cast<std::size_t>(options.jobs) + 2);
   RunContext context;
   context.options = &options;
+  context.baselines = &baseline_cache;
   context.out_dir = options.out_dir;
   context.parameters_sha256 = Sha256Hex(result_parameters.dump());
 
@@ -526,6 +701,7 @@ Result<BatchSummary> RunBatch(const BatchOptions& options) {
   }
 
   OpenCvThreadsGuard opencv_threads(1);
+  TuneAllocatorForBatch();
   const std::size_t window = 4 * static_cast<std::size_t>(options.jobs);
   std::mutex mutex;
   std::condition_variable written_cv;  // workers wait for the writer to move on

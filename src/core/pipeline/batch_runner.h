@@ -5,15 +5,22 @@
 // For every manifest row of this shard, in manifest order:
 //   read file -> SHA-256 -> (--resume: skip when images/<name>.json already holds this input hash,
 //   parameters hash, manifest fields and baseline hash) -> decode -> align to the subject's
-//   baseline (follow-ups; core/registration) -> score (ScoreLoadedImage) -> images/<name>.json,
+//   baseline (follow-ups; core/registration) -> score (ScoreLoadedImage, follow-ups in the
+//   baseline's frame) -> images/<name>.json,
 // then the tables are built by streaming the per-image JSONs in manifest order
 // (core/pipeline/batch_tables.h): scores.csv (long/tidy), scores_wide.csv, errors.csv, index.csv,
 // and run.json with provenance.
 //
 // Baseline of a subject: its row of kind `baseline` with the earliest date (manifest order breaks
 // ties). Every other accepted row of the subject is aligned to it (fixed = baseline, moving = this
-// photo) and the JSON gets an `alignment` block; a failed alignment is a warning
-// ("alignment_failed"), never a failed image. Metrics are measured on the photo's own pixels.
+// photo, inside the baseline's scoring mask) and the JSON gets an `alignment` block. When the
+// alignment succeeds, the follow-up is calibrated on its own pixels, resampled into the baseline's
+// frame and measured on the common region: the baseline's scoring mask (ScoringMask) inside the
+// warped photo (and its own ROI), eroded by 2 px (DESIGN.md pipeline step 6); sizes use its own
+// scale times the registration scale. A failed alignment (or an unusable baseline) is a warning
+// ("alignment_failed", "baseline_unreadable", "baseline_failed"), never a failed image: the photo
+// is then measured on its own pixels (`alignment.scored_on` says which). Baselines are decoded and
+// masked once per subject (a small shared cache), not once per follow-up.
 //
 // Concurrency: `jobs` workers take rows in manifest order (decode + align + score), and hand the
 // results to one writer through a reorder buffer of at most `4 * jobs` results; a worker whose
@@ -30,6 +37,8 @@
 // RunBatch itself are whole-run failures: unreadable manifest (kBadInput), invalid options
 // (kUsage), unwritable output folder (kStorage).
 // Thread-safety: RunBatch may be called from one thread at a time (it sets OpenCV's thread count).
+// Process-wide effect: with glibc it raises malloc's mmap and trim thresholds for the rest of the
+// process, so that freed image buffers are reused instead of being page-faulted in again.
 
 #include <cstddef>
 #include <cstdio>

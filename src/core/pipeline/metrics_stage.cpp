@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/atomic_file.h"
+#include "core/base/check.h"
 #include "core/mask/capture_mask.h"
 #include "core/mask/face_regions.h"
 #include "core/metrics/analysis_frame.h"
@@ -56,19 +57,41 @@ Status WriteMaskPng(const std::filesystem::path& path, const cv::Mat& mask) {
 
 }  // namespace
 
-Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCapture& capture,
-                             const ScoreOptions& options, std::vector<std::string>& warnings) {
+Result<SkinMaskResult> SelectSkinMask(const CalibratedCapture& capture,
+                                      const ScoreOptions& options) {
   const cv::Mat& rgb = capture.rgb_linear;
   cv::Mat chart_mask;
   if (!capture.chart_mask.empty() && capture.chart_mask.size() == rgb.size()) {
     chart_mask = capture.chart_mask;
   }
+  if (!options.roi_mask.empty()) {
+    SKT_CHECK(options.roi_mask.type() == CV_8UC1 && options.roi_mask.size() == rgb.size());
+    SkinMaskResult result;
+    result.mask = (options.roi_mask != 0);
+    if (!chart_mask.empty()) result.mask.setTo(0, chart_mask != 0);
+    if (cv::countNonZero(result.mask) == 0) {
+      return AnalysisError(
+          "the region to measure is empty (or only the chart); frame the "
+          "same skin as the baseline, or give an ROI");
+    }
+    return result;
+  }
+  return CaptureSkinMask(rgb, options.roi_path, chart_mask);
+}
+
+Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCapture& capture,
+                             const ScoreOptions& options, std::vector<std::string>& warnings) {
+  const cv::Mat& rgb = capture.rgb_linear;
   json mask_info = json::object();
-  SKT_ASSIGN_OR_RETURN(SkinMaskResult detected, CaptureSkinMask(rgb, options.roi_path, chart_mask));
+  SKT_ASSIGN_OR_RETURN(SkinMaskResult detected, SelectSkinMask(capture, options));
   const cv::Mat& skin = detected.mask;
   const std::optional<cv::Rect>& face = detected.face;
   for (const auto& w : detected.warnings) AddWarning(warnings, w);
-  mask_info["source"] = options.roi_path.empty() ? "auto" : "roi";
+  if (!options.roi_mask.empty()) {
+    mask_info["source"] = options.fixed_frame ? "baseline_common" : "given";
+  } else {
+    mask_info["source"] = options.roi_path.empty() ? "auto" : "roi";
+  }
   mask_info["skin_pct"] = 100.0 * cv::countNonZero(skin) / static_cast<double>(skin.total());
   mask_info["face"] = face ? RectToJson(*face) : json(nullptr);
   std::map<std::string, cv::Mat> regions;

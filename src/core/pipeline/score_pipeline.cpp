@@ -1,5 +1,7 @@
 #include "core/pipeline/score_pipeline.h"
 
+#include <opencv2/imgproc.hpp>
+
 #include "core/base/version.h"
 #include "core/pipeline/stages.h"
 #include "core/quality/capture_quality.h"
@@ -26,7 +28,31 @@ json QualityToJson(const CaptureQuality& q) {
   return out;
 }
 
+// Resamples the calibrated capture into the registration's fixed frame (see
+// ScoreOptions::fixed_frame): the colour correction and the scale were found on the capture's own
+// pixels, so the chart and every pixel keep their calibrated values; only geometry changes.
+Status MoveToFixedFrame(const Registration& registration, CalibratedCapture& capture) {
+  SKT_ASSIGN_OR_RETURN(capture.rgb_linear, WarpToFixed(capture.rgb_linear, registration));
+  if (!capture.chart_mask.empty()) {
+    SKT_ASSIGN_OR_RETURN(capture.chart_mask,
+                         WarpToFixed(capture.chart_mask, registration, cv::INTER_NEAREST));
+  }
+  if (capture.px_per_mm) {
+    capture.px_per_mm = *capture.px_per_mm * registration.scale;
+    capture.calibration["px_per_mm_own_frame"] = capture.calibration["px_per_mm"];
+    capture.calibration["px_per_mm"] = *capture.px_per_mm;
+  }
+  capture.calibration["frame"] = "aligned_to_baseline";
+  return OkStatus();
+}
+
 }  // namespace
+
+Result<cv::Mat> ScoringMask(const LoadedImage& image, const ScoreOptions& options) {
+  SKT_ASSIGN_OR_RETURN(CalibratedCapture capture, RunCalibrationStage(image, options));
+  SKT_ASSIGN_OR_RETURN(SkinMaskResult mask, SelectSkinMask(capture, options));
+  return mask.mask;
+}
 
 json InputToJson(const LoadedImage& image, bool include_path) {
   json input = {
@@ -60,6 +86,9 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   for (const auto& w : quality.warnings) warnings.push_back(w.code);
 
   SKT_ASSIGN_OR_RETURN(CalibratedCapture capture, RunCalibrationStage(image, options));
+  if (options.fixed_frame) {
+    SKT_RETURN_IF_ERROR(MoveToFixedFrame(*options.fixed_frame, capture));
+  }
   doc["calibration"] = capture.calibration;
   for (const auto& w : capture.warnings) warnings.push_back(w);
   std::vector<std::string> metric_warnings;

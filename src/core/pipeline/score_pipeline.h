@@ -16,6 +16,7 @@
 
 #include "core/base/result.h"
 #include "core/io/image_io.h"
+#include "core/registration/registration.h"
 
 namespace skintrack::core {
 
@@ -29,10 +30,26 @@ struct ScoreOptions {
   std::filesystem::path maps_dir;            // when set, per-pixel maps are written here
   std::filesystem::path surface_path;        // optional height map (float TIFF, mm)
   bool include_paths = true;                 // false: record only the file name (privacy)
+
+  // Measure in another image's frame (batch: a follow-up in its baseline's frame, DESIGN.md
+  // pipeline step 6). When set, capture quality and calibration use the capture's own pixels;
+  // then the calibrated image and the chart mask are resampled into `fixed_frame->fixed_size`
+  // (WarpToFixed), the scale (user or chart) is multiplied by `fixed_frame->scale` (fixed px per
+  // moving px), and the metrics are measured inside `roi_mask`, which must then be set.
+  std::optional<Registration> fixed_frame;
+  // In-memory region to measure, CV_8U of the measured frame's size, non-zero = measure; when set
+  // it replaces `roi_path` and the automatic skin mask (the chart is still left out).
+  cv::Mat roi_mask;
 };
 
 // Scores an image that is already loaded (used by compare, batch and the viewer).
 Result<nlohmann::json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& options);
+
+// The region ScoreLoadedImage measures on this image with these options (the user ROI or the
+// automatic skin mask, computed on the calibrated image, chart excluded): CV_8U 0/255 of the image
+// size. Batch intersects a baseline's mask with each aligned follow-up. Errors as the calibration
+// and mask stages of ScoreLoadedImage.
+Result<cv::Mat> ScoringMask(const LoadedImage& image, const ScoreOptions& options);
 
 // Loads and scores one file.
 Result<nlohmann::json> ScoreImageFile(const std::filesystem::path& path,

@@ -14,6 +14,7 @@
 
 #include "core/base/result.h"
 #include "core/io/image_io.h"
+#include "core/mask/skin_mask.h"
 #include "core/pipeline/score_pipeline.h"
 
 namespace skintrack::core {
@@ -30,6 +31,11 @@ struct CalibratedCapture {
 };
 
 Result<CalibratedCapture> RunCalibrationStage(const LoadedImage& image, const ScoreOptions& options);
+
+// The region to measure: options.roi_mask, else the ROI file, else the automatic skin mask
+// (core/mask/capture_mask.h), always without the chart.
+Result<SkinMaskResult> SelectSkinMask(const CalibratedCapture& capture,
+                                      const ScoreOptions& options);
 
 // Fills the `metrics` block; per-pixel maps go to options.maps_dir when set. Adds warnings.
 Result<nlohmann::json> RunMetricsStage(const LoadedImage& image, const CalibratedCapture& capture,

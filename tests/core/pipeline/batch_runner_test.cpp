@@ -184,7 +184,14 @@ TEST(BatchRunner, ScoresStudyIntoTidyTablesWithProvenance) {
     if (kind == "baseline") {
       EXPECT_EQ(doc["alignment"]["status"], "is_baseline");
     } else {
+      // Follow-ups are aligned to the baseline and measured in its frame, on the skin both show.
       EXPECT_EQ(doc["alignment"]["baseline"]["session"], "v0");
+      EXPECT_EQ(doc["alignment"]["status"], "ok") << doc["alignment"].dump();
+      EXPECT_EQ(doc["alignment"]["scored_on"], "baseline_frame");
+      EXPECT_GT(doc["alignment"]["common_mask_pixels"].get<int>(), 0);
+      EXPECT_EQ(doc["metrics"]["mask"]["source"], "baseline_common");
+      EXPECT_EQ(doc["calibration"]["frame"], "aligned_to_baseline");
+      EXPECT_EQ(doc["batch"]["baseline_sha256"], doc["alignment"]["baseline"]["sha256"]);
       ++aligned;
     }
   }

@@ -103,6 +103,59 @@ json ScorePhoto(const fs::path& path, const fs::path& roi = {}) {
   return doc.ok() ? (*doc)["metrics"] : json();
 }
 
+TEST(ScorePipeline, FixedFrameMeasuresAMovedCaptureWhereTheBaselineIs) {
+  // The close-up as the baseline (20 px/mm), and a follow-up of the same skin taken from farther
+  // away (0.8x: 16 px/mm) and shifted: scored in the baseline's frame on the same region, it must
+  // measure what the baseline measures there, in the same physical units.
+  testing::TempDir dir;
+  auto baseline = LoadImage(WriteCloseUp(dir.path()), LoadOptions());
+  ASSERT_TRUE(baseline.ok()) << baseline.error().message;
+  const cv::Matx23d moving_from_fixed(0.8, 0, 10, 0, 0.8, 6);
+  LoadedImage followup = *baseline;
+  cv::warpAffine(baseline->bgr, followup.bgr, cv::Mat(moving_from_fixed), cv::Size(660, 500),
+                 cv::INTER_AREA, cv::BORDER_REPLICATE);
+  Registration registration;
+  registration.ok = true;
+  registration.fixed_from_moving = cv::Matx33d(1.25, 0, -12.5, 0, 1.25, -7.5, 0, 0, 1);
+  registration.moving_size = followup.bgr.size();
+  registration.fixed_size = baseline->bgr.size();
+  registration.scale = 1.25;
+
+  cv::Mat region(baseline->bgr.size(), CV_8U, cv::Scalar(0));
+  region(cv::Rect(90, 90, 340, 340)).setTo(255);  // the 6 x 6 pores, nothing else
+  ScoreOptions options;
+  options.calibrate = CalibrateMode::kNone;
+  options.roi_mask = region;
+  options.px_per_mm = 20.0;
+  auto expected = ScoreLoadedImage(*baseline, options);
+  ASSERT_TRUE(expected.ok()) << expected.error().message;
+  options.px_per_mm = 16.0;
+  options.fixed_frame = registration;
+  auto moved = ScoreLoadedImage(followup, options);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+
+  const json& e = (*expected)["metrics"];
+  const json& m = (*moved)["metrics"];
+  EXPECT_EQ(m["mask"]["source"], "baseline_common");
+  EXPECT_NEAR((*moved)["calibration"]["px_per_mm"].get<double>(), 20.0, 1e-9);
+  EXPECT_EQ((*moved)["calibration"]["frame"], "aligned_to_baseline");
+  EXPECT_EQ((*moved)["input"]["width"], 660);  // the document still describes the photo itself
+  EXPECT_EQ(m["analysis"]["width"], e["analysis"]["width"]);
+  EXPECT_EQ(m["pores"]["count"], e["pores"]["count"]);
+  EXPECT_NEAR(m["pores"]["mean_diameter_mm"].get<double>(),
+              e["pores"]["mean_diameter_mm"].get<double>(), 0.03);
+  EXPECT_NEAR(m["redness"]["a_star_mean"].get<double>(), e["redness"]["a_star_mean"].get<double>(),
+              0.3);
+  EXPECT_NEAR(m["pigmentation"]["ita_deg"].get<double>(),
+              e["pigmentation"]["ita_deg"].get<double>(), 0.5);
+
+  // An empty region is an analysis failure, not a silent score of nothing.
+  options.roi_mask = cv::Mat(baseline->bgr.size(), CV_8U, cv::Scalar(0));
+  auto empty = ScoreLoadedImage(followup, options);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, ErrorCode::kAnalysisFailed);
+}
+
 TEST(ScorePhotos, EveryFaceAndCloseUpGetsFiniteNonTrivialScores) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
