@@ -11,6 +11,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev
   libcairo2-dev libexiv2-dev fonts-dejavu-core
   xvfb xauth mesa-utils libgl1-mesa-dri glslang-tools poppler-utils
+  time
   clang libclang-rt-dev
 )
 
