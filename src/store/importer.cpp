@@ -10,7 +10,7 @@
 
 #include "core/base/atomic_file.h"
 #include "core/base/sha256.h"
-#include "store/csv.h"
+#include "core/io/csv.h"
 
 namespace skintrack::store {
 namespace fs = std::filesystem;
@@ -105,9 +105,9 @@ Result<std::string> NormalizeDateTime(std::string_view text) {
 Result<std::vector<ImportRow>> ReadManifest(const fs::path& manifest) {
   SKT_ASSIGN_OR_RETURN(std::string text, ReadFileBytes(manifest));
   const std::string source = manifest.string();
-  SKT_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, source));
+  SKT_ASSIGN_OR_RETURN(core::CsvTable table, core::ParseCsvTable(text, source));
   for (const char* required : {"subject", "session", "date", "kind", "image"}) {
-    if (!table.Column(required)) {
+    if (!table.ColumnIndex(required)) {
       return BadInputError(source + ":1: missing column '" + std::string(required) +
                            "'; the header needs subject,session,date,kind,image");
     }
@@ -115,12 +115,12 @@ Result<std::vector<ImportRow>> ReadManifest(const fs::path& manifest) {
   const fs::path base = manifest.parent_path();
   std::vector<ImportRow> rows;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
-    const auto& fields = table.rows[r];
+    const auto& fields = table.rows[r].fields;
     ImportRow row;
-    row.line = table.row_lines[r];
+    row.line = table.rows[r].line;
     row.source = source;
     auto get = [&](const char* name) -> std::string {
-      auto col = table.Column(name);
+      auto col = table.ColumnIndex(name);
       return col ? fields[*col] : std::string();
     };
     auto problem = [&](const char* column, const std::string& what) {

@@ -4,17 +4,17 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "store/csv.h"
+#include "core/io/csv.h"
 #include "store/importer.h"
 
 namespace skintrack::store {
 
 Result<std::vector<LongScore>> ParseScoresCsv(std::string_view text, std::string_view source_name) {
   const std::string source(source_name);
-  SKT_ASSIGN_OR_RETURN(CsvTable table, ParseCsv(text, source));
+  SKT_ASSIGN_OR_RETURN(core::CsvTable table, core::ParseCsvTable(text, source));
   for (const char* required :
        {"subject", "session", "date", "kind", "region", "metric", "value", "unit", "image_sha256"}) {
-    if (!table.Column(required)) {
+    if (!table.ColumnIndex(required)) {
       return BadInputError(source + ":1: missing column '" + std::string(required) +
                            "'; scores.csv needs subject,session,date,kind,region,metric,value,unit,"
                            "image_sha256");
@@ -22,13 +22,13 @@ Result<std::vector<LongScore>> ParseScoresCsv(std::string_view text, std::string
   }
   std::vector<LongScore> out;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
-    const auto& fields = table.rows[r];
+    const auto& fields = table.rows[r].fields;
     auto get = [&](const char* name) {
-      auto col = table.Column(name);
+      auto col = table.ColumnIndex(name);
       return col ? fields[*col] : std::string();
     };
     LongScore s;
-    s.line = table.row_lines[r];
+    s.line = table.rows[r].line;
     auto problem = [&](const char* column, const std::string& what) {
       return BadInputError(source + ":" + std::to_string(s.line) + ": column '" + column + "': " + what);
     };

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "core/base/atomic_file.h"
+#include "core/io/csv.h"
 #include "core/io/manifest.h"
 
 #if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_STORE)
@@ -21,16 +22,6 @@ namespace {
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
-}
-
-std::string CsvField(const std::string& value) {
-  if (value.find_first_of(",\"\n") == std::string::npos) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
 }
 
 bool IsPhotoFile(const std::filesystem::path& path) {
@@ -211,8 +202,10 @@ Status SaveManifestCatalog(const Catalog& catalog, const std::filesystem::path& 
         std::error_code ec;
         std::filesystem::path relative = std::filesystem::relative(photo.path, base, ec);
         if (ec || relative.empty() || relative.string().rfind("..", 0) == 0) relative = photo.path;
-        out << CsvField(subject.id) << ',' << CsvField(session.id) << ',' << CsvField(session.date)
-            << ',' << CsvField(session.kind) << ',' << CsvField(relative.string()) << '\n';
+        std::string record;
+        core::AppendCsvRecord(record, {subject.id, session.id, session.date, session.kind,
+                                       relative.string()});
+        out << record;
       }
     }
   }

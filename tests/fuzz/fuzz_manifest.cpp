@@ -1,11 +1,12 @@
-// Fuzz entry point: the capture manifest CSV (batch: core/io/manifest.h; import: store/csv.h).
+// Fuzz entry point: the capture manifest CSV (core/io/manifest.h, read by batch and by import
+// through core/io/csv.h).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "core/io/manifest.h"
 #include "fuzz_support.h"
-#include "store/csv.h"
+#include "core/io/csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace skintrack;
@@ -20,10 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     FUZZ_REQUIRE(manifest.error().code == ErrorCode::kBadInput);
   }
-  const auto table = store::ParseCsv(text, "fuzz.csv");
+  const auto table = core::ParseCsvTable(text, "fuzz.csv");
   if (table.ok()) {
-    FUZZ_REQUIRE(table->rows.size() == table->row_lines.size());
-    for (const auto& row : table->rows) FUZZ_REQUIRE(row.size() == table->header.size());
+    for (const auto& row : table->rows) FUZZ_REQUIRE(row.fields.size() == table->header.size());
   } else {
     FUZZ_REQUIRE(table.error().code == ErrorCode::kBadInput);
   }
