@@ -23,6 +23,7 @@ struct BatchCommandOptions {
   std::string calibrate = "auto";
   std::string model = "auto";
   double max_megapixels = 100;
+  double image_timeout_s = 600;
   bool json = false;
 };
 
@@ -54,6 +55,7 @@ int RunBatchCommand(const BatchCommandOptions& opts) {
   options.align = !opts.no_align;
   options.maps = opts.maps;
   options.max_pixels = static_cast<std::int64_t>(opts.max_megapixels * 1e6);
+  options.image_timeout_s = opts.image_timeout_s;
   options.calibrate = opts.calibrate == "none"      ? core::CalibrateMode::kNone
                       : opts.calibrate == "require" ? core::CalibrateMode::kRequire
                                                     : core::CalibrateMode::kAuto;
@@ -118,6 +120,10 @@ CommandRun SetupBatchCommand(CLI::App& root) {
       ->check(CLI::IsMember({"auto", "none", "require"}));
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());
+  sub->add_option("--image-timeout", opts->image_timeout_s,
+                  "Time budget per image in seconds, checked between pipeline stages; an image "
+                  "over it is listed in errors.csv as timed out (default 600; 0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_flag("--quiet,-q", opts->quiet, "No progress on stderr");
   sub->add_flag("--json", opts->json, "Print a skintrack.batch-summary/1 document on stdout");
   return [opts] { return RunBatchCommand(*opts); };

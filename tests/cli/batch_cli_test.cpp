@@ -295,6 +295,37 @@ TEST(BatchCli, BadRowsAreListedGoodImagesFinishAndTheExitStatusSaysSo) {
   EXPECT_NE(Slurp(dir / "fast" / "index.csv").find(",not_run,"), std::string::npos);
 }
 
+// Issue 12 item 3: an image over the per-image time budget is listed in errors.csv as timed out
+// (analysis failure, exit 3), the batch goes on, and the budget is recorded in run.json. A budget
+// of a microsecond is spent by the time decoding ends, so every image times out.
+TEST(BatchCli, ImagesOverTheTimeBudgetAreListedAsTimedOut) {
+  TempDir dir;
+  const fs::path manifest = MakePhantomStudy(dir / "study", 1, 1, /*chart=*/false);
+  auto run = RunSkintrack({"batch", manifest.string(), "-o", (dir / "late").string(), "--quiet",
+                           "--image-timeout", "0.000001", "--jobs", "2"});
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  const std::vector<std::string> errors = Lines(Slurp(dir / "late" / "errors.csv"));
+  ASSERT_EQ(errors.size(), 9u) << Slurp(dir / "late" / "errors.csv");
+  for (std::size_t i = 1; i < errors.size(); ++i) {
+    EXPECT_NE(errors[i].find(",analysis_failed,3,"), std::string::npos) << errors[i];
+    EXPECT_NE(errors[i].find(": timed out after decoding: the time budget of 1e-06 s per image "
+                             "is spent (batch --image-timeout; 0 = no limit)"),
+              std::string::npos)
+        << errors[i];
+  }
+  const json run_json = json::parse(Slurp(dir / "late" / "run.json"));
+  EXPECT_EQ(run_json["run_options"]["image_timeout_s"], 0.000001);
+
+  // The default budget (600 s) and "no limit" both score everything.
+  run = RunSkintrack({"batch", manifest.string(), "-o", (dir / "unlimited").string(), "--quiet",
+                      "--image-timeout", "0"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Lines(Slurp(dir / "unlimited" / "errors.csv")).size(), 1u);
+  run = RunSkintrack({"batch", manifest.string(), "-o", (dir / "bad").string(), "--quiet",
+                      "--image-timeout", "-1"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+}
+
 TEST(BatchCli, MergedShardsEqualTheUnshardedRun) {
   TempDir dir;
   const fs::path manifest = MakePhantomStudy(dir / "study", 3, 1, /*chart=*/true);

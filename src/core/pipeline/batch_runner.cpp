@@ -28,6 +28,7 @@
 
 #include "core/base/atomic_file.h"
 #include "core/base/check.h"
+#include "core/base/deadline.h"
 #include "core/base/sha256.h"
 #include "core/base/version.h"
 #include "core/mask/roi.h"
@@ -427,6 +428,8 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
     return result;
   }
 
+  // The time budget of this image (checked between stages; core/base/deadline.h).
+  const ScopedDeadline deadline(options.image_timeout_s, entry.image);
   LoadOptions load;
   load.max_pixels = options.max_pixels;
   // Messages and documents name the image as the manifest does (relative), never by the
@@ -434,6 +437,10 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
   auto image = DecodeImage(std::move(*bytes), entry.image, load);
   if (!image.ok()) {
     Fail(result.record, image.error());
+    return result;
+  }
+  if (Status in_time = CheckDeadline("decoding"); !in_time.ok()) {
+    Fail(result.record, in_time.error());
     return result;
   }
 
@@ -456,6 +463,10 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
     auto alignment = AlignToBaseline(*image, entry, *item.baseline, *baseline_slot, options);
     if (!alignment.ok()) {
       Fail(result.record, alignment.error());
+      return result;
+    }
+    if (Status in_time = CheckDeadline("alignment to the baseline"); !in_time.ok()) {
+      Fail(result.record, in_time.error());
       return result;
     }
     if (alignment->registration) {
@@ -580,6 +591,9 @@ Status BatchOptions::Check() const {
     return UsageError("batch: --shard must be I/N with 1 <= I <= N (e.g. 2/8)");
   }
   if (max_pixels <= 0) return UsageError("batch: the pixel limit must be positive");
+  if (!(image_timeout_s >= 0)) {
+    return UsageError("batch: --image-timeout must be 0 (no limit) or a positive number of seconds");
+  }
   return registration.Check();
 }
 
@@ -831,6 +845,7 @@ Result<BatchSummary> RunBatch(const BatchOptions& options) {
   run["run_options"] = {{"jobs", options.jobs},
                         {"resume", options.resume},
                         {"fail_fast", options.fail_fast},
+                        {"image_timeout_s", options.image_timeout_s},
                         {"opencv_threads_per_job", 1}};
   run["shard"] = {{"index", options.shard_index}, {"count", options.shard_count}};
   run["platform"] = PlatformJson();

@@ -66,6 +66,10 @@ struct BatchOptions {
   bool maps = false;               // write per-pixel maps into OUT/maps/<name>/
   CalibrateMode calibrate = CalibrateMode::kAuto;
   std::int64_t max_pixels = 100'000'000;  // per image, checked before decoding
+  // Time budget per image in seconds (0: none), checked between pipeline stages: an image over it
+  // fails with a "timed out" analysis error in errors.csv and the batch moves on. Not part of the
+  // result parameters: it never changes a result, only whether one is produced.
+  double image_timeout_s = 600;
   RegistrationOptions registration;       // for follow-up alignment
   // Progress lines go here (nullptr: silent). On a terminal a single line is rewritten with '\r'.
   std::FILE* progress = stderr;

@@ -7,6 +7,7 @@
 
 #include "core/base/atomic_file.h"
 #include "core/base/check.h"
+#include "core/base/deadline.h"
 #include "core/mask/capture_mask.h"
 #include "core/mask/face_regions.h"
 #include "core/metrics/analysis_frame.h"
@@ -109,17 +110,24 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCaptu
                        MakeAnalysisFrame(rgb, skin, capture.px_per_mm, estimate));
   if (!frame.scale_known) AddWarning(warnings, "scale_unknown_sizes_in_px");
 
+  // Each group in turn, the batch's time budget checked before each (core/base/deadline.h).
   std::vector<MetricGroup> groups;
+  SKT_RETURN_IF_ERROR(CheckDeadline("the skin mask"));
   SKT_ASSIGN_OR_RETURN(MetricGroup redness, MeasureRedness(frame));
   groups.push_back(std::move(redness));
+  SKT_RETURN_IF_ERROR(CheckDeadline("redness"));
   SKT_ASSIGN_OR_RETURN(MetricGroup pigmentation, MeasurePigmentation(frame));
   groups.push_back(std::move(pigmentation));
+  SKT_RETURN_IF_ERROR(CheckDeadline("pigmentation"));
   SKT_ASSIGN_OR_RETURN(MetricGroup pores, MeasurePores(frame));
   groups.push_back(std::move(pores));
+  SKT_RETURN_IF_ERROR(CheckDeadline("pores"));
   SKT_ASSIGN_OR_RETURN(MetricGroup texture, MeasureTexture(frame));
   groups.push_back(std::move(texture));
+  SKT_RETURN_IF_ERROR(CheckDeadline("texture"));
   SKT_ASSIGN_OR_RETURN(MetricGroup wrinkles, MeasureWrinkles(frame));
   groups.push_back(std::move(wrinkles));
+  SKT_RETURN_IF_ERROR(CheckDeadline("wrinkles"));
   SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame));
   groups.push_back(std::move(scars));
 

@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/base/deadline.h"
 #include "core/base/version.h"
 #include "core/pipeline/stages.h"
 #include "core/quality/capture_quality.h"
@@ -85,7 +86,9 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   json warnings = json::array();
   for (const auto& w : quality.warnings) warnings.push_back(w.code);
 
+  SKT_RETURN_IF_ERROR(CheckDeadline("the capture-quality check"));
   SKT_ASSIGN_OR_RETURN(CalibratedCapture capture, RunCalibrationStage(image, options));
+  SKT_RETURN_IF_ERROR(CheckDeadline("colour calibration"));
   if (options.fixed_frame) {
     SKT_RETURN_IF_ERROR(MoveToFixedFrame(*options.fixed_frame, capture));
   }
