@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
 
+#include "core/base/check.h"
 #include "core/color/skin_model.h"
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
@@ -38,96 +39,304 @@ cv::Mat RemoveShortDarkFeatures(const cv::Mat& contrast, double length_px) {
   return out;
 }
 
-// An end of a line: at most one neighbour, or all neighbours adjacent to each other (one run of
-// set pixels around the 8-neighbourhood), which also covers the staircase tips thinning leaves.
-bool IsEnd(const cv::Mat& image, int x, int y) {
-  static constexpr int kDx[8] = {1, 1, 0, -1, -1, -1, 0, 1};
-  static constexpr int kDy[8] = {0, 1, 1, 1, 0, -1, -1, -1};
-  bool on[8];
-  int count = 0;
-  for (int i = 0; i < 8; ++i) {
-    const int xx = x + kDx[i], yy = y + kDy[i];
-    on[i] = xx >= 0 && yy >= 0 && xx < image.cols && yy < image.rows && image.at<uchar>(yy, xx) != 0;
-    count += on[i] ? 1 : 0;
-  }
-  if (count <= 1) return true;
-  if (count > 3) return false;
-  int runs = 0;
-  for (int i = 0; i < 8; ++i) {
-    if (on[i] && !on[(i + 7) % 8]) ++runs;
-  }
-  return runs == 1;
+constexpr int kDx[8] = {1, 1, 0, -1, -1, -1, 0, 1};  // around the 8-neighbourhood, in order
+constexpr int kDy[8] = {0, 1, 1, 1, 0, -1, -1, -1};
+
+bool On(const cv::Mat& image, int x, int y) {
+  return x >= 0 && y >= 0 && x < image.cols && y < image.rows && image.at<uchar>(y, x) != 0;
 }
 
-// Removes side branches shorter than `length_px` from a thinned skeleton (the ticks that thinning
-// leaves where a ridge is wider on one side): endpoints are peeled `length_px` times, then the
-// surviving lines grow back along the original skeleton from their own ends by as much.
-cv::Mat PruneSpurs(const cv::Mat& skeleton, int length_px) {
-  std::vector<cv::Point> points;
-  cv::findNonZero(skeleton, points);
-  cv::Mat pruned = skeleton.clone();
-  for (int i = 0; i < length_px; ++i) {
-    std::vector<cv::Point> ends;
-    std::vector<cv::Point> kept;
-    for (const cv::Point& p : points) {
-      (IsEnd(pruned, p.x, p.y) ? ends : kept).push_back(p);
-    }
-    if (ends.empty()) break;
-    for (const cv::Point& p : ends) pruned.at<uchar>(p) = 0;
-    points.swap(kept);
+int CountNeighbours(const cv::Mat& image, int x, int y) {
+  int count = 0;
+  for (int i = 0; i < 8; ++i) count += On(image, x + kDx[i], y + kDy[i]) ? 1 : 0;
+  return count;
+}
+
+// Number of 8-connected groups that the set neighbours of (x, y) form among themselves.
+int NeighbourGroups(const cv::Mat& image, int x, int y) {
+  bool on[8];
+  int parent[8];
+  for (int i = 0; i < 8; ++i) {
+    on[i] = On(image, x + kDx[i], y + kDy[i]);
+    parent[i] = i;
   }
-  std::vector<cv::Point> frontier;
-  for (const cv::Point& p : points) {
-    if (IsEnd(pruned, p.x, p.y)) frontier.push_back(p);
-  }
-  cv::Mat grown = pruned;
-  for (int i = 0; i < length_px && !frontier.empty(); ++i) {
-    std::vector<cv::Point> next;
-    for (const cv::Point& p : frontier) {
-      for (int dy = -1; dy <= 1; ++dy) {
-        for (int dx = -1; dx <= 1; ++dx) {
-          const cv::Point q(p.x + dx, p.y + dy);
-          if (q.x < 0 || q.y < 0 || q.x >= grown.cols || q.y >= grown.rows) continue;
-          if (skeleton.at<uchar>(q) != 0 && grown.at<uchar>(q) == 0) {
-            grown.at<uchar>(q) = 255;
-            next.push_back(q);
-          }
-        }
+  const auto find = [&](int i) {
+    while (parent[i] != i) i = parent[i];
+    return i;
+  };
+  for (int i = 0; i < 8; ++i) {
+    for (int j = i + 1; j < 8; ++j) {
+      if (on[i] && on[j] && std::abs(kDx[i] - kDx[j]) <= 1 && std::abs(kDy[i] - kDy[j]) <= 1) {
+        parent[find(j)] = find(i);
       }
     }
-    frontier.swap(next);
   }
-  return grown;
+  int groups = 0;
+  for (int i = 0; i < 8; ++i) groups += (on[i] && find(i) == i) ? 1 : 0;
+  return groups;
+}
+
+// Zhang–Suen thinning leaves 4-connected staircase corners (three pixels in an L), which make
+// every pixel of a diagonal run look like a junction. A pixel whose neighbours form one connected
+// group and that has at least two of them is redundant: removing it keeps the line connected.
+void RemoveRedundantPixels(cv::Mat& skeleton) {
+  for (int y = 0; y < skeleton.rows; ++y) {
+    uchar* row = skeleton.ptr<uchar>(y);
+    for (int x = 0; x < skeleton.cols; ++x) {
+      if (row[x] != 0 && CountNeighbours(skeleton, x, y) >= 2 &&
+          NeighbourGroups(skeleton, x, y) == 1) {
+        row[x] = 0;
+      }
+    }
+  }
+}
+
+// A simple path of skeleton pixels between junctions and/or free ends.
+struct Chain {
+  std::vector<cv::Point> pixels;  // in order along the path
+  int junction_ends = 0;          // how many of its two ends touch a junction pixel
+  bool cycle = false;
+};
+
+// Splits a cleaned skeleton into chains at its junction pixels (≥ 3 neighbours) and orders each
+// chain's pixels by walking it (axial steps first, so that no pixel is skipped).
+std::vector<Chain> TraceChains(const cv::Mat& skeleton, cv::Mat& junctions) {
+  junctions = cv::Mat(skeleton.size(), CV_8U, cv::Scalar(0));
+  cv::Mat free_pixels = skeleton.clone();
+  for (int y = 0; y < skeleton.rows; ++y) {
+    for (int x = 0; x < skeleton.cols; ++x) {
+      if (skeleton.at<uchar>(y, x) != 0 && CountNeighbours(skeleton, x, y) >= 3) {
+        junctions.at<uchar>(y, x) = 255;
+        free_pixels.at<uchar>(y, x) = 0;
+      }
+    }
+  }
+  std::vector<Chain> chains;
+  cv::Mat visited(skeleton.size(), CV_8U, cv::Scalar(0));
+  static constexpr int kOrder[8] = {0, 2, 4, 6, 1, 3, 5, 7};  // axial neighbours first
+  const auto walk = [&](cv::Point start, Chain& chain) {
+    cv::Point p = start;
+    while (true) {
+      visited.at<uchar>(p) = 255;
+      chain.pixels.push_back(p);
+      bool moved = false;
+      for (int k : kOrder) {
+        const cv::Point q(p.x + kDx[k], p.y + kDy[k]);
+        if (On(free_pixels, q.x, q.y) && visited.at<uchar>(q) == 0) {
+          p = q;
+          moved = true;
+          break;
+        }
+      }
+      if (!moved) break;
+    }
+  };
+  const auto touches_junction = [&](cv::Point p) {
+    for (int i = 0; i < 8; ++i) {
+      if (On(junctions, p.x + kDx[i], p.y + kDy[i])) return true;
+    }
+    return false;
+  };
+  // Chains with an end first (an end has at most one free neighbour), then the closed loops left.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int y = 0; y < skeleton.rows; ++y) {
+      for (int x = 0; x < skeleton.cols; ++x) {
+        if (free_pixels.at<uchar>(y, x) == 0 || visited.at<uchar>(y, x) != 0) continue;
+        if (pass == 0 && CountNeighbours(free_pixels, x, y) > 1) continue;
+        Chain chain;
+        chain.cycle = pass == 1;
+        walk(cv::Point(x, y), chain);
+        if (!chain.cycle) {
+          chain.junction_ends =
+              (touches_junction(chain.pixels.front()) ? 1 : 0) +
+              (chain.pixels.size() > 1 && touches_junction(chain.pixels.back()) ? 1 : 0);
+        }
+        chains.push_back(std::move(chain));
+      }
+    }
+  }
+  return chains;
+}
+
+// Length of an ordered pixel path after a moving average of ±half_window pixels (shrunk
+// symmetrically at the ends, which stay fixed): the staircase of a digital line is smoothed out, so
+// the length does not depend on the line's angle to the pixel grid (a plain chain code overcounts
+// by up to 8 %, Vossepoel & Smeulders 1982) nor on a small rotation of the image.
+double SmoothedPathLength(const std::vector<cv::Point>& path, int half_window) {
+  const int n = static_cast<int>(path.size());
+  if (n < 2) return 0;
+  std::vector<cv::Point2d> prefix(static_cast<size_t>(n) + 1, cv::Point2d(0, 0));
+  for (int i = 0; i < n; ++i) {
+    prefix[static_cast<size_t>(i) + 1] =
+        prefix[static_cast<size_t>(i)] + cv::Point2d(path[static_cast<size_t>(i)]);
+  }
+  double length = 0;
+  cv::Point2d previous;
+  for (int i = 0; i < n; ++i) {
+    const int k = std::min({half_window, i, n - 1 - i});
+    const cv::Point2d mean =
+        (prefix[static_cast<size_t>(i + k + 1)] - prefix[static_cast<size_t>(i - k)]) *
+        (1.0 / (2 * k + 1));
+    if (i > 0) length += cv::norm(mean - previous);
+    previous = mean;
+  }
+  return length;
+}
+
+// Fills holes of the ridge mask smaller than `max_hole_px` pixels: a pore or a speck of texture on
+// a line fails the line test there, and thinning would turn the ring around it into a loop.
+void FillSmallHoles(cv::Mat& ridge, double max_hole_px) {
+  cv::Mat background = ridge == 0;
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(background, labels, stats, centroids, 4, CV_32S);
+  std::vector<uchar> fill(static_cast<size_t>(n), 0);
+  for (int i = 1; i < n; ++i) {
+    const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+    const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    const bool touches_border = x == 0 || y == 0 || x + w == ridge.cols || y + h == ridge.rows;
+    fill[static_cast<size_t>(i)] =
+        !touches_border && stats.at<int>(i, cv::CC_STAT_AREA) <= max_hole_px ? 1 : 0;
+  }
+  for (int y = 0; y < ridge.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* r = ridge.ptr<uchar>(y);
+    for (int x = 0; x < ridge.cols; ++x) {
+      if (fill[static_cast<size_t>(l[x])] != 0) r[x] = 255;
+    }
+  }
+}
+
+// Length of chains of a cleaned skeleton, with half a pixel beyond each free end (an end pixel
+// covers half a pixel past its centre). Junction pixels are counted by the caller.
+double ChainsLengthPx(const std::vector<Chain>& chains, int half_window) {
+  double length = 0;
+  for (const Chain& chain : chains) {
+    length += SmoothedPathLength(chain.pixels, half_window);
+    if (chain.cycle) continue;
+    length += 0.5 * (2 - chain.junction_ends);
+  }
+  return length;
+}
+
+// Follows each free end of the centre lines forward along its own direction over weaker ridge
+// pixels (`snr` ≥ `min_snr` and `contrast` ≥ `min_contrast`), so that a line ends where its groove
+// fades into the noise rather than where the hysteresis threshold happened to cut it, and bridges
+// gaps of at most `max_gap_px` failing pixels (a pore or a speck of texture on the line) when the
+// line resumes, joining lines that a gap had split. Direction: the chord over the last
+// `direction_px` pixels of the chain, updated as the trace turns; candidates are the three
+// 8-neighbours within 45° of it, the one with the strongest response taken.
+void ExtendEnds(cv::Mat& skeleton, const cv::Mat& snr, const cv::Mat& contrast,
+                const cv::Mat& inside, float min_snr, float min_contrast, int max_gap_px,
+                int direction_px, int max_steps, double max_turn_rad, double min_line_px,
+                int half_window) {
+  cv::Mat junctions;
+  const std::vector<Chain> chains = TraceChains(skeleton, junctions);
+  cv::Mat labels;
+  const int n_lines = cv::connectedComponents(skeleton, labels, 8, CV_32S);
+  // Only lines that already count are extended: a fragment must stand on its own.
+  std::vector<double> line_length(static_cast<size_t>(n_lines), 0.0);
+  for (const Chain& chain : chains) {
+    line_length[static_cast<size_t>(labels.at<int>(chain.pixels.front()))] +=
+        SmoothedPathLength(chain.pixels, half_window);
+  }
+  const auto passes = [&](cv::Point p) {
+    return snr.at<float>(p) >= min_snr && contrast.at<float>(p) >= min_contrast;
+  };
+  std::vector<std::pair<cv::Point, cv::Point2d>> ends;  // free end and outward direction
+  for (const Chain& chain : chains) {
+    if (chain.cycle || chain.pixels.size() < 3) continue;
+    if (line_length[static_cast<size_t>(labels.at<int>(chain.pixels.front()))] < min_line_px)
+      continue;
+    const int n = static_cast<int>(chain.pixels.size());
+    const int back = std::min(direction_px, n - 1);
+    // junction_ends tells how many ends touch a junction, not which: test each end directly.
+    for (int side = 0; side < 2; ++side) {
+      const cv::Point end = side == 0 ? chain.pixels.front() : chain.pixels.back();
+      const cv::Point inner = side == 0 ? chain.pixels[static_cast<size_t>(back)]
+                                        : chain.pixels[static_cast<size_t>(n - 1 - back)];
+      bool at_junction = false;
+      for (int i = 0; i < 8; ++i) at_junction |= On(junctions, end.x + kDx[i], end.y + kDy[i]);
+      if (at_junction) continue;
+      cv::Point2d d(end - inner);
+      const double norm = cv::norm(d);
+      if (norm < 1e-9) continue;
+      ends.emplace_back(end, d * (1.0 / norm));
+    }
+  }
+  for (const auto& [start, start_direction] : ends) {
+    const int own = labels.at<int>(start);
+    cv::Point p = start;
+    cv::Point2d d = start_direction;
+    std::vector<cv::Point> path;  // traced pixels, committed up to the last one that passed
+    size_t committed = 0;
+    for (int step = 0; step < max_steps; ++step) {
+      // The three 8-neighbours within 45° of the direction; the strongest response wins.
+      const double angle = std::atan2(d.y, d.x);
+      const int centre = static_cast<int>(std::lround(angle / (M_PI / 4))) & 7;
+      cv::Point best(-1, -1);
+      float best_value = -1;
+      for (int k = -1; k <= 1; ++k) {
+        const int i = (centre + k + 8) & 7;
+        const cv::Point q(p.x + kDx[i], p.y + kDy[i]);
+        if (q.x < 0 || q.y < 0 || q.x >= skeleton.cols || q.y >= skeleton.rows) continue;
+        const float value = snr.at<float>(q);
+        if (value > best_value) {
+          best_value = value;
+          best = q;
+        }
+      }
+      if (best.x < 0 || inside.at<uchar>(best) == 0) break;
+      if (skeleton.at<uchar>(best) != 0) {
+        // Reached another line: the gap was a break in one line, join them.
+        if (labels.at<int>(best) != own) committed = path.size();
+        break;
+      }
+      path.push_back(best);
+      if (passes(best)) committed = path.size();
+      if (path.size() - committed > static_cast<size_t>(max_gap_px)) break;
+      d = 0.9 * d + 0.1 * cv::Point2d(best - p) * (1.0 / cv::norm(best - p));
+      d *= 1.0 / cv::norm(d);
+      // A groove fading out keeps its course: a trace that turns away is following texture.
+      if (d.dot(start_direction) < std::cos(max_turn_rad)) break;
+      p = best;
+    }
+    for (size_t i = 0; i < committed; ++i) skeleton.at<uchar>(path[i]) = 255;
+  }
+}
+
+// Removes side branches (chains from a junction to a free end) shorter than `spur_px` and chains
+// whose chord is less than `min_straightness` × their length (tight arcs: the shadowed wall of a
+// pit or scar, not a line), then re-traces, until nothing changes.
+void CleanSkeleton(cv::Mat& skeleton, double spur_px, double min_straightness, int half_window) {
+  for (int iteration = 0; iteration < 8; ++iteration) {
+    RemoveRedundantPixels(skeleton);
+    cv::Mat junctions;
+    const std::vector<Chain> chains = TraceChains(skeleton, junctions);
+    bool changed = false;
+    for (const Chain& chain : chains) {
+      const double length = SmoothedPathLength(chain.pixels, half_window);
+      const bool spur = !chain.cycle && chain.junction_ends == 1 && length < spur_px;
+      const double chord = cv::norm(chain.pixels.front() - chain.pixels.back());
+      const bool arc = length >= spur_px && chord < min_straightness * length;
+      if (spur || arc) {
+        for (const cv::Point& p : chain.pixels) skeleton.at<uchar>(p) = 0;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  RemoveRedundantPixels(skeleton);
 }
 
 }  // namespace
 
-double SkeletonLengthPx(const cv::Mat& skeleton) {
-  double length = 0;
-  const int rows = skeleton.rows;
-  const int cols = skeleton.cols;
-  auto on = [&](int y, int x) {
-    return y >= 0 && y < rows && x >= 0 && x < cols && skeleton.at<uchar>(y, x) != 0;
-  };
-  for (int y = 0; y < rows; ++y) {
-    const uchar* row = skeleton.ptr<uchar>(y);
-    for (int x = 0; x < cols; ++x) {
-      if (row[x] == 0) continue;
-      int neighbours = 0;
-      // Each link counted once: look right, down, and the two lower diagonals.
-      if (on(y, x + 1)) length += 1.0;
-      if (on(y + 1, x)) length += 1.0;
-      if (on(y + 1, x + 1) && !on(y, x + 1) && !on(y + 1, x)) length += std::sqrt(2.0);
-      if (on(y + 1, x - 1) && !on(y, x - 1) && !on(y + 1, x)) length += std::sqrt(2.0);
-      for (int dy = -1; dy <= 1; ++dy) {
-        for (int dx = -1; dx <= 1; ++dx) {
-          if ((dx != 0 || dy != 0) && on(y + dy, x + dx)) ++neighbours;
-        }
-      }
-      if (neighbours <= 1) length += 0.5;  // an end point covers half a pixel beyond its centre
-    }
-  }
-  return length;
+double SkeletonLengthPx(const cv::Mat& skeleton, int half_window) {
+  SKT_CHECK(skeleton.type() == CV_8U) << "type " << skeleton.type();
+  cv::Mat clean = skeleton.clone();
+  RemoveRedundantPixels(clean);
+  cv::Mat junctions;
+  const std::vector<Chain> chains = TraceChains(clean, junctions);
+  return ChainsLengthPx(chains, half_window) + cv::countNonZero(junctions);
 }
 
 Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const WrinkleOptions& options) {
@@ -146,12 +355,11 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     WrinkleDetection detection;
     detection.detect_mask = ErodeMask(frame.mask, border);
     detection.detect_area_px = cv::countNonZero(detection.detect_mask);
-    const cv::Mat& noise_mask =
-        detection.detect_area_px > 0 ? detection.detect_mask : frame.mask;
+    const cv::Mat& noise_mask = detection.detect_area_px > 0 ? detection.detect_mask : frame.mask;
 
-    cv::Mat best(contrast.size(), CV_32F, cv::Scalar(0));      // estimated contrast
+    cv::Mat best(contrast.size(), CV_32F, cv::Scalar(0));  // estimated contrast
     cv::Mat best_width(contrast.size(), CV_32F, cv::Scalar(0));
-    cv::Mat best_snr(contrast.size(), CV_32F, cv::Scalar(0));   // response / noise at its scale
+    cv::Mat best_snr(contrast.size(), CV_32F, cv::Scalar(0));  // response / noise at its scale
     const cv::Mat second = (cv::Mat_<float>(1, 3) << 1.0f, -2.0f, 1.0f);
     const cv::Mat central = (cv::Mat_<float>(1, 3) << -0.5f, 0.0f, 0.5f);
     const cv::Mat identity = (cv::Mat_<float>(1, 1) << 1.0f);
@@ -170,9 +378,9 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       const float norm = static_cast<float>(sigma * sigma / kBarResponse);
       // Noise of a directional second derivative at this scale (isotropic, so one direction is
       // enough), in the same contrast units as the line response.
-      const float noise = std::max(
-          1e-6f, norm * static_cast<float>(RobustSd(dxx, noise_mask,
-                                                    std::max(1, static_cast<int>(sigma)))));
+      const float noise =
+          std::max(1e-6f, norm * static_cast<float>(RobustSd(
+                                     dxx, noise_mask, std::max(1, static_cast<int>(sigma)))));
       const float ratio = static_cast<float>(options.max_eigen_ratio);
       const float width = static_cast<float>(w);
       for (int y = 0; y < contrast.rows; ++y) {
@@ -223,47 +431,75 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
         }
       }
     }
+    FillSmallHoles(ridge, 0.25 * M_PI * w_max * w_max);
     cv::Mat skeleton;
     cv::ximgproc::thinning(ridge, skeleton, cv::ximgproc::THINNING_ZHANGSUEN);
-    skeleton = PruneSpurs(skeleton, static_cast<int>(std::lround(w_max)));
+    const int half_window =
+        std::max(1, static_cast<int>(std::lround(frame.MmToPx(options.length_smoothing_mm))));
+    CleanSkeleton(skeleton, frame.MmToPx(options.spur_length_mm), options.min_straightness,
+                  half_window);
+    ExtendEnds(skeleton, best_snr, best, inside, static_cast<float>(options.trace_snr),
+               static_cast<float>(options.min_contrast),
+               std::max(1, static_cast<int>(std::lround(frame.MmToPx(options.max_gap_mm)))),
+               std::max(2, static_cast<int>(std::lround(frame.MmToPx(1.0)))),
+               static_cast<int>(std::lround(frame.MmToPx(options.max_extension_mm))),
+               options.max_trace_turn_deg * M_PI / 180.0, frame.MmToPx(options.min_length_mm),
+               half_window);
+    RemoveRedundantPixels(skeleton);
 
-    // Keep centre-line components that are long enough.
+    // Keep lines (connected centre lines) that are long enough.
     cv::Mat labels;
     const int n = cv::connectedComponents(skeleton, labels, 8, CV_32S);
-    std::vector<std::vector<cv::Point>> members(static_cast<size_t>(n));
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      for (int x = 0; x < labels.cols; ++x) {
-        if (l[x] > 0) members[static_cast<size_t>(l[x])].emplace_back(x, y);
+    cv::Mat junctions;
+    const std::vector<Chain> chains = TraceChains(skeleton, junctions);
+    std::vector<std::vector<Chain>> line_chains(static_cast<size_t>(n));
+    for (const Chain& chain : chains) {
+      line_chains[static_cast<size_t>(labels.at<int>(chain.pixels.front()))].push_back(chain);
+    }
+    std::vector<double> line_length(static_cast<size_t>(n), 0.0);
+    for (int i = 1; i < n; ++i) {
+      const auto& own = line_chains[static_cast<size_t>(i)];
+      line_length[static_cast<size_t>(i)] = ChainsLengthPx(own, half_window);
+    }
+    // Junction pixels: one pixel of length each, to their line.
+    for (int y = 0; y < junctions.rows; ++y) {
+      for (int x = 0; x < junctions.cols; ++x) {
+        if (junctions.at<uchar>(y, x) != 0)
+          line_length[static_cast<size_t>(labels.at<int>(y, x))] += 1.0;
       }
     }
     detection.centerline = cv::Mat(skeleton.size(), CV_8U, cv::Scalar(0));
     const double min_length_px = frame.MmToPx(options.min_length_mm);
     double width_length_sum = 0;
-    for (int i = 1; i < n; ++i) {
-      const auto& pts = members[static_cast<size_t>(i)];
-      const cv::Rect box = cv::boundingRect(pts);
-      cv::Mat component = cv::Mat::zeros(box.size(), CV_8U);
-      for (const auto& p : pts) component.at<uchar>(p - box.tl()) = 255;
-      const double length = SkeletonLengthPx(component);
-      if (length < min_length_px) continue;
-      double width_sum = 0;
-      for (const auto& p : pts) {
-        detection.centerline.at<uchar>(p) = 255;
-        width_sum += best_width.at<float>(p);
+    std::vector<uchar> keep(static_cast<size_t>(n), 0);
+    std::vector<double> width_sum(static_cast<size_t>(n), 0.0);
+    std::vector<int> pixels(static_cast<size_t>(n), 0);
+    for (int i = 1; i < n; ++i)
+      keep[static_cast<size_t>(i)] = line_length[static_cast<size_t>(i)] >= min_length_px;
+    for (int y = 0; y < labels.rows; ++y) {
+      const int* l = labels.ptr<int>(y);
+      for (int x = 0; x < labels.cols; ++x) {
+        const auto i = static_cast<size_t>(l[x]);
+        if (i == 0 || keep[i] == 0) continue;
+        detection.centerline.at<uchar>(y, x) = 255;
+        width_sum[i] += best_width.at<float>(y, x);
+        ++pixels[i];
       }
-      const double mean_width = width_sum / static_cast<double>(pts.size());
-      detection.length_px += length;
-      width_length_sum += mean_width * length;
+    }
+    for (int i = 1; i < n; ++i) {
+      const auto k = static_cast<size_t>(i);
+      if (keep[k] == 0) continue;
+      detection.length_px += line_length[k];
+      width_length_sum += width_sum[k] / pixels[k] * line_length[k];
       ++detection.count;
     }
     detection.area_px = width_length_sum;
     detection.mean_width_px = detection.length_px > 0 ? width_length_sum / detection.length_px : 0;
     // Map: contrast on the ridge pixels that belong to kept lines (dilated centre lines).
     cv::Mat near_line;
-    cv::dilate(detection.centerline, near_line,
-               cv::getStructuringElement(cv::MORPH_ELLIPSE,
-                                         cv::Size(2 * border + 1, 2 * border + 1)));
+    cv::dilate(
+        detection.centerline, near_line,
+        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * border + 1, 2 * border + 1)));
     detection.map = cv::Mat(best.size(), CV_32F, cv::Scalar(0));
     best.copyTo(detection.map, ridge & near_line);
     return detection;
@@ -282,14 +518,12 @@ Result<MetricGroup> MeasureWrinkles(const AnalysisFrame& frame, const WrinkleOpt
     const double length_mm = detection.length_px / frame.px_per_mm;
     const double area_cm2 = area_px / (frame.px_per_mm * frame.px_per_mm) / 100.0;
     group.scalars.push_back({"length_mm_per_cm2", length_mm / area_cm2, "mm/cm^2"});
-    group.scalars.push_back(
-        {"mean_width_mm", detection.mean_width_px / frame.px_per_mm, "mm"});
+    group.scalars.push_back({"mean_width_mm", detection.mean_width_px / frame.px_per_mm, "mm"});
   } else {
     const double original_mpx = area_px / (frame.downscale * frame.downscale) / 1e6;
-    group.scalars.push_back({"length_px_per_mpx", detection.length_px / frame.downscale /
-                                                      original_mpx, "px/megapixel"});
-    group.scalars.push_back(
-        {"mean_width_px", detection.mean_width_px / frame.downscale, "px"});
+    group.scalars.push_back({"length_px_per_mpx",
+                             detection.length_px / frame.downscale / original_mpx, "px/megapixel"});
+    group.scalars.push_back({"mean_width_px", detection.mean_width_px / frame.downscale, "px"});
   }
   group.scalars.push_back({"area_pct", 100.0 * detection.area_px / area_px, "%"});
   group.scalars.push_back({"count", static_cast<double>(detection.count), "count"});

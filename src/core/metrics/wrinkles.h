@@ -12,11 +12,19 @@
 // contrast). Each scale's response is also divided by the robust noise of a second derivative at
 // that scale (1.4826·MAD over the skin). Lines are seeded where the ratio ≥ min_snr and the
 // contrast ≥ min_contrast and followed (hysteresis) over pixels with ratio ≥ min_snr_follow and
-// contrast ≥ min_contrast; the ridge is thinned (Zhang-Suen), side branches shorter than the widest
-// width are pruned, and centre lines shorter than min_length_mm dropped.
+// contrast ≥ min_contrast. Holes in the ridge smaller than a disc of the widest width (a pore on
+// the line) are filled so that thinning (Zhang-Suen) makes no loops. The skeleton is cut into
+// chains at its junctions; side branches shorter than spur_length_mm are pruned and chains whose
+// chord is below min_straightness × their length (tight arcs: the shadowed wall of a pit or scar)
+// dropped. Each free end of a line at least min_length_mm long is then traced on along its own
+// direction (within max_trace_turn_deg, at most max_extension_mm) over pixels with ratio ≥
+// trace_snr and contrast ≥ min_contrast, bridging gaps up to max_gap_mm and joining the line it
+// meets, so a line ends where its groove fades rather than where one threshold happened to cut it.
+// Lines (connected centre lines) shorter than min_length_mm are dropped.
 //
-// Length counts 8-connected skeleton links (1 for axial, √2 for diagonal links; diagonals that
-// duplicate an axial path are not counted), plus one pixel per component end.
+// Length: each chain's pixels in path order, smoothed by a ± length_smoothing_mm moving average,
+// summed as a polyline (no staircase overcount, independent of the angle to the pixel grid), plus
+// one pixel per junction and half a pixel beyond each free end.
 // Outputs (per-area keys over the detection area: the mask eroded by the widest width):
 // length_mm_per_cm2 (length_px_per_mpx without scale: original-pixel length per megapixel),
 // area_pct (Σ length·width / detection area), mean_width_mm (mean_width_px),
@@ -37,20 +45,31 @@ struct WrinkleOptions {
   double min_snr = 8.0;              // seeds: response / robust noise at its scale (default 8)
   double min_snr_follow = 4.0;       // lines are followed down to this ratio (default 4)
   double max_eigen_ratio = 0.5;      // |λ2|/λ1 above this is blob-like, not a line (default)
+  double trace_snr = 3.0;            // line ends are traced on along their direction over pixels
+                                     // with at least this ratio and min_contrast (default 3)
+  double max_gap_mm = 0.5;           // gaps up to this long are bridged while tracing (default)
+  double max_extension_mm = 10.0;    // at most this far per end (default 10 mm)
+  double max_trace_turn_deg = 25.0;  // a trace turning further from the line's end direction
+                                     // stops (default 25°)
   double min_length_mm = 3.0;        // shorter centre lines are dropped (default 3 mm)
-  double spot_removal_mm = 3.0;      // dark spots shorter than this in every direction (pores,
-                                     // small scars) are removed before the ridge filter (3 mm)
-  double flat_field_sigma_mm = 3.0;  // default 3 mm
-  int scales = 5;                    // number of σ between the width limits (default 5)
+  double spur_length_mm = 1.2;       // side branches shorter than this are pruned (default 1.2 mm)
+  double min_straightness = 0.8;  // chord / length of a skeleton chain; tighter arcs (the shadowed
+                                  // wall of a pit or scar) are dropped (default 0.8)
+  double length_smoothing_mm = 0.25;  // ± moving average along the centre line before its length
+                                      // is measured (default 0.25 mm)
+  double spot_removal_mm = 3.0;       // dark spots shorter than this in every direction (pores,
+                                      // small scars) are removed before the ridge filter (3 mm)
+  double flat_field_sigma_mm = 3.0;   // default 3 mm
+  int scales = 5;                     // number of σ between the width limits (default 5)
 };
 
 struct WrinkleDetection {
-  cv::Mat centerline;      // CV_8U 255 on kept centre lines
-  cv::Mat detect_mask;     // CV_8U where lines were searched (eroded skin mask)
+  cv::Mat centerline;   // CV_8U 255 on kept centre lines
+  cv::Mat detect_mask;  // CV_8U where lines were searched (eroded skin mask)
   double detect_area_px = 0;
-  cv::Mat map;             // CV_32F estimated contrast on the ridge mask
-  double length_px = 0;    // analysis pixels
-  double area_px = 0;      // Σ length × width (analysis pixels²)
+  cv::Mat map;           // CV_32F estimated contrast on the ridge mask
+  double length_px = 0;  // analysis pixels
+  double area_px = 0;    // Σ length × width (analysis pixels²)
   double mean_width_px = 0;
   int count = 0;
 };
@@ -60,8 +79,10 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame,
 
 Result<MetricGroup> MeasureWrinkles(const AnalysisFrame& frame, const WrinkleOptions& options = {});
 
-// Length of a thin (8-connected) CV_8U skeleton in pixels: axial links 1, diagonal links √2
-// (only where no axial two-step path joins the same pixels), plus 1 for each end point.
-double SkeletonLengthPx(const cv::Mat& skeleton);
+// Length of a thin (8-connected) CV_8U skeleton in pixels, measured as the lines' lengths are:
+// redundant staircase pixels removed, chains between junctions and ends smoothed by a moving
+// average of ± half_window pixels and summed as polylines, plus one pixel per junction and half a
+// pixel beyond each free end (a straight run of n pixels measures n at any angle).
+double SkeletonLengthPx(const cv::Mat& skeleton, int half_window = 5);
 
 }  // namespace skintrack::core
