@@ -92,9 +92,9 @@ cv::Mat FlatFieldContrast(const cv::Mat& luminance, const cv::Mat& mask, double 
   return contrast;
 }
 
-cv::Mat ShadingFlatField(const cv::Mat& shading, const cv::Mat& mask, double sigma_px) {
-  SKT_CHECK(shading.type() == CV_32F && mask.type() == CV_8U && shading.size() == mask.size());
-  const cv::Mat background = MaskedGaussian(shading, mask, sigma_px);
+cv::Mat ShadingContrast(const cv::Mat& shading, const cv::Mat& background, const cv::Mat& mask) {
+  SKT_CHECK(shading.type() == CV_32F && background.type() == CV_32F && mask.type() == CV_8U &&
+            shading.size() == background.size() && shading.size() == mask.size());
   cv::Mat contrast(shading.size(), CV_32F, cv::Scalar(0));
   for (int y = 0; y < shading.rows; ++y) {
     const float* s = shading.ptr<float>(y);
@@ -106,6 +106,11 @@ cv::Mat ShadingFlatField(const cv::Mat& shading, const cv::Mat& mask, double sig
     }
   }
   return contrast;
+}
+
+cv::Mat ShadingFlatField(const cv::Mat& shading, const cv::Mat& mask, double sigma_px) {
+  SKT_CHECK(shading.type() == CV_32F && mask.type() == CV_8U && shading.size() == mask.size());
+  return ShadingContrast(shading, MaskedGaussian(shading, mask, sigma_px), mask);
 }
 
 cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask) { return cv::mean(values, mask); }

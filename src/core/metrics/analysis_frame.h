@@ -54,6 +54,12 @@ cv::Mat FastGaussian(const cv::Mat& values, double sigma_px);
 // Flat-field contrast: Y / MaskedGaussian(Y, sigma) - 1 inside the mask, 0 outside.
 cv::Mat FlatFieldContrast(const cv::Mat& luminance, const cv::Mat& mask, double sigma_px);
 
+// Relative darkness of the achromatic shading component (Tsumura s) against a background shading
+// density: exp(−(s − background)) − 1 inside the mask, 0 outside, i.e. −0.1 where the skin is 10 %
+// darker by shadow or neutral albedo alone. `shading`, `background` CV_32F of one size; `mask`
+// CV_8U.
+cv::Mat ShadingContrast(const cv::Mat& shading, const cv::Mat& background, const cv::Mat& mask);
+
 // Flat field of the achromatic shading component (Tsumura s, core/color/skin_model.h):
 // exp(−(s − MaskedGaussian(s, sigma))) − 1 inside the mask, 0 outside. Like FlatFieldContrast but
 // blind to melanin and haemoglobin, so pigment spots, freckles and redness do not show: what is

@@ -41,11 +41,16 @@ ScaleLevel ComputeLevel(const cv::Mat& contrast, const cv::Mat& mask, double sig
   return level;
 }
 
+// A maximum over the 3×3 neighbourhood. Ties are broken by raster order (strictly above the
+// neighbours before it, at least equal to those after it), so that a plateau, which smooth or
+// morphologically filtered noise-free images do produce, yields one maximum instead of none.
 bool IsSpatialMax(const cv::Mat& r, int x, int y, float v) {
   for (int dy = -1; dy <= 1; ++dy) {
     const float* row = r.ptr<float>(y + dy);
     for (int dx = -1; dx <= 1; ++dx) {
-      if ((dx != 0 || dy != 0) && row[x + dx] >= v) return false;
+      if (dx == 0 && dy == 0) continue;
+      const bool before = dy < 0 || (dy == 0 && dx < 0);
+      if (before ? row[x + dx] >= v : row[x + dx] > v) return false;
     }
   }
   return true;

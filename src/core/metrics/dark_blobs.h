@@ -11,7 +11,8 @@
 // as out of range and dropped. Derivatives are plain second differences of the Gaussian-smoothed
 // image (no extra smoothing across the derivative, which would bias small scales).
 //
-// A blob is a 3×3×3 scale-space maximum of R with
+// A blob is a 3×3×3 scale-space maximum of R (spatial ties broken in raster order, so a plateau
+// gives one blob) with
 //  - estimated contrast R·e/2 ≥ min_contrast (an absolute floor), and
 //  - R ≥ min_snr × the robust noise level of R at that scale (1.4826 × median absolute deviation
 //    over the mask), so the threshold follows the measured noise and background texture of each

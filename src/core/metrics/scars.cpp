@@ -10,33 +10,13 @@
 #include "core/metrics/dark_blobs.h"
 
 namespace skintrack::core {
-namespace {
-
-// Relative darkness of the achromatic (shading) component against a background density:
-// c = exp(−(s − s_bg)) − 1, i.e. −0.1 where the skin is 10 % darker by shadow alone.
-cv::Mat ShadingContrast(const cv::Mat& shading, const cv::Mat& background, const cv::Mat& mask) {
-  cv::Mat contrast(shading.size(), CV_32F, cv::Scalar(0));
-  for (int y = 0; y < shading.rows; ++y) {
-    const float* s = shading.ptr<float>(y);
-    const float* b = background.ptr<float>(y);
-    const uchar* m = mask.ptr<uchar>(y);
-    float* c = contrast.ptr<float>(y);
-    for (int x = 0; x < shading.cols; ++x) {
-      if (m[x] != 0) c[x] = std::exp(-(s[x] - b[x])) - 1.0f;
-    }
-  }
-  return contrast;
-}
-
-}  // namespace
-
 Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options) {
   try {
     // Scars are millimetres across: detect on a copy at most `work_px_per_mm` (cheaper large
     // scales); positions and sizes are mapped back to analysis pixels.
     const double factor = std::min(1.0, options.work_px_per_mm / frame.px_per_mm);
-    cv::Mat shading = frame.shading.empty() ? DecomposeChromophores(frame.rgb_linear).shading
-                                            : frame.shading;
+    cv::Mat shading =
+        frame.shading.empty() ? DecomposeChromophores(frame.rgb_linear).shading : frame.shading;
     cv::Mat mask = frame.mask;
     if (factor < 0.999) {
       const cv::Size size(std::max(1, static_cast<int>(std::lround(shading.cols * factor))),
@@ -49,16 +29,33 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     const double background_px = options.background_sigma_mm * ppm;
 
     DarkBlobOptions blob;
-    blob.min_diameter_px = options.min_diameter_mm * ppm;
+    // With an assumed scale a pore can read several times its size; the size floors take that
+    // margin so that pores never become scars (small scars are then missed instead).
+    const double margin = frame.scale_known ? 1.0 : std::max(1.0, options.unscaled_size_margin);
+    const double min_diameter_mm = margin * options.min_diameter_mm;
+    const double pore_fill_mm = margin * options.pore_fill_mm;
+    blob.min_diameter_px = min_diameter_mm * ppm;
     blob.max_diameter_px = options.max_diameter_mm * ppm;
     blob.min_contrast = options.min_deficit;
     blob.min_snr = options.min_snr;
     blob.min_roundness = options.min_roundness;
-    const int border = static_cast<int>(std::ceil(0.5 * options.min_diameter_mm * ppm));
+    const int border = static_cast<int>(std::ceil(0.5 * min_diameter_mm * ppm));
     const cv::Mat detect_mask = ErodeMask(mask, border);
     const cv::Mat background = MaskedGaussian(shading, mask, background_px);
-    const std::vector<DarkBlob> blobs =
-        DetectDarkBlobs(ShadingContrast(shading, background, mask), detect_mask, blob);
+    // Pores are dark openings narrower than 0.5 mm: a grey closing with a disc of pore_fill_mm
+    // fills them (with a margin for lens blur and for pores that touch) and specks of texture,
+    // while a depression wider than the disc keeps its floor. The blob detector below then sees
+    // scars and not pores, however dark and dense they are, and the diameter floor need not do that
+    // job.
+    cv::Mat contrast = ShadingContrast(shading, background, mask);
+    const int pore_px = static_cast<int>(std::lround(pore_fill_mm * ppm));
+    if (pore_px >= 2) {
+      cv::morphologyEx(
+          contrast, contrast, cv::MORPH_CLOSE,
+          cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(pore_px | 1, pore_px | 1)),
+          cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+    }
+    const std::vector<DarkBlob> blobs = DetectDarkBlobs(contrast, detect_mask, blob);
 
     // The shadow of each scar against a reference that excludes every scar and its rim, so large
     // scars do not darken their own reference.
@@ -67,8 +64,8 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       cv::circle(reference_mask, cv::Point(cvRound(b.center_px.x), cvRound(b.center_px.y)),
                  cvRound(0.75 * b.diameter_px) + 1, cv::Scalar(0), cv::FILLED);
     }
-    const cv::Mat& ref = cv::countNonZero(reference_mask) > cv::countNonZero(mask) / 5 ? reference_mask
-                                                                                       : mask;
+    const cv::Mat& ref =
+        cv::countNonZero(reference_mask) > cv::countNonZero(mask) / 5 ? reference_mask : mask;
     const double smooth_px = std::max(0.5, options.smooth_sigma_mm * ppm);
     cv::Mat smooth;
     cv::GaussianBlur(shading, smooth, cv::Size(), smooth_px, smooth_px, cv::BORDER_REFLECT);
@@ -86,11 +83,15 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       if (pixels == 0) continue;
       double peak = 0;
       cv::minMaxLoc(deficit, nullptr, &peak, nullptr, nullptr, disc);
+      // The floor applies to what is reported as well: on average at least min_deficit darker
+      // than the skin around it (the LoG estimate alone can pass on a textured patch).
+      const double shadow_index = 100.0 * cv::mean(deficit, disc)[0];
+      if (shadow_index < 100.0 * options.min_deficit) continue;
       Scar scar;
       scar.center_px = b.center_px * static_cast<float>(to_analysis);
       scar.diameter_px = b.diameter_px * to_analysis;
       scar.area_px = pixels * to_analysis * to_analysis;
-      scar.shadow_index = 100.0 * cv::mean(deficit, disc)[0];
+      scar.shadow_index = shadow_index;
       scar.peak_deficit = peak;
       scar.snr = b.snr;
       scar.roundness = b.roundness;
@@ -123,8 +124,8 @@ Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& 
   const double count = static_cast<double>(detection.scars.size());
   group.scalars.push_back({"count", count, "count"});
   group.scalars.push_back({"area_pct", 100.0 * area / frame.mask_area_px, "%"});
-  group.scalars.push_back(
-      {"shadow_index", count > 0 ? shadow / count : 0.0, "% luminance deficit (relative, not a depth)"});
+  group.scalars.push_back({"shadow_index", count > 0 ? shadow / count : 0.0,
+                           "% luminance deficit (relative, not a depth)"});
   group.maps.push_back({"scars", detection.map, "% luminance deficit", 0.0f, 30.0f});
   return group;
 }

@@ -2,21 +2,27 @@
 // Scars from a single image: atrophic depressions seen as a local luminance deficit.
 //
 // Method: on the achromatic shading component (Tsumura s; shadow is neutral, so brown spots and red
-// patches are not scars), c = exp(−(s − s̄)) − 1 with s̄ the masked low-pass at background_sigma_mm,
-// at no more than work_px_per_mm. Scars are dark blobs from the shared multi-scale LoG detector
-// (dark_blobs.h) with an equivalent-disc diameter in [min_diameter_mm, max_diameter_mm] (below:
-// pores), contrast ≥ min_deficit, response ≥ min_snr × the robust noise at that scale and Hessian
-// roundness ≥ min_roundness (lines: wrinkles). The scar region is the disc of that diameter.
-// D = 1 − exp(−(G(σ_s)*s − s̄')) where s̄' is the low-pass recomputed without the scars and their
-// rims, so large scars do not darken their own reference.
+// patches are not scars), c = ShadingContrast(s, s̄) = exp(−(s − s̄)) − 1 with s̄ the masked
+// low-pass at background_sigma_mm, at no more than work_px_per_mm. Pores (< 0.5 mm) are removed
+// first by a grey closing of c with a disc of pore_fill_mm: it fills dark spots narrower than the
+// disc and keeps the floor of wider depressions. Scars are then dark blobs from the shared
+// multi-scale LoG detector (dark_blobs.h) with an equivalent-disc diameter in [min_diameter_mm,
+// max_diameter_mm], contrast ≥ min_deficit, response ≥ min_snr × the robust noise at that scale
+// and Hessian roundness ≥ min_roundness (lines: wrinkles). The scar region is the disc of that
+// diameter. D = 1 − exp(−(G(σ_s)*s − s̄')) where s̄' is the low-pass recomputed without the scars
+// and their rims, so large scars do not darken their own reference; a scar whose mean D is below
+// min_deficit is dropped (the LoG estimate alone can pass on a textured patch). When the scale is
+// only assumed (frame.scale_known false) the pore fill and the diameter floor are multiplied by
+// unscaled_size_margin, so that pores read larger than they are still do not count as scars.
 //
-// `shadow_index` of a scar = mean D inside it × 100 (% luminance deficit). It grows with depth for a
-// given lighting, but it is NOT a depth: it depends on light direction and diffuseness, scar shape
-// and skin translucency. True depth comes only from a surface (photometric stereo, core/surface).
-// Outputs: count, area_pct, shadow_index (mean over scars; 0 without scars). Map "scars": D × 100
-// inside detected scars. Known limits: shallow rolling scars (≈ 3 % darker) are below the texture at
-// their scale, and icepick pits narrower than min_diameter_mm count as pores (docs/METRICS.md).
-// Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
+// `shadow_index` of a scar = mean D inside it × 100 (% luminance deficit). It grows with depth for
+// a given lighting, but it is NOT a depth: it depends on light direction and diffuseness, scar
+// shape and skin translucency. True depth comes only from a surface (photometric stereo,
+// core/surface). Outputs: count, area_pct, shadow_index (mean over scars; 0 without scars). Map
+// "scars": D × 100 inside detected scars. Known limit: a shallow rolling scar under a directional
+// light shows mostly as a bright/dark pair across it (slope shading) with a mean deficit of ≈ 1–3
+// %, at the level of the skin texture and of the JPEG chroma noise in s; such scars are often
+// missed (docs/METRICS.md). Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
 
 #include <vector>
 
@@ -26,24 +32,29 @@
 namespace skintrack::core {
 
 struct ScarOptions {
-  double smooth_sigma_mm = 0.25;      // smoothing of the shading before the deficit (default 0.25 mm)
-  double background_sigma_mm = 6.0;   // surrounding skin reference (default 6 mm)
-  double min_deficit = 0.03;          // at least 3 % darker than the surrounding skin (default)
+  double smooth_sigma_mm = 0.25;  // smoothing of the shading before the deficit (default 0.25 mm)
+  double background_sigma_mm = 8.0;   // surrounding skin reference, wider than the largest scar
+                                      // (default 8 mm)
+  double min_deficit = 0.04;          // at least 4 % darker than the surrounding skin (default)
   double min_snr = 4.0;               // response / robust noise at its scale (default 4)
-  double min_diameter_mm = 1.0;       // smaller dark spots are pores (default 1 mm)
-  double max_diameter_mm = 12.0;      // default 12 mm
-  double min_roundness = 0.3;         // Hessian eigenvalue ratio; lines (wrinkles) fail (default 0.3)
-  double work_px_per_mm = 10.0;       // detection runs at no more than this scale (default 10 px/mm)
+  double pore_fill_mm = 0.7;          // dark spots narrower than this (pores) are filled first
+                                      // (default 0.7 mm)
+  double min_diameter_mm = 0.7;       // smaller blobs are not scars (default 0.7 mm)
+  double unscaled_size_margin = 2.0;  // with an assumed scale, pore_fill_mm and min_diameter_mm
+                                      // are multiplied by this (default 2)
+  double max_diameter_mm = 8.0;       // larger dark patches are not scars (default 8 mm)
+  double min_roundness = 0.5;    // Hessian eigenvalue ratio; lines (wrinkles) fail (default 0.5)
+  double work_px_per_mm = 10.0;  // detection runs at no more than this scale (default 10 px/mm)
 };
 
 struct Scar {
-  cv::Point2f center_px;       // analysis pixels
-  double area_px = 0;          // analysis pixels
-  double diameter_px = 0;      // equivalent diameter, analysis pixels
-  double shadow_index = 0;     // mean deficit × 100
-  double peak_deficit = 0;     // max deficit (0..1)
-  double snr = 0;              // blob response / noise at its scale (significance)
-  double roundness = 0;        // Hessian eigenvalue ratio at its scale
+  cv::Point2f center_px;    // analysis pixels
+  double area_px = 0;       // analysis pixels
+  double diameter_px = 0;   // equivalent diameter, analysis pixels
+  double shadow_index = 0;  // mean deficit × 100
+  double peak_deficit = 0;  // max deficit (0..1)
+  double snr = 0;           // blob response / noise at its scale (significance)
+  double roundness = 0;     // Hessian eigenvalue ratio at its scale
 };
 
 struct ScarDetection {
