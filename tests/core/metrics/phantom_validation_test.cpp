@@ -20,6 +20,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "compare/metric_catalog.h"
 #include "core/base/check.h"
 #include "core/calibration/calibration.h"
 #include "core/metrics/analysis_frame.h"
@@ -459,6 +460,28 @@ TEST(PhantomValidation, RepeatCapturesOfTheSameSkinAgree) {
 TEST(PhantomValidation, RepeatCapturesAgreeOnWrinkleLength) {
   std::map<std::string, double> cv_pct = RepeatabilityTable(RepeatCaptures());
   EXPECT_LE(cv_pct["wrinkles.length_mm_per_cm2"], 4.0);
+}
+
+// Without repeat captures, claims judge a change against the catalog's default MDC95
+// (compare/metric_catalog.cpp). No default may be smaller than what the measurement itself
+// scatters on identical skin: MDC95 = 1.96·√2·SD over these repeat captures (Weir 2005). A metric
+// whose repeatability worsens, or a default lowered below its noise, fails here.
+TEST(PhantomValidation, DefaultMdcCoversPhantomRepeatability) {
+  int checked = 0;
+  for (const auto& [key, v] : RepeatCaptures()) {
+    const auto info = compare::FindMetric(key);
+    if (!info) continue;
+    const double mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    double ss = 0;
+    for (double x : v) ss += (x - mean) * (x - mean);
+    const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
+    const double noise_mdc95 = 1.96 * std::sqrt(2.0) * sd;
+    EXPECT_GE(compare::DefaultMdc(*info, mean), noise_mdc95)
+        << key << ": default MDC95 below the phantom's repeat noise (mean " << mean << ", SD " << sd
+        << ")";
+    ++checked;
+  }
+  EXPECT_GE(checked, 20);
 }
 
 }  // namespace
