@@ -16,7 +16,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 # A 4000x3000 phantom pair (baseline and a follow-up with capture changes).
-"$bin" phantom -o "$work/ph" --seed 3 --sessions 1 --subjects 1 --size 4000x3000 >/dev/null
+"$bin" phantom -o "$work/ph" --seed 3 --sessions 1 --subjects responder --size 4000x3000 --px-per-mm 40 >/dev/null
 base="$(awk -F, 'NR>1 && $4=="baseline"{print $5; exit}' "$work/ph/manifest.csv")"
 follow="$(awk -F, 'NR>1 && $4=="followup"{print $5}' "$work/ph/manifest.csv" | tail -n 1)"
 base="$work/ph/$base"; follow="$work/ph/$follow"

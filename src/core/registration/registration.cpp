@@ -375,34 +375,62 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
   StageClock clock(r);
   r.moving_size = moving_bgr.size();
   r.fixed_size = fixed_bgr.size();
-  const Prepared moving = Prepare(moving_bgr, cv::Mat(), options.feature_max_side_px);
-  const Prepared fixed = Prepare(fixed_bgr, fixed_mask, options.feature_max_side_px);
-  clock.Mark("prepare");
-  const double fixed_feature_scale = fixed.feature_from_original(0, 0);
-  const double threshold_px = options.ransac_threshold_px / fixed_feature_scale;
-  const double selection_px = options.model_selection_px;
-
-  auto fit_for = [&](const Matches& m) {
-    return options.model == MotionModel::kAuto
-               ? ChooseModel(m, threshold_px, selection_px, r.moving_size)
-               : RobustFit(m, options.model, threshold_px);
+  // Features are matched at `feature_max_side_px` first. A close-up of skin with no large-scale
+  // structure (no face outline, no hairline) can have too little left at that scale, so while
+  // the best fit has fewer than `min_inliers` inliers (it would fail) the match is repeated at
+  // twice the resolution, up to `feature_fallback_max_side_px` or the photo's own size, and the
+  // scale with the most inliers is kept. A photo that can pass at the first scale keeps that
+  // scale's result: inlier counts at different scales are not comparable evidence (a finer scale
+  // finds more keypoints on anything, also on a background that moved differently).
+  struct Attempt {
+    Prepared moving, fixed;
+    Matches matches;
+    Fit fit;
+    double threshold_px = 0;
   };
+  const auto inliers_of = [](const Fit& f) { return f.valid ? f.moving_inliers.size() : size_t{0}; };
   const std::string first = options.primary_detector;
   const std::string second = first == "sift" ? "akaze" : "sift";
-  Matches matches = DetectAndMatch(first, moving, fixed, options);
-  clock.Mark(first.c_str());
-  Fit fit = fit_for(matches);
-  clock.Mark("fit");
-  if (!fit.valid || static_cast<int>(fit.moving_inliers.size()) < options.try_other_below_inliers) {
-    Matches other = DetectAndMatch(second, moving, fixed, options);
-    Fit other_fit = fit_for(other);
-    const auto count = [](const Fit& f) { return f.valid ? f.moving_inliers.size() : size_t{0}; };
-    if (count(other_fit) > count(fit)) {
-      matches = std::move(other);
-      fit = std::move(other_fit);
+  const auto attempt_at = [&](int side) {
+    Attempt a;
+    a.moving = Prepare(moving_bgr, cv::Mat(), side);
+    a.fixed = Prepare(fixed_bgr, fixed_mask, side);
+    clock.Mark("prepare");
+    a.threshold_px = options.ransac_threshold_px / a.fixed.feature_from_original(0, 0);
+    auto fit_for = [&](const Matches& m) {
+      return options.model == MotionModel::kAuto
+                 ? ChooseModel(m, a.threshold_px, options.model_selection_px, r.moving_size)
+                 : RobustFit(m, options.model, a.threshold_px);
+    };
+    a.matches = DetectAndMatch(first, a.moving, a.fixed, options);
+    clock.Mark(first.c_str());
+    a.fit = fit_for(a.matches);
+    clock.Mark("fit");
+    if (static_cast<int>(inliers_of(a.fit)) < options.try_other_below_inliers) {
+      Matches other = DetectAndMatch(second, a.moving, a.fixed, options);
+      Fit other_fit = fit_for(other);
+      if (inliers_of(other_fit) > inliers_of(a.fit)) {
+        a.matches = std::move(other);
+        a.fit = std::move(other_fit);
+      }
+      clock.Mark(second.c_str());
     }
-    clock.Mark(second.c_str());
+    return a;
+  };
+  const int largest_side = std::max({moving_bgr.cols, moving_bgr.rows, fixed_bgr.cols,
+                                     fixed_bgr.rows});
+  int side = options.feature_max_side_px;
+  Attempt best = attempt_at(side);
+  while (static_cast<int>(inliers_of(best.fit)) < options.min_inliers &&
+         side < largest_side && side * 2 <= options.feature_fallback_max_side_px) {
+    side *= 2;
+    Attempt finer = attempt_at(side);
+    if (inliers_of(finer.fit) > inliers_of(best.fit)) best = std::move(finer);
   }
+  const Prepared& moving = best.moving;
+  const Prepared& fixed = best.fixed;
+  Matches& matches = best.matches;
+  Fit& fit = best.fit;
   r.method = matches.method;
   r.matches = static_cast<int>(matches.moving.size());
   if (!fit.valid) {

@@ -66,6 +66,10 @@ struct RegistrationOptions {
   // Longer side of the downscaled image on which features are detected, px (default 512; SIFT
   // doubles it internally).
   int feature_max_side_px = 512;
+  // When the best fit at that scale has fewer than `min_inliers` inliers (close-ups of skin
+  // without large-scale structure), matching is repeated at twice the side, up to this many px or
+  // the photo's size, and the scale with the most inliers is kept (default 2048).
+  int feature_fallback_max_side_px = 2048;
   // Most keypoints kept per image and detector (default 2500).
   int max_features = 2500;
   // Lowe ratio test: best match distance / second best must be below this (default 0.8).
