@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# README command 2: install what is missing, then build the `ci` preset (optimised, warnings as
-# errors, tests, viewer and benchmarks) and run the whole test suite through CTest.
+# README command 2 (and CI, through .ci/run): install what is missing, then build the `ci` preset
+# (optimised, warnings as errors, tests, viewer and benchmarks) and run the whole test suite
+# through CTest.
 #
 # With SKINTRACK_SANITIZE=1 three more stages follow (docs/SECURITY.md):
-#   2. the `asan` preset -- AddressSanitizer + UndefinedBehaviorSanitizer, the same targets -- and the
-#      whole suite again under the sanitizers (LeakSanitizer suppressions: tests/sanitizers/lsan.supp);
+#   2. the `asan` preset -- AddressSanitizer + UndefinedBehaviorSanitizer at -O1, tests and viewer --
+#      and the whole suite again under the sanitizers (LeakSanitizer suppressions for third-party
+#      libraries only: tests/sanitizers/lsan.supp);
 #   3. ThreadSanitizer: the `tsan` preset, building only the batch engine's and the viewer's
 #      worker-pool tests, run under TSan;
 #   4. fuzzing: the `fuzz` preset (clang, libFuzzer + ASan + UBSan) and scripts/fuzz.sh, which runs
@@ -24,9 +26,11 @@ jobs="$(nproc)"
 # Reuse a compiler cache when one is installed (repeated runs on one machine); never required.
 if command -v ccache >/dev/null && [ -z "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]; then
   export CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  # Paths relative to the checkout, so a second clone of the project reuses the same cache entries.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 fi
 
-# Sanitizer settings for stage 1 (the same as the `ci` test preset's, for runs by hand).
+# Sanitizer run-time settings for stage 2 (the same as the `asan` test preset's, for runs by hand).
 export ASAN_OPTIONS="detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
