@@ -85,6 +85,33 @@ void ExpectNoPrivateData(const std::string& text, const std::string& what) {
   }
 }
 
+// A PDF without the data of its embedded font programs (streams whose dictionary has /Length1,
+// /Length2 or /Length3: TrueType and Type 1 font files). That data is compressed binary in which
+// any three-byte string, "GPS" included, turns up by chance; photos, text and metadata are kept.
+std::string WithoutEmbeddedFonts(const std::string& file) {
+  if (file.rfind("%PDF", 0) != 0) return file;
+  std::string out;
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t start = file.find("stream\n", pos);
+    if (start == std::string::npos) break;
+    const std::size_t end = file.find("endstream", start);
+    if (end == std::string::npos) break;
+    const std::size_t dict = file.rfind(" obj", start);
+    const std::string header =
+        file.substr(dict == std::string::npos ? pos : dict, start - (dict == std::string::npos ? pos : dict));
+    const bool font_program = header.find("/Length1") != std::string::npos ||
+                              header.find("/Length2") != std::string::npos ||
+                              header.find("/Length3") != std::string::npos;
+    out.append(file, pos, start - pos);
+    if (!font_program) out.append(file, start, end - start);
+    out += "endstream";
+    pos = end + std::string("endstream").size();
+  }
+  out.append(file, pos, std::string::npos);
+  return out;
+}
+
 class PrivacyCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -156,7 +183,9 @@ TEST_F(PrivacyCli, NoCommandOpensANetworkSocketOrLeaksPrivateData) {
       EXPECT_NE(text.out.find("P042"), std::string::npos) << "pdftotext found no report text";
       ExpectNoPrivateData(text.out, "text of " + command.output.string());
     }
-    if (!command.output.empty()) ExpectNoPrivateData(Slurp(command.output), command.output);
+    if (!command.output.empty()) {
+      ExpectNoPrivateData(WithoutEmbeddedFonts(Slurp(command.output)), command.output);
+    }
   }
 
   // Every file the batch and the maps wrote: no private text, and images without EXIF.
