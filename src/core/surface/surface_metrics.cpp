@@ -4,8 +4,11 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
+
+#include "core/base/check.h"
 
 namespace skintrack::core {
 namespace {
@@ -34,6 +37,270 @@ Result<cv::Mat> CheckHeight(const cv::Mat& height_mm, double px_per_mm, const cv
   cv::Mat height;
   height_mm.convertTo(height, CV_32F);
   return height;
+}
+
+// Depression basins by flooding (Meyer 1991; Vincent & Soille 1991, IEEE PAMI 13:583) with a
+// dynamics criterion (Grimaud 1992, SPIE 1769:292): the extent pixels are visited from the deepest
+// up and joined to their visited neighbours with a union-find. Where two basins meet, the
+// shallower one stays separate only if it reaches deeper than the depth threshold and the ridge
+// rises above its floor by more than split_rise_fraction of its depth; otherwise (texture dips, a
+// shallow groove running into a scar, the uneven floor of one scar) it becomes part of the deeper
+// one. Returns the separate basins that reach the depth threshold, deepest first; `owner` (shared
+// by all) labels each extent pixel with basin index + 1 (0: none).
+struct Basin {
+  float min_z = 0;
+  cv::Point deepest;
+  cv::Mat owner;
+};
+
+int FindRoot(std::vector<int>& parent, int i) {
+  while (parent[static_cast<std::size_t>(i)] != i) {
+    const auto k = static_cast<std::size_t>(i);
+    parent[k] = parent[static_cast<std::size_t>(parent[k])];  // path halving
+    i = parent[k];
+  }
+  return i;
+}
+
+std::vector<Basin> FloodBasins(const cv::Mat& height, const cv::Mat& extent,
+                               const SurfaceScarOptions& options) {
+  const int cols = height.cols;
+  std::vector<int> order;
+  for (int y = 0; y < height.rows; ++y) {
+    const std::uint8_t* e = extent.ptr<std::uint8_t>(y);
+    for (int x = 0; x < cols; ++x) {
+      if (e[x] != 0) order.push_back(y * cols + x);
+    }
+  }
+  const auto* z = reinterpret_cast<const float*>(height.data);
+  SKT_CHECK(height.isContinuous());
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return z[static_cast<std::size_t>(a)] < z[static_cast<std::size_t>(b)];
+  });
+  std::vector<int> parent(height.total(), -1);  // -1: not visited
+  const double threshold = options.depth_threshold_mm;
+  auto significant = [&](int root, float saddle_z) {
+    const double floor_z = z[static_cast<std::size_t>(root)];  // a root is its basin's deepest
+    const double depth = -floor_z;
+    return depth >= threshold && saddle_z - floor_z > options.split_rise_fraction * depth;
+  };
+  std::vector<int> roots;
+  for (const int i : order) {
+    const int x = i % cols, y = i / cols;
+    roots.clear();
+    for (int dy = -1; dy <= 1; ++dy) {
+      for (int dx = -1; dx <= 1; ++dx) {
+        if ((dx == 0 && dy == 0) || x + dx < 0 || x + dx >= cols || y + dy < 0 ||
+            y + dy >= height.rows) {
+          continue;
+        }
+        const int n = i + dy * cols + dx;
+        if (parent[static_cast<std::size_t>(n)] < 0) continue;
+        const int r = FindRoot(parent, n);
+        if (std::find(roots.begin(), roots.end(), r) == roots.end()) roots.push_back(r);
+      }
+    }
+    const auto k = static_cast<std::size_t>(i);
+    if (roots.empty()) {
+      parent[k] = i;
+      continue;
+    }
+    // The deepest neighbouring basin absorbs the others unless they are separate scars.
+    const int deepest = *std::min_element(roots.begin(), roots.end(), [&](int a, int b) {
+      return z[static_cast<std::size_t>(a)] < z[static_cast<std::size_t>(b)];
+    });
+    for (const int r : roots) {
+      if (r != deepest && !significant(r, z[k])) parent[static_cast<std::size_t>(r)] = deepest;
+    }
+    parent[k] = deepest;
+  }
+  // Basins that reach the depth threshold, deepest first.
+  std::vector<int> basin_roots;
+  for (const int i : order) {
+    if (parent[static_cast<std::size_t>(i)] == i && -z[static_cast<std::size_t>(i)] >= threshold) {
+      basin_roots.push_back(i);
+    }
+  }
+  cv::Mat owner = cv::Mat::zeros(height.size(), CV_32SC1);
+  std::vector<Basin> basins;
+  {
+    std::vector<int> label(height.total(), 0);
+    for (std::size_t b = 0; b < basin_roots.size(); ++b) {
+      label[static_cast<std::size_t>(basin_roots[b])] = static_cast<int>(b) + 1;
+    }
+    auto* out = reinterpret_cast<int*>(owner.data);
+    for (const int i : order) {
+      out[i] = label[static_cast<std::size_t>(FindRoot(parent, i))];
+    }
+  }
+  for (const int root : basin_roots) {
+    Basin basin;
+    basin.min_z = z[static_cast<std::size_t>(root)];
+    basin.deepest = cv::Point(root % cols, root / cols);
+    basin.owner = owner;
+    basins.push_back(basin);
+  }
+  return basins;
+}
+
+// Running maximum (or minimum) over windows of 2 radius + 1 along each row, in O(1) per pixel
+// (van Herk 1992, Pattern Recognit Lett 13:517; Gil & Werman 1993, IEEE PAMI 15:504). Values
+// beyond the row ends count as `outside`.
+void RowRunningExtremum(cv::Mat& image, int radius, bool maximum) {
+  const int k = 2 * radius + 1;
+  const float outside = maximum ? -std::numeric_limits<float>::max()
+                                : std::numeric_limits<float>::max();
+  const int n = image.cols + 2 * radius;
+  const int padded = (n + k - 1) / k * k;
+  std::vector<float> f(static_cast<std::size_t>(padded)), g(f.size()), h(f.size());
+  auto pick = [maximum](float a, float b) { return maximum ? std::max(a, b) : std::min(a, b); };
+  for (int y = 0; y < image.rows; ++y) {
+    float* row = image.ptr<float>(y);
+    std::fill(f.begin(), f.end(), outside);
+    std::copy(row, row + image.cols, f.begin() + radius);
+    for (int start = 0; start < padded; start += k) {
+      const auto s = static_cast<std::size_t>(start);
+      g[s] = f[s];
+      for (std::size_t j = s + 1; j < s + static_cast<std::size_t>(k); ++j) g[j] = pick(g[j - 1], f[j]);
+      const std::size_t last = s + static_cast<std::size_t>(k) - 1;
+      h[last] = f[last];
+      for (std::size_t j = last; j-- > s;) h[j] = pick(h[j + 1], f[j]);
+    }
+    for (int x = 0; x < image.cols; ++x) {
+      // Window [x, x + k - 1] in padded coordinates = [x - radius, x + radius] in the row.
+      const auto a = static_cast<std::size_t>(x);
+      row[x] = pick(h[a], g[a + static_cast<std::size_t>(k) - 1]);
+    }
+  }
+}
+
+// The level of a straightedge of `length_px` laid across each pixel: the morphological closing of
+// the height with a line segment (dilation then erosion), at `directions` angles over 180 degrees,
+// and the lowest of them. Over a compact depression narrower than the straightedge every
+// direction bridges it from rim to rim; along a groove (a wrinkle) the edge lies in the groove, so
+// grooves, and grooves crossing a scar, are part of the reference and not of the scar. This is the
+// minimum of linear closings used to keep round dark spots and drop elongated ones (Spencer et al.
+// 1996, Comput Biomed Res 29:284; Zana & Klein 2001, IEEE TIP 10:1010). Pixels that are NaN
+// (invalid) are ignored; segments may hang out of the image by up to half their length. NaN where
+// no direction reaches.
+cv::Mat LineClosingMinimum(const cv::Mat& local, double length_px, int directions) {
+  const int radius = std::max(1, static_cast<int>(std::lround(length_px / 2)));
+  const int side = static_cast<int>(std::ceil(std::hypot(local.cols, local.rows))) + 2;
+  const cv::Point2d local_centre((local.cols - 1) / 2.0, (local.rows - 1) / 2.0);
+  const cv::Point2d canvas_centre((side - 1) / 2.0, (side - 1) / 2.0);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  cv::Mat best(local.size(), CV_32FC1, cv::Scalar(nan));
+  for (int d = 0; d < directions; ++d) {
+    const double angle_deg = 180.0 * d / directions;
+    cv::Mat forward = cv::getRotationMatrix2D(cv::Point2f(local_centre), angle_deg, 1.0);
+    forward.at<double>(0, 2) += canvas_centre.x - local_centre.x;
+    forward.at<double>(1, 2) += canvas_centre.y - local_centre.y;
+    cv::Mat rotated;
+    cv::warpAffine(local, rotated, forward, cv::Size(side, side), cv::INTER_LINEAR,
+                   cv::BORDER_CONSTANT, cv::Scalar(nan));
+    const cv::Mat invalid = rotated != rotated;
+    rotated.setTo(-std::numeric_limits<float>::max(), invalid);
+    RowRunningExtremum(rotated, radius, true);
+    rotated.setTo(std::numeric_limits<float>::max(), invalid);
+    RowRunningExtremum(rotated, radius, false);
+    rotated.setTo(nan, invalid);
+    cv::Mat back;
+    cv::warpAffine(rotated, back, forward, local.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                   cv::BORDER_CONSTANT, cv::Scalar(nan));
+    for (int y = 0; y < best.rows; ++y) {
+      float* b = best.ptr<float>(y);
+      const float* v = back.ptr<float>(y);
+      for (int x = 0; x < best.cols; ++x) {
+        if (v[x] == v[x] && !(b[x] <= v[x])) b[x] = v[x];
+      }
+    }
+  }
+  return best;
+}
+
+// The straightedge rests on the skin smoothed with a Gaussian of `smooth_px` (so on its local
+// mean level, not on single texture peaks), computed on a grid reduced by floor(smooth_px) (the
+// smoothing removes what the coarser grid could not hold), and interpolated back.
+cv::Mat StraightedgeReference(const cv::Mat& local, double length_px, int directions,
+                              double smooth_px) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const cv::Mat valid = local == local;
+  cv::Mat smoothed = local.clone();
+  if (smooth_px > 0) {
+    // Normalised convolution: invalid pixels neither contribute nor pull the mean to 0.
+    cv::Mat filled = local.clone(), weight;
+    filled.setTo(0, ~valid);
+    valid.convertTo(weight, CV_32F, 1.0 / 255);
+    cv::GaussianBlur(filled, filled, cv::Size(), smooth_px, smooth_px, cv::BORDER_REFLECT);
+    cv::GaussianBlur(weight, weight, cv::Size(), smooth_px, smooth_px, cv::BORDER_REFLECT);
+    smoothed = filled / cv::max(weight, 1e-6F);
+    smoothed.setTo(nan, (weight < 0.5F) | ~valid);
+  }
+  const int factor = std::max(1, static_cast<int>(smooth_px));
+  cv::Mat reference;
+  if (factor == 1) {
+    reference = LineClosingMinimum(smoothed, length_px, directions);
+  } else {
+    cv::Mat reduced;
+    cv::resize(smoothed, reduced,
+               cv::Size((local.cols + factor - 1) / factor, (local.rows + factor - 1) / factor), 0,
+               0, cv::INTER_AREA);
+    const cv::Mat closed = LineClosingMinimum(reduced, length_px / factor, directions);
+    cv::resize(closed, reference, local.size(), 0, 0, cv::INTER_LINEAR);
+  }
+  // Interpolation can dip a hair below the smoothed skin; the edge never lies below it.
+  reference = cv::max(reference, smoothed);
+  reference.setTo(nan, ~valid);
+  return reference;
+}
+
+// The 8-connected region of pixels with depth > `min_depth` (and `allowed`) that contains `seed`;
+// empty when the seed itself does not qualify.
+cv::Mat GrowRegion(const cv::Mat& depth, const cv::Mat& allowed, cv::Point seed, double min_depth) {
+  cv::Mat region = cv::Mat::zeros(depth.size(), CV_8UC1);
+  auto ok = [&](cv::Point p) {
+    const float d = depth.at<float>(p);
+    return allowed.at<std::uint8_t>(p) != 0 && d == d && d > min_depth &&
+           region.at<std::uint8_t>(p) == 0;
+  };
+  if (!ok(seed)) return cv::Mat();
+  std::vector<cv::Point> stack{seed};
+  region.at<std::uint8_t>(seed) = 255;
+  while (!stack.empty()) {
+    const cv::Point p = stack.back();
+    stack.pop_back();
+    for (int dy = -1; dy <= 1; ++dy) {
+      for (int dx = -1; dx <= 1; ++dx) {
+        const cv::Point n(p.x + dx, p.y + dy);
+        if (n.x < 0 || n.y < 0 || n.x >= depth.cols || n.y >= depth.rows || !ok(n)) continue;
+        region.at<std::uint8_t>(n) = 255;
+        stack.push_back(n);
+      }
+    }
+  }
+  return region;
+}
+
+// Median of `values` over a ring `width_px` wide just outside `region` (pixels in `usable`); 0
+// when the ring is empty.
+double RingMedian(const cv::Mat& values, const cv::Mat& region, const cv::Mat& usable,
+                  double width_px) {
+  cv::Mat outside = region == 0;
+  cv::Mat distance;
+  cv::distanceTransform(outside, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  std::vector<float> ring;
+  for (int y = 0; y < values.rows; ++y) {
+    const float* d = distance.ptr<float>(y);
+    const float* v = values.ptr<float>(y);
+    const std::uint8_t* u = usable.ptr<std::uint8_t>(y);
+    for (int x = 0; x < values.cols; ++x) {
+      if (u[x] != 0 && d[x] > 1.5F && d[x] <= 1.5F + width_px && v[x] == v[x]) ring.push_back(v[x]);
+    }
+  }
+  if (ring.empty()) return 0.0;
+  auto mid = ring.begin() + static_cast<std::ptrdiff_t>(ring.size() / 2);
+  std::nth_element(ring.begin(), mid, ring.end());
+  return *mid;
 }
 
 }  // namespace
@@ -122,152 +389,124 @@ Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
       options.extent_depth_mm > options.depth_threshold_mm) {
     return UsageError("scar thresholds must satisfy 0 <= extent depth <= depth threshold, > 0");
   }
+  if (!(options.split_rise_fraction >= 0) || options.straightedge_directions < 0 ||
+      !(options.straightedge_factor >= 1) || !(options.straightedge_margin_mm >= 0) ||
+      !(options.straightedge_smoothing_mm >= 0)) {
+    return UsageError("scar options: split_rise_fraction >= 0, straightedge_directions >= 0, "
+                      "straightedge_factor >= 1, straightedge_margin_mm >= 0 and "
+                      "straightedge_smoothing_mm >= 0");
+  }
   const cv::Mat valid = ValidMask(height, mask);
   cv::Mat extent = (height < static_cast<float>(-options.extent_depth_mm)) & valid;
-  cv::Mat core = (height < static_cast<float>(-options.depth_threshold_mm)) & valid;
-  // Grooves narrower than min_width_mm (wrinkles) are not scars: a morphological opening with a
-  // disc of that diameter removes them from both masks, so they neither seed nor join scars.
+  // Grooves narrower than min_width_mm are not scars: a morphological opening with a disc of that
+  // diameter removes them from the extent, so they neither seed nor join scars.
   const int disc_px = static_cast<int>(std::lround(options.min_width_mm * px_per_mm));
   if (disc_px >= 2) {
     const cv::Mat disc =
         cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(disc_px | 1, disc_px | 1));
-    cv::morphologyEx(core, core, cv::MORPH_OPEN, disc);
     cv::morphologyEx(extent, extent, cv::MORPH_OPEN, disc);
-    extent |= core;
   }
-  // Each scar is seeded by a connected core (deeper than the threshold) and grows through the
-  // extent mask breadth-first from all seeds at once, so two scars joined by a shallow bridge
-  // (skin texture dipping below the extent depth) are split where their fronts meet.
-  cv::Mat labels;
-  cv::Mat stats;
-  cv::Mat centroids;
-  const int components = cv::connectedComponents(core, labels, 8, CV_32S);
-  {
-    std::vector<cv::Point> frontier;
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      for (int x = 0; x < labels.cols; ++x) {
-        if (l[x] != 0) frontier.emplace_back(x, y);
-      }
-    }
-    std::vector<cv::Point> next;
-    while (!frontier.empty()) {
-      next.clear();
-      for (const cv::Point& pt : frontier) {
-        const int label = labels.at<int>(pt);
-        for (int dy = -1; dy <= 1; ++dy) {
-          for (int dx = -1; dx <= 1; ++dx) {
-            const cv::Point n(pt.x + dx, pt.y + dy);
-            if (n.x < 0 || n.y < 0 || n.x >= labels.cols || n.y >= labels.rows) continue;
-            if (extent.at<std::uint8_t>(n) == 0 || labels.at<int>(n) != 0) continue;
-            labels.at<int>(n) = label;
-            next.push_back(n);
-          }
-        }
-      }
-      frontier.swap(next);
-    }
-  }
-  // Centroids and bounding boxes of the grown regions.
-  stats = cv::Mat::zeros(components, 5, CV_32S);
-  centroids = cv::Mat::zeros(components, 2, CV_64F);
-  {
-    std::vector<int> x0(components, labels.cols), y0(components, labels.rows), x1(components, -1),
-        y1(components, -1);
-    std::vector<double> sx(components, 0), sy(components, 0), n(components, 0);
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      for (int x = 0; x < labels.cols; ++x) {
-        const auto i = static_cast<std::size_t>(l[x]);
-        if (i == 0) continue;
-        x0[i] = std::min(x0[i], x);
-        y0[i] = std::min(y0[i], y);
-        x1[i] = std::max(x1[i], x);
-        y1[i] = std::max(y1[i], y);
-        sx[i] += x;
-        sy[i] += y;
-        n[i] += 1;
-      }
-    }
-    for (int i = 1; i < components; ++i) {
-      const auto k = static_cast<std::size_t>(i);
-      if (n[k] == 0) continue;
-      stats.at<int>(i, cv::CC_STAT_LEFT) = x0[k];
-      stats.at<int>(i, cv::CC_STAT_TOP) = y0[k];
-      stats.at<int>(i, cv::CC_STAT_WIDTH) = x1[k] - x0[k] + 1;
-      stats.at<int>(i, cv::CC_STAT_HEIGHT) = y1[k] - y0[k] + 1;
-      centroids.at<double>(i, 0) = sx[k] / n[k];
-      centroids.at<double>(i, 1) = sy[k] / n[k];
-    }
-  }
-  struct Accumulator {
-    double depth_sum = 0;
-    double depth_max = 0;
-    long pixels = 0;
-  };
-  std::vector<Accumulator> acc(static_cast<std::size_t>(components));
-  for (int y = 0; y < height.rows; ++y) {
-    const float* z = height.ptr<float>(y);
-    const int* l = labels.ptr<int>(y);
-    for (int x = 0; x < height.cols; ++x) {
-      if (l[x] == 0) continue;
-      Accumulator& a = acc[static_cast<std::size_t>(l[x])];
-      const double depth = -static_cast<double>(z[x]);
-      a.depth_sum += depth;
-      a.depth_max = std::max(a.depth_max, depth);
-      ++a.pixels;
-    }
-  }
+  const std::vector<Basin> basins = FloodBasins(height, extent, options);
+  const cv::Mat owner = basins.empty() ? cv::Mat() : basins.front().owner;
+
   const double pixel_area_mm2 = 1.0 / (px_per_mm * px_per_mm);
   ScarSummary summary;
-  std::vector<int> item_of_label(static_cast<std::size_t>(components), 0);
-  for (int label = 1; label < components; ++label) {
-    const Accumulator& a = acc[static_cast<std::size_t>(label)];
-    const double area_mm2 = static_cast<double>(a.pixels) * pixel_area_mm2;
-    if (a.pixels == 0 || a.depth_max < options.depth_threshold_mm ||
-        area_mm2 < options.min_area_mm2) {
+  summary.labels = cv::Mat::zeros(height.size(), CV_32SC1);
+  std::vector<double> flat_fractions;
+  for (std::size_t b = 0; b < basins.size(); ++b) {
+    const Basin& basin = basins[b];
+    const int basin_label = static_cast<int>(b) + 1;
+    // Size of the scar from its own half-depth core (robust to grooves running into it, which are
+    // shallower than half a scar's depth unless the scar is barely a scar).
+    const cv::Mat core = (height < static_cast<float>(0.5 * basin.min_z)) & (owner == basin_label);
+    const cv::Rect core_box = cv::boundingRect(core);
+    const double core_diameter_px =
+        2.0 * std::sqrt(static_cast<double>(cv::countNonZero(core)) / CV_PI);
+    const double length_px =
+        options.straightedge_factor * core_diameter_px + options.straightedge_margin_mm * px_per_mm;
+    const int reach = static_cast<int>(std::ceil(length_px + core_diameter_px));
+    // Every straightedge through the scar fits in the window, and so does the whole basin.
+    const cv::Rect window =
+        (cv::Rect(core_box.x - reach, core_box.y - reach, core_box.width + 2 * reach,
+                  core_box.height + 2 * reach) |
+         cv::boundingRect(owner == basin_label)) &
+        cv::Rect(0, 0, height.cols, height.rows);
+    cv::Mat local = height(window).clone();
+    local.setTo(std::numeric_limits<float>::quiet_NaN(), valid(window) == 0);
+    const bool straightedge = options.straightedge_directions > 0;
+    cv::Mat reference = cv::Mat::zeros(local.size(), CV_32FC1);  // without: the level z = 0
+    if (straightedge) {
+      reference = StraightedgeReference(local, length_px, options.straightedge_directions,
+                                        options.straightedge_smoothing_mm * px_per_mm);
+    }
+    // Allowed pixels: this basin's, or nobody's (shallow skin around it), not yet in a scar.
+    const cv::Mat owner_local = owner(window);
+    const cv::Mat allowed = ((owner_local == basin_label) | (owner_local == 0)) &
+                            (summary.labels(window) == 0) & (valid(window) != 0);
+    const cv::Point seed = basin.deepest - window.tl();
+    // The straightedge rests on the highest points of the skin around; the skin's own level is
+    // lower by the median gap between the straightedge and the skin in a ring around the scar.
+    cv::Mat depth = reference - local;
+    cv::Mat region = GrowRegion(depth, allowed, seed, options.extent_depth_mm);
+    if (region.empty()) continue;
+    if (straightedge) {
+      depth -= RingMedian(depth, region, allowed, std::max(3.0, 0.3 * px_per_mm));
+      region = GrowRegion(depth, allowed, seed, options.extent_depth_mm);
+      if (region.empty()) continue;
+    }
+
+    double depth_sum = 0, depth_max = 0, sx = 0, sy = 0;
+    long pixels = 0;
+    for (int y = 0; y < region.rows; ++y) {
+      const std::uint8_t* r = region.ptr<std::uint8_t>(y);
+      const float* d = depth.ptr<float>(y);
+      for (int x = 0; x < region.cols; ++x) {
+        if (r[x] == 0) continue;
+        depth_sum += d[x];
+        depth_max = std::max(depth_max, static_cast<double>(d[x]));
+        sx += x;
+        sy += y;
+        ++pixels;
+      }
+    }
+    const double area_mm2 = static_cast<double>(pixels) * pixel_area_mm2;
+    if (pixels == 0 || depth_max < options.depth_threshold_mm || area_mm2 < options.min_area_mm2) {
       continue;
+    }
+    long deep_pixels = 0;
+    for (int y = 0; y < region.rows; ++y) {
+      const std::uint8_t* r = region.ptr<std::uint8_t>(y);
+      const float* d = depth.ptr<float>(y);
+      for (int x = 0; x < region.cols; ++x) {
+        if (r[x] != 0 && d[x] > 0.5 * depth_max) ++deep_pixels;
+      }
     }
     SurfaceScar scar;
     scar.area_mm2 = area_mm2;
     scar.width_mm = 2.0 * std::sqrt(area_mm2 / CV_PI);
-    scar.depth_mean_mm = a.depth_sum / static_cast<double>(a.pixels);
-    scar.depth_max_mm = a.depth_max;
-    scar.volume_mm3 = a.depth_sum * pixel_area_mm2;
-    scar.centroid_px = {centroids.at<double>(label, 0), centroids.at<double>(label, 1)};
-    scar.bbox_px = cv::Rect(stats.at<int>(label, cv::CC_STAT_LEFT),
-                            stats.at<int>(label, cv::CC_STAT_TOP),
-                            stats.at<int>(label, cv::CC_STAT_WIDTH),
-                            stats.at<int>(label, cv::CC_STAT_HEIGHT));
+    scar.depth_mean_mm = depth_sum / static_cast<double>(pixels);
+    scar.depth_max_mm = depth_max;
+    scar.volume_mm3 = depth_sum * pixel_area_mm2;
+    scar.centroid_px = {window.x + sx / static_cast<double>(pixels),
+                        window.y + sy / static_cast<double>(pixels)};
+    const cv::Rect box = cv::boundingRect(region);
+    scar.bbox_px = box + window.tl();
     summary.items.push_back(scar);
-    item_of_label[static_cast<std::size_t>(label)] = static_cast<int>(summary.items.size());
+    flat_fractions.push_back(static_cast<double>(deep_pixels) / static_cast<double>(pixels));
+    summary.labels(window).setTo(static_cast<int>(summary.items.size()), region);
   }
-  // Profile shape for the icepick/boxcar overlap: share of the area deeper than half the maximum.
-  std::vector<long> deep_pixels(summary.items.size(), 0);
-  summary.labels = cv::Mat::zeros(height.size(), CV_32SC1);
-  for (int y = 0; y < height.rows; ++y) {
-    const float* z = height.ptr<float>(y);
-    const int* l = labels.ptr<int>(y);
-    int* out = summary.labels.ptr<int>(y);
-    for (int x = 0; x < height.cols; ++x) {
-      const int item = item_of_label[static_cast<std::size_t>(l[x])];
-      out[x] = item;
-      if (item == 0) continue;
-      const SurfaceScar& scar = summary.items[static_cast<std::size_t>(item - 1)];
-      if (-z[x] > 0.5 * scar.depth_max_mm) ++deep_pixels[static_cast<std::size_t>(item - 1)];
-    }
-  }
-  long analysed_pixels = cv::countNonZero(valid);
+
+  const long analysed_pixels = cv::countNonZero(valid);
   for (std::size_t i = 0; i < summary.items.size(); ++i) {
     SurfaceScar& scar = summary.items[i];
-    const double flat_fraction = static_cast<double>(deep_pixels[i]) /
-                                 (scar.area_mm2 / pixel_area_mm2);
     if (scar.width_mm > options.rolling_min_width_mm) {
       scar.type = ScarType::kRolling;
     } else if (scar.width_mm < options.boxcar_min_width_mm) {
       scar.type = ScarType::kIcepick;
     } else if (scar.width_mm < options.icepick_max_width_mm) {
-      scar.type = flat_fraction > 0.5 ? ScarType::kBoxcar : ScarType::kIcepick;
+      // Overlap of the classes: a flat floor (more than half the area deeper than half the
+      // maximum depth) is boxcar, a tapering profile icepick.
+      scar.type = flat_fractions[i] > 0.5 ? ScarType::kBoxcar : ScarType::kIcepick;
     } else {
       scar.type = ScarType::kBoxcar;
     }

@@ -9,18 +9,28 @@
 //   differences averaged over the cell (slopes at the cell centre; mm per mm).
 // Heights are reported in micrometres (`_um`), Sdr in percent.
 //
-// Scars (Jacob et al. 2001, JAAD 45:109; REFERENCES.md section 6): after form removal, each
-// connected (8-neighbour) core deeper than `depth_threshold_mm` seeds a scar, which grows
-// breadth-first through the connected pixels deeper than `extent_depth_mm` (neighbouring scars
-// joined by shallow texture are split where their fronts meet); scars under `min_area_mm2` are
-// dropped. With `min_width_mm` > 0 both masks are first opened with a disc of that diameter, so
-// that narrower grooves neither seed scars nor connect them (off by default: on the phantom, deep
-// wrinkles wider than 0.3 mm are cut into fragments instead of removed). Per scar: area (mm^2),
-// width = diameter of the circle of the same area (mm), mean and maximum depth below the reference
-// level z = 0 (mm), volume = integral of the depth over the region (mm^3), and type by width:
-// icepick < 1.5 mm, rolling > 4 mm, boxcar 2-4 mm; in the overlap 1.5-2 mm the profile decides:
-// a flat-bottomed scar (more than half its area deeper than half its maximum depth) is boxcar,
-// a tapering (V-shaped) one icepick.
+// Scars (Jacob et al. 2001, JAAD 45:109; REFERENCES.md section 6), on a levelled map:
+//   1. Basins: the connected (8-neighbour) pixels deeper than `extent_depth_mm` below z = 0 are
+//      flooded from the deepest up (watershed with a dynamics criterion): where two basins meet,
+//      the shallower stays a separate scar only if it reaches `depth_threshold_mm` and the ridge
+//      rises above its floor by more than `split_rise_fraction` of its depth; otherwise it joins
+//      the deeper one (texture dips, a groove running into a scar, an uneven floor).
+//   2. Reference: the skin a scar lies in is the level of a straightedge laid across it (the
+//      lowest of linear closings at `straightedge_directions` angles, length
+//      `straightedge_factor` x the diameter of the basin's half-depth core + `straightedge_margin_mm`,
+//      on the skin smoothed with sigma `straightedge_smoothing_mm`), less the median gap between
+//      that level and the skin in a ring around the scar. A straightedge bridges a compact
+//      depression from rim to rim but lies in an elongated groove, so wrinkles beside or across a
+//      scar belong to the reference, and a tilt or a slope under the scar does too.
+//   3. Region: from the basin's deepest pixel, the connected pixels more than `extent_depth_mm`
+//      below the reference (its own basin's or no basin's); dropped unless it reaches
+//      `depth_threshold_mm` and covers `min_area_mm2`.
+// Per scar: area (mm^2), width = diameter of the circle of the same area (mm), mean and maximum
+// depth below the reference (mm), volume = integral of that depth over the region (mm^3), i.e.
+// the volume below the surrounding skin surface; type by width: icepick < 1.5 mm, rolling > 4 mm,
+// boxcar 2-4 mm; in the overlap 1.5-2 mm a flat-bottomed scar (more than half its area deeper than
+// half its maximum depth) is boxcar, a tapering (V-shaped) one icepick. With `min_width_mm` > 0
+// the extent is first opened with a disc of that diameter (off by default).
 //
 // Errors: a height map that is not single-channel floating point, or an invalid scale -> kBadInput
 // / kUsage. NaN heights are treated as missing. Thread-safety: reentrant.
@@ -55,6 +65,17 @@ struct SurfaceScarOptions {
   double extent_depth_mm = 0.01;      // and extends over connected pixels deeper than this (10 um)
   double min_area_mm2 = 0.05;         // smaller regions are ignored, default 0.05 mm^2
   double min_width_mm = 0.0;          // > 0: narrower grooves are removed by an opening (off)
+  // Two touching depressions are separate scars when the ridge between them rises above the
+  // shallower floor by more than this fraction of its depth (0.5).
+  double split_rise_fraction = 0.5;
+  // Depth is measured below a straightedge laid across the scar: length = factor x the diameter
+  // of the scar's half-depth core + margin (3 x + 0.5 mm: longer than the scar for every profile
+  // whose half-depth core is at least a third of its diameter), the lowest of `directions`
+  // orientations over 180 degrees (36, every 5 degrees). 0 directions: depth below z = 0.
+  double straightedge_factor = 3.0;
+  double straightedge_margin_mm = 0.5;
+  int straightedge_directions = 36;
+  double straightedge_smoothing_mm = 0.1;  // Gaussian sigma of the skin the edge rests on
   double icepick_max_width_mm = 2.0;  // overlap of icepick (< 2 mm) and boxcar (1.5-4 mm)
   double boxcar_min_width_mm = 1.5;
   double rolling_min_width_mm = 4.0;  // rolling: wider than 4 mm
@@ -84,8 +105,8 @@ struct ScarSummary {
 
 struct SurfaceAnalysisOptions {
   // Form removed before measuring. Default: none, since `skintrack surface` writes height maps
-  // that are already levelled (intact skin at z = 0, which stays the scars' reference level);
-  // use plane/poly2/gaussian for other height maps.
+  // that are already levelled (intact skin at z = 0; scars are measured against the skin around
+  // each of them); use plane/poly2/gaussian for other height maps.
   FormRemovalOptions form{FormRemovalMethod::kNone};
   SurfaceScarOptions scars;
   cv::Mat mask;  // optional CV_8UC1, non-zero = analyse
