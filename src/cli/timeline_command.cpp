@@ -44,7 +44,7 @@ nlohmann::json TimelineToJson(const compare::MetricTimeline& t, const compare::M
                       {"baseline", t.baseline},
                       {"baseline_captures", t.baseline_captures},
                       {"mdc95", t.mdc95},
-                      {"mdc_source", t.mdc_from_repeats ? "repeats" : "default"},
+                      {"mdc_source", t.mdc_source},
                       {"points", points}};
   if (noise != nullptr && noise->from_repeats) {
     j["repeatability"] = {{"sem", noise->sem},
@@ -71,7 +71,10 @@ void PrintTimeline(const compare::MetricTimeline& t) {
               compare::DirectionName(t.info.improvement));
   std::printf("  baseline %.4g (%d capture%s, session %s), MDC95 %.4g (%s)\n", t.baseline,
               t.baseline_captures, t.baseline_captures == 1 ? "" : "s", t.baseline_session.c_str(),
-              t.mdc95, t.mdc_from_repeats ? "from repeat captures" : "per-metric default");
+              t.mdc95,
+              t.mdc_from_repeats                       ? "from repeat captures"
+              : std::string_view(t.mdc_source) == "default" ? "per-metric default"
+                                                       : "per-metric default raised by few repeats");
   std::printf("  %-10s %-20s %5s %10s %10s %8s %7s  %s\n", "date", "kind", "day", "value", "delta",
               "delta%", "MDC", "verdict");
   for (const compare::ChangePoint& p : t.points) {

@@ -177,10 +177,15 @@ MetricNoise EstimateNoise(const std::vector<SubjectTimeline>& subjects, const st
   // An SEM from fewer than kMinRepeatDegreesOfFreedom residual degrees of freedom is too unstable
   // to judge change by (with 1 df its 95 % CI spans a factor of 30); the default is safer.
   const std::size_t df = rows.size() == 1 ? k - 1 : (rows.size() - 1) * (k - 1);
-  if (df < static_cast<std::size_t>(kMinRepeatDegreesOfFreedom)) return noise;
   auto repeatability = RepeatabilityFromRatings(rows);
   if (!repeatability.ok() || !(repeatability->mdc95 > 0)) {
     // E.g. every subject identical: the repeats say nothing usable; fall back to the default.
+    return noise;
+  }
+  if (df < static_cast<std::size_t>(kMinRepeatDegreesOfFreedom)) {
+    noise.few_repeats_mdc95 = repeatability->mdc95;
+    noise.subjects = static_cast<int>(rows.size());
+    noise.repeats = static_cast<int>(k);
     return noise;
   }
   noise.mdc95 = repeatability->mdc95;
@@ -205,7 +210,20 @@ NoiseByMetric EstimateNoiseForAll(const std::vector<SubjectTimeline>& subjects) 
 double MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value) {
   auto it = noise.find(metric);
   if (it != noise.end() && it->second.from_repeats) return it->second.mdc95;
-  return DefaultMdc(MetricInfoOrDefault(metric), baseline_value);
+  const double fallback = DefaultMdc(MetricInfoOrDefault(metric), baseline_value);
+  if (it == noise.end()) return fallback;
+  return std::max(fallback, it->second.few_repeats_mdc95);
+}
+
+const char* MdcSource(const NoiseByMetric& noise, const std::string& metric,
+                      double baseline_value) {
+  auto it = noise.find(metric);
+  if (it != noise.end() && it->second.from_repeats) return "repeats";
+  if (it != noise.end() &&
+      it->second.few_repeats_mdc95 > DefaultMdc(MetricInfoOrDefault(metric), baseline_value)) {
+    return "few repeats";
+  }
+  return "default";
 }
 
 const char* ChangeVerdictName(ChangeVerdict verdict) {
@@ -304,6 +322,7 @@ Result<MetricTimeline> BuildMetricTimeline(const SubjectTimeline& subject, const
   auto it = noise.find(metric);
   t.mdc_from_repeats = it != noise.end() && it->second.from_repeats;
   t.mdc95 = MdcFor(noise, metric, t.baseline);
+  t.mdc_source = MdcSource(noise, metric, t.baseline);
 
   std::vector<double> days, levels;
   for (const SessionScores& s : sorted) {

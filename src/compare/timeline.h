@@ -90,22 +90,32 @@ struct MetricNoise {
   int repeats = 0;            // repeats per subject used
   double sem = 0;
   double icc_3_1 = 0;
+  // MDC95 of repeats too few to replace the default (fewer than kMinRepeatDegreesOfFreedom residual
+  // degrees of freedom); 0 when there are none. It can raise the default, never lower it: a
+  // scatter seen on few repeats is evidence that noise is at least that large, while a small
+  // scatter on few repeats may be luck.
+  double few_repeats_mdc95 = 0;
 };
 
 // Residual degrees of freedom needed before repeat captures replace the default MDC: e.g. one
-// subject with 6 captures, 6 subjects with 2, or 3 subjects with 3 and 4 repeats.
+// subject with 6 captures, 6 subjects with 2, 4 subjects with 3 or 3 subjects with 4.
 inline constexpr int kMinRepeatDegreesOfFreedom = 5;
 
 // Pools baseline repeats over `subjects` (each with >= 2 captures; truncated to the smallest count
 // so the table is balanced). from_repeats = false when no subject has repeats or the table has
-// fewer than kMinRepeatDegreesOfFreedom residual degrees of freedom.
+// fewer than kMinRepeatDegreesOfFreedom residual degrees of freedom; in the latter case the
+// estimate is kept in few_repeats_mdc95.
 MetricNoise EstimateNoise(const std::vector<SubjectTimeline>& subjects, const std::string& metric);
 using NoiseByMetric = std::map<std::string, MetricNoise>;
 NoiseByMetric EstimateNoiseForAll(const std::vector<SubjectTimeline>& subjects);
 
-// MDC95 for one subject's metric: the pooled estimate when it came from repeats, else the
-// catalog default for this subject's baseline.
+// MDC95 for one subject's metric: the pooled estimate when it came from repeats, else the larger of
+// the catalog default for this subject's baseline and the few-repeats estimate.
 double MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value);
+
+// Where MdcFor's value comes from: "repeats", "default", or "few repeats" (the default raised by
+// repeats too few to replace it).
+const char* MdcSource(const NoiseByMetric& noise, const std::string& metric, double baseline_value);
 
 enum class ChangeVerdict { kImproved, kNoDetectableChange, kWorsened, kChanged };
 const char* ChangeVerdictName(ChangeVerdict verdict);  // "improved", "no detectable change", ...
@@ -152,6 +162,7 @@ struct MetricTimeline {
   int baseline_captures = 0;
   double mdc95 = 0;
   bool mdc_from_repeats = false;
+  const char* mdc_source = "default";  // MdcSource: "repeats", "default" or "few repeats"
   std::vector<ChangePoint> points;  // every session with a value, baseline included, by time
   std::optional<TrendFit> trend;
 };

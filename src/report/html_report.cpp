@@ -164,7 +164,7 @@ Status WriteHtmlReport(const ProgressReport& report, const std::filesystem::path
            << FormatValue(m.baseline) << "</td><td>" << FormatValue(m.latest) << "</td><td>"
            << FormatValue(m.delta) << "</td><td>" << (m.delta_pct ? FormatValue(*m.delta_pct) : "-")
            << "</td><td>" << FormatValue(m.mdc95) << "</td><td>"
-           << (m.mdc_from_repeats ? "repeats" : "default") << "</td><td>" << Escape(m.verdict)
+           << Escape(m.mdc_source) << "</td><td>" << Escape(m.verdict)
            << "</td></tr>";
     }
     html << "</table>\n<h2>Sessions</h2>\n<table><tr><th>date</th><th>session</th><th>kind</th>"

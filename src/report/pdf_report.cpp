@@ -372,7 +372,7 @@ void RenderReport(PdfPages& pages, const ProgressReport& report) {
     for (const MetricSummary& m : report.metrics) {
       rows.push_back({m.key, m.unit, FormatValue(m.baseline), FormatValue(m.latest),
                       FormatValue(m.delta), m.delta_pct ? FormatValue(*m.delta_pct) : "-",
-                      FormatValue(m.mdc95), m.mdc_from_repeats ? "repeats" : "default",
+                      FormatValue(m.mdc95), m.mdc_source,
                       m.verdict});
     }
     pages.Table(rows, {3.2, 1.1, 1.1, 1.1, 1.1, 0.8, 1.0, 0.9, 1.8});

@@ -181,6 +181,7 @@ ProgressReport BuildProgressReport(const ReportInputs& in) {
     m.baseline = t->baseline;
     m.mdc95 = t->mdc95;
     m.mdc_from_repeats = t->mdc_from_repeats;
+    m.mdc_source = t->mdc_source;
     const compare::ChangePoint& last = t->points.back();
     m.latest = last.value;
     m.latest_date = compare::FormatDate(last.time_s);

@@ -186,7 +186,9 @@ void DrawMeasurementPanel(App& app) {
       ImGui::TextUnformatted(Number(series.mdc95, "%.3g").c_str());
       if (ImGui::IsItemHovered() && series.mdc95) {
         ImGui::SetTooltip(series.mdc_from_repeats ? "MDC95 from repeat captures"
-                                                  : "MDC95: documented default (no repeats)");
+                          : series.mdc_source == "default"
+                              ? "MDC95: documented default (no repeats)"
+                              : "MDC95: documented default raised by too few repeat captures");
       }
       ImGui::TableNextColumn();
       ImGui::TextColored(VerdictColour(change.verdict), "%s",

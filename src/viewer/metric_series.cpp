@@ -157,6 +157,7 @@ MetricSeries BuildMetricSeries(const CatalogSubject& subject,
     series.baseline = built->baseline;
     series.mdc95 = built->mdc95;
     series.mdc_from_repeats = built->mdc_from_repeats;
+    series.mdc_source = built->mdc_source;
     for (const compare::ChangePoint& point : built->points) {
       MetricPoint p;
       p.session_id = point.session_id;

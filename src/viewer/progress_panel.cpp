@@ -185,7 +185,7 @@ void DrawProgressPanel(App& app) {
   if (series.mdc95) {
     ImGui::TextDisabled("baseline %.4g %s, MDC95 %.3g (%s)", series.baseline.value_or(0),
                         series.unit.c_str(), *series.mdc95,
-                        series.mdc_from_repeats ? "from repeats" : "default");
+                        series.mdc_source.c_str());
   } else if (!series.note.empty()) {
     ImGui::TextDisabled("%s", series.note.c_str());
   }

@@ -59,6 +59,30 @@ TEST(Noise, TooFewRepeatsKeepTheDefault) {
   EXPECT_FALSE(EstimateNoise(subjects, "pores.count").from_repeats);
 }
 
+TEST(Noise, TooFewRepeatsCanRaiseTheDefaultButNeverLowerIt) {
+  // Small scatter: EMS = 1.5 (hand-computed), MDC95 = 1.96·√2·√1.5 = 3.39 < the default 10.1.
+  NoiseByMetric calm = EstimateNoiseForAll(
+      {TwoSubjectsWithRepeats(0), TwoSubjectsWithRepeats(20, 1, 0, 2)});
+  EXPECT_NEAR(calm.at("pores.count").few_repeats_mdc95, 1.96 * std::sqrt(2.0 * 1.5), 1e-9);
+  auto t = BuildMetricTimeline(TwoSubjectsWithRepeats(0), "pores.count", calm);
+  ASSERT_TRUE(t.ok());
+  EXPECT_NEAR(t->mdc95, 10.1, 1e-9);
+  EXPECT_STREQ(t->mdc_source, "default");
+
+  // The same pattern x15: EMS = 337.5, MDC95 = 1.96·√2·√337.5 = 50.9 > the default 11.5 (10 % of
+  // the baseline mean 115). A 25-count drop is then no detectable change.
+  const std::vector<SubjectTimeline> noisy = {TwoSubjectsWithRepeats(0, 0, 30, 15),
+                                              TwoSubjectsWithRepeats(20, 15, 0, 30)};
+  NoiseByMetric table = EstimateNoiseForAll(noisy);
+  EXPECT_FALSE(table.at("pores.count").from_repeats);
+  t = BuildMetricTimeline(noisy[0], "pores.count", table);
+  ASSERT_TRUE(t.ok());
+  EXPECT_NEAR(t->mdc95, 1.96 * std::sqrt(2.0 * 337.5), 1e-9);
+  EXPECT_STREQ(t->mdc_source, "few repeats");
+  EXPECT_FALSE(t->mdc_from_repeats);
+  EXPECT_EQ(t->points.back().verdict, ChangeVerdict::kNoDetectableChange);
+}
+
 TEST(Noise, PooledRepeatsGiveMdcAndOverrideDefault) {
   // 6 subjects x 3 repeats alternating the patterns (0, +2, +1) and (+1, 0, +2): EMS = 0.9
   // (hand-computed), 10 residual degrees of freedom.

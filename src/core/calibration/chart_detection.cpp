@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <vector>
 
 #include <opencv2/calib3d.hpp>
@@ -141,7 +142,21 @@ struct MccResult {
   double cost = 0;
 };
 
+// OpenCV 4.6 builds its 8-bit Lab conversion tables lazily on first use, without a lock. The
+// ColorChecker detector's first Lab conversions run in parallel worker threads, so two threads can
+// build the tables at once and one copy (4.7 MB) is leaked; LeakSanitizer reports it. Building
+// them once, on this thread, before the detector runs removes the race.
+void BuildOpenCvLabTablesOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const cv::Mat pixel(1, 1, CV_8UC3, cv::Scalar::all(128));
+    cv::Mat lab;
+    cv::cvtColor(pixel, lab, cv::COLOR_BGR2Lab);
+  });
+}
+
 std::optional<MccResult> RunMcc(const cv::Mat& bgr8, const std::vector<cv::Rect>& regions) {
+  BuildOpenCvLabTablesOnce();
   cv::Ptr<cv::mcc::CCheckerDetector> detector = cv::mcc::CCheckerDetector::create();
   const bool found = regions.empty() ? detector->process(bgr8, cv::mcc::MCC24, 1)
                                      : detector->process(bgr8, cv::mcc::MCC24, regions, 1);
