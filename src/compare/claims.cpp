@@ -390,6 +390,11 @@ std::string EventText(ClaimEvent event) {
   return "the event";
 }
 
+// "1 day", "35 days".
+std::string DaysText(long long days) {
+  return std::to_string(days) + (days == 1 || days == -1 ? " day" : " days");
+}
+
 std::string PctText(const std::optional<double>& pct) {
   if (!pct) return "";
   return " (" + std::string(*pct >= 0 ? "+" : "") + Fixed(*pct, 1) + " %)";
@@ -421,7 +426,7 @@ void EvaluateProtocol(const ClaimSpec& claim, const Context& ctx, ClaimResult& o
     ev.days_after_event = gap;
     ev.passes = static_cast<double>(gap) >= claim.min_interval_days &&
                 static_cast<double>(gap) <= claim.max_interval_days;
-    ev.note = std::to_string(gap) + " days after the previous treatment";
+    ev.note = DaysText(gap) + " after the previous treatment";
     if (!ev.passes) {
       problems.push_back("gap of " + std::to_string(gap) + " days before " + ev.session_id +
                          " (protocol: " + Number(claim.min_interval_days) + "-" +
@@ -766,7 +771,7 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
   if (key == nullptr) key = &out.evidence.front();
   const std::string size = Fixed(key->size_mdc, 2) + " MDC" + PctText(key->delta_pct);
   const std::string where =
-      " (" + key->session_id + ", " + std::to_string(key->days_after_event) + " days after " +
+      " (" + key->session_id + ", " + DaysText(key->days_after_event) + " after " +
       EventText(claim.event) + ")";
   switch (claim.kind) {
     case ClaimKind::kChange:

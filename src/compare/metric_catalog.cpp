@@ -23,9 +23,9 @@ const std::vector<MetricInfo>& MetricCatalog() {
   // where the value depends on field of view or exposure (counts, relative luminance units).
   // No default is below the measurement's own noise: a percentage default is at least
   // 1.96·√2·CV, CV measured over repeat phantom captures of the same skin, with the light fixed
-  // and with it moved (PhantomValidation.DefaultMdcCoversPhantomRepeatability checks both), and
-  // at least 10 %
-  // because real captures add pose, lighting and skin-state variation the phantom lacks.
+  // and with it moved (PhantomValidation.RepeatCapturesOfTheSameSkinAgree and
+  // DefaultMdcCoversRepeatabilityUnderMovedLight check them), and at least 10 % because real
+  // captures add pose, lighting and skin-state variation the phantom lacks.
   static const std::vector<MetricInfo> catalog = {
       {"redness.a_star_mean", "a*", D::kLowerIsBetter, 1.0, 0},
       {"redness.erythema_index_mean", "EI", D::kLowerIsBetter, 2.0, 0},
