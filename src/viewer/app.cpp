@@ -83,11 +83,11 @@ double Percentile(std::vector<double> values, double p) {
 }
 
 // Chooses the first photo of a session for the comparison and the timeline.
-std::optional<std::filesystem::path> FirstPhoto(const CatalogSubject& subject,
-                                                const std::string& session_id) {
+std::optional<CatalogPhoto> FirstPhoto(const CatalogSubject& subject,
+                                       const std::string& session_id) {
   const CatalogSession* session = FindSession(subject, session_id);
   if (session == nullptr || session->photos.empty()) return std::nullopt;
-  return session->photos.front().path;
+  return session->photos.front();
 }
 
 // The score group whose map an overlay shows.
@@ -678,7 +678,7 @@ void App::RequestPhotoInfo(const std::filesystem::path& path) {
 void App::RequestScore(const std::string& session_id) {
   const CatalogSubject* subject = CurrentSubject();
   if (subject == nullptr) return;
-  const std::optional<std::filesystem::path> photo = FirstPhoto(*subject, session_id);
+  const std::optional<CatalogPhoto> photo = FirstPhoto(*subject, session_id);
   if (!photo) return;
   SessionScore& score = scores[session_id];
   if (score.state == JobState::kRunning || score.state == JobState::kReady) return;
@@ -692,7 +692,8 @@ void App::RequestScore(const std::string& session_id) {
     std::filesystem::create_directories(maps_dir, ec);
     core::ScoreOptions score_options;
     score_options.maps_dir = maps_dir;
-    Result<nlohmann::json> document = core::ScoreImageFile(*photo, score_options);
+    score_options.px_per_mm = photo->px_per_mm;  // the manifest's or database's scale, if given
+    Result<nlohmann::json> document = core::ScoreImageFile(photo->path, score_options);
     return [this, document, session_id, subject_at_start] {
       if (subject_id != subject_at_start) return;
       ++scores_version;
@@ -741,8 +742,10 @@ void App::SetComparison(const std::string& before_session, const std::string& af
 void App::LoadCompareImage(CompareImage& slot, const std::string& session_id) {
   const CatalogSubject* subject = CurrentSubject();
   slot.session_id = session_id;
-  const std::optional<std::filesystem::path> photo =
-      subject ? FirstPhoto(*subject, session_id) : std::nullopt;
+  std::optional<std::filesystem::path> photo;
+  if (subject != nullptr) {
+    if (std::optional<CatalogPhoto> first = FirstPhoto(*subject, session_id)) photo = first->path;
+  }
   if (!photo) {
     slot.state = JobState::kFailed;
     slot.error = "session has no photo";
@@ -975,6 +978,13 @@ void App::ScoreRoi(std::size_t index) {
   const std::filesystem::path before_path = before.path;
   const std::filesystem::path after_path = after.path;
   const std::filesystem::path mask_path = cache_dir_ / ("roi_" + std::to_string(index) + ".png");
+  // Both photos are measured in the baseline's pixel grid, so both take the baseline's scale.
+  std::optional<double> px_per_mm;
+  if (const CatalogSubject* subject = CurrentSubject()) {
+    if (std::optional<CatalogPhoto> first = FirstPhoto(*subject, before.session_id)) {
+      px_per_mm = first->px_per_mm;
+    }
+  }
   const std::uint64_t generation = comparison_generation_;
   workers->Submit("measuring ROI " + std::to_string(index + 1), [=, this]() -> WorkerPool::Completion {
     // The pipeline takes the ROI as a mask PNG in the photo's own pixel grid (baseline grid; the
@@ -987,6 +997,7 @@ void App::ScoreRoi(std::size_t index) {
         mask_path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
     core::ScoreOptions score_options;
     score_options.roi_path = mask_path;
+    score_options.px_per_mm = px_per_mm;
     auto score = [&](const cv::Mat& pixels, const std::filesystem::path& path) {
       core::LoadedImage image;
       image.bgr = pixels;
@@ -1027,7 +1038,7 @@ void App::AddPhotos(const std::vector<std::filesystem::path>& paths) {
         log.Error(path.string() + " is not a file; drop photo files (JPEG, PNG, TIFF)");
         continue;
       }
-      session.photos.push_back({path});
+      session.photos.push_back({path, std::nullopt});
       RequestPhotoInfo(path);
       log.Info("added " + path.filename().string() + " to session " + session.id +
                " (File > Save manifest to keep it)");

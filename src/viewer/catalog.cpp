@@ -99,7 +99,7 @@ Result<Catalog> LoadManifestCatalog(const std::filesystem::path& manifest_csv) {
           {entry.session, entry.date, core::CaptureKindName(entry.kind), {}});
       session = subject->sessions.end() - 1;
     }
-    session->photos.push_back({entry.image_path});
+    session->photos.push_back({entry.image_path, entry.px_per_mm});
   }
   SortSessions(catalog);
   return catalog;
@@ -124,7 +124,7 @@ Result<Catalog> LoadFolderCatalog(const std::filesystem::path& folder) {
       if (!std::filesystem::is_directory(session_dir, ec)) continue;
       CatalogSession session{session_dir.filename().string(), "", "", {}};
       for (const auto& file : SortedEntries(session_dir)) {
-        if (IsPhotoFile(file)) session.photos.push_back({file});
+        if (IsPhotoFile(file)) session.photos.push_back({file, std::nullopt});
       }
       if (!session.photos.empty()) subject.sessions.push_back(std::move(session));
     }
@@ -134,7 +134,7 @@ Result<Catalog> LoadFolderCatalog(const std::filesystem::path& folder) {
     // A flat folder of photos: one subject, one session per photo.
     CatalogSubject subject{folder.filename().string(), {}};
     for (const auto& file : SortedEntries(folder)) {
-      if (IsPhotoFile(file)) subject.sessions.push_back({file.stem().string(), "", "", {{file}}});
+      if (IsPhotoFile(file)) subject.sessions.push_back({file.stem().string(), "", "", {{file, std::nullopt}}});
     }
     if (!subject.sessions.empty()) catalog.subjects.push_back(std::move(subject));
   }
@@ -178,7 +178,9 @@ Result<Catalog> LoadDatabaseCatalog(const std::filesystem::path& database) {
       CatalogSession session{session_record.label, session_record.started_at.substr(0, 10),
                              session_record.kind, {}};
       for (const store::CaptureRecord& capture : captures) {
-        if (capture.session_id == session_record.id) session.photos.push_back({capture.path});
+        if (capture.session_id == session_record.id) {
+          session.photos.push_back({capture.path, capture.px_per_mm});
+        }
       }
       subject.sessions.push_back(std::move(session));
     }
@@ -194,7 +196,7 @@ Result<Catalog> LoadDatabaseCatalog(const std::filesystem::path& database) {
 
 Status SaveManifestCatalog(const Catalog& catalog, const std::filesystem::path& manifest_csv) {
   std::ostringstream out;
-  out << "subject,session,date,kind,image\n";
+  out << "subject,session,date,kind,image,px_per_mm\n";
   const std::filesystem::path base = manifest_csv.parent_path();
   for (const CatalogSubject& subject : catalog.subjects) {
     for (const CatalogSession& session : subject.sessions) {
@@ -203,8 +205,10 @@ Status SaveManifestCatalog(const Catalog& catalog, const std::filesystem::path& 
         std::filesystem::path relative = std::filesystem::relative(photo.path, base, ec);
         if (ec || relative.empty() || relative.string().rfind("..", 0) == 0) relative = photo.path;
         std::string record;
+        char scale[32] = "";
+        if (photo.px_per_mm) std::snprintf(scale, sizeof(scale), "%.9g", *photo.px_per_mm);
         core::AppendCsvRecord(record, {subject.id, session.id, session.date, session.kind,
-                                       relative.string()});
+                                       relative.string(), scale});
         out << record;
       }
     }

@@ -11,6 +11,7 @@
 // Thread-safety: plain values; load on a worker, hand the result to the UI thread.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ namespace skintrack::viewer {
 
 struct CatalogPhoto {
   std::filesystem::path path;  // absolute or relative to the working directory
+  // Scale from the manifest's px_per_mm column or the database capture; scoring uses it instead
+  // of the chart's, as `skintrack score --px-per-mm` does.
+  std::optional<double> px_per_mm;
 };
 
 struct CatalogSession {

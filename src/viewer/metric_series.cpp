@@ -102,8 +102,16 @@ std::vector<std::string> ScoredMetricKeys(const std::map<std::string, SessionSco
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  // Clinical metrics first, capture-quality figures last.
-  std::stable_partition(keys.begin(), keys.end(),
+  // Clinical metrics (those of the catalog, with a direction and an MDC) first; then the analysis
+  // and mask figures (frame size, scale, skin fraction); capture-quality figures last.
+  auto tail = std::stable_partition(keys.begin(), keys.end(), [](const std::string& k) {
+#if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_COMPARE)
+    return compare::FindMetric(k).has_value();
+#else
+    return k.rfind("analysis.", 0) != 0 && k.rfind("mask.", 0) != 0 && k.rfind("quality.", 0) != 0;
+#endif
+  });
+  std::stable_partition(tail, keys.end(),
                         [](const std::string& k) { return k.rfind("quality.", 0) != 0; });
   return keys;
 }

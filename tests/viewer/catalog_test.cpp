@@ -69,7 +69,7 @@ TEST(ViewerCatalog, EmptyFolderIsBadInput) {
 TEST(ViewerCatalog, SavedManifestReadsBack) {
   testing::TempDir dir;
   Catalog catalog;
-  catalog.subjects.push_back({"s", {{"b", "2026-01-01", "baseline", {{dir / "a.png"}}},
+  catalog.subjects.push_back({"s", {{"b", "2026-01-01", "baseline", {{dir / "a.png", 12.5}}},
                                     {"t1", "2026-02-01", "treatment", {}}}});
   ASSERT_TRUE(SaveManifestCatalog(catalog, dir / "manifest.csv").ok());
   Result<Catalog> back = LoadManifestCatalog(dir / "manifest.csv");
@@ -78,6 +78,8 @@ TEST(ViewerCatalog, SavedManifestReadsBack) {
   // Sessions without photos have no manifest row.
   ASSERT_EQ(back->subjects[0].sessions.size(), 1u);
   EXPECT_EQ(back->subjects[0].sessions[0].photos[0].path, dir / "a.png");
+  // The scale travels with the photo: scoring uses it instead of the chart's.
+  EXPECT_EQ(back->subjects[0].sessions[0].photos[0].px_per_mm, std::optional<double>(12.5));
   EXPECT_TRUE(IsTreatmentKind("Treatment"));
   EXPECT_TRUE(IsTreatmentKind("microneedling"));
   EXPECT_FALSE(IsTreatmentKind("follow-up"));
