@@ -33,6 +33,8 @@ if command -v ccache >/dev/null && [ -z "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]; th
   export CMAKE_CXX_COMPILER_LAUNCHER=ccache
   # Paths relative to the checkout, so a second clone of the project reuses the same cache entries.
   export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
+  # The sanitized builds carry debug info, for which ccache would also hash the build directory.
+  export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 fi
 
 # Sanitizer run-time settings for stage 2 (the same as the `asan` test preset's, for runs by hand).
