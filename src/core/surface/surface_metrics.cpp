@@ -303,6 +303,68 @@ double RingMedian(const cv::Mat& values, const cv::Mat& region, const cv::Mat& u
   return *mid;
 }
 
+// The level of the skin under each pixel of `pixels`, from short straightedges laid across the
+// scar's footprint `footprint` at `directions` angles: along each direction, the median height of
+// the first `band_px` usable pixels beyond the footprint on either side (within `reach_px` of the
+// pixel), and the straight line through those two points evaluated at the pixel; the lowest over
+// the directions. The long straightedge (LineClosingMinimum) laid along a curved wrinkle rests on
+// the groove's high points millimetres away; this one meets the groove where it enters and leaves
+// the scar, and the median over the band takes texture peaks and dips alike. NaN where no
+// direction has skin on both sides.
+cv::Mat BridgeLevel(const cv::Mat& height, const cv::Mat& pixels, const cv::Mat& footprint,
+                    const cv::Mat& usable, int directions, double reach_px, double band_px) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  cv::Mat level(height.size(), CV_32FC1, cv::Scalar(nan));
+  const int reach = static_cast<int>(std::lround(reach_px));
+  const int band = std::max(1, static_cast<int>(std::lround(band_px)));
+  std::vector<float> samples;
+  for (int y = 0; y < pixels.rows; ++y) {
+    const std::uint8_t* r = pixels.ptr<std::uint8_t>(y);
+    for (int x = 0; x < pixels.cols; ++x) {
+      if (r[x] == 0) continue;
+      float best = nan;
+      for (int d = 0; d < directions; ++d) {
+        const double angle = CV_PI * d / directions;
+        const double ux = std::cos(angle), uy = std::sin(angle);
+        double side_z[2] = {0, 0}, side_s[2] = {0, 0};
+        bool ok = true;
+        for (int k = 0; k < 2 && ok; ++k) {
+          const double sign = k == 0 ? -1.0 : 1.0;
+          samples.clear();
+          double dist_sum = 0;
+          for (int step = 1; step <= reach && static_cast<int>(samples.size()) < band; ++step) {
+            const int px = static_cast<int>(std::lround(x + sign * step * ux));
+            const int py = static_cast<int>(std::lround(y + sign * step * uy));
+            if (px < 0 || py < 0 || px >= height.cols || py >= height.rows) break;
+            if (footprint.at<std::uint8_t>(py, px) != 0) {
+              if (samples.empty()) continue;
+              break;
+            }
+            const float v = height.at<float>(py, px);
+            if (usable.at<std::uint8_t>(py, px) == 0 || v != v) break;
+            samples.push_back(v);
+            dist_sum += step;
+          }
+          if (samples.empty()) {
+            ok = false;
+            break;
+          }
+          auto mid = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
+          std::nth_element(samples.begin(), mid, samples.end());
+          side_z[k] = *mid;
+          side_s[k] = dist_sum / static_cast<double>(samples.size());
+        }
+        if (!ok) continue;
+        const float z = static_cast<float>((side_z[0] * side_s[1] + side_z[1] * side_s[0]) /
+                                           (side_s[0] + side_s[1]));
+        if (!(best <= z)) best = z;
+      }
+      level.at<float>(y, x) = best;
+    }
+  }
+  return level;
+}
+
 }  // namespace
 
 const char* ScarTypeName(ScarType type) {
@@ -455,6 +517,30 @@ Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
       if (region.empty()) continue;
     }
 
+    // Maximum depth: over the half-depth core, below the skin where it meets the scar
+    // (BridgeLevel: short straightedges from rim to rim, sampled over a ring-wide band) rather
+    // than below the long straightedge, which along a wrinkle crossing the scar rests on the
+    // groove's high points. The footprint is the core widened by the core's radius (the rim of an
+    // icepick, boxcar or rolling profile lies within it). Area, mean depth and volume keep the
+    // long straightedge's reference.
+    double bridge_max = -1;
+    if (straightedge) {
+      const cv::Mat core_local = core(window) & region;
+      cv::Mat outside_core = core(window) == 0, distance;
+      cv::distanceTransform(outside_core, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+      const cv::Mat footprint = distance <= static_cast<float>(core_diameter_px / 2);
+      const cv::Mat level =
+          BridgeLevel(local, core_local, footprint, allowed, options.straightedge_directions,
+                      length_px / 2, std::max(3.0, 0.3 * px_per_mm));
+      for (int y = 0; y < core_local.rows; ++y) {
+        const std::uint8_t* c = core_local.ptr<std::uint8_t>(y);
+        const float* l = level.ptr<float>(y);
+        const float* z = local.ptr<float>(y);
+        for (int x = 0; x < core_local.cols; ++x) {
+          if (c[x] != 0 && l[x] == l[x]) bridge_max = std::max(bridge_max, double{l[x] - z[x]});
+        }
+      }
+    }
     double depth_sum = 0, depth_max = 0, sx = 0, sy = 0;
     long pixels = 0;
     for (int y = 0; y < region.rows; ++y) {
@@ -469,6 +555,7 @@ Result<ScarSummary> FindScars(const cv::Mat& height_mm, double px_per_mm,
         ++pixels;
       }
     }
+    if (bridge_max >= 0) depth_max = bridge_max;
     const double area_mm2 = static_cast<double>(pixels) * pixel_area_mm2;
     if (pixels == 0 || depth_max < options.depth_threshold_mm || area_mm2 < options.min_area_mm2) {
       continue;

@@ -25,12 +25,18 @@
 //   3. Region: from the basin's deepest pixel, the connected pixels more than `extent_depth_mm`
 //      below the reference (its own basin's or no basin's); dropped unless it reaches
 //      `depth_threshold_mm` and covers `min_area_mm2`.
-// Per scar: area (mm^2), width = diameter of the circle of the same area (mm), mean and maximum
-// depth below the reference (mm), volume = integral of that depth over the region (mm^3), i.e.
-// the volume below the surrounding skin surface; type by width: icepick < 1.5 mm, rolling > 4 mm,
-// boxcar 2-4 mm; in the overlap 1.5-2 mm a flat-bottomed scar (more than half its area deeper than
-// half its maximum depth) is boxcar, a tapering (V-shaped) one icepick. With `min_width_mm` > 0
-// the extent is first opened with a disc of that diameter (off by default).
+//   4. Maximum depth: over the half-depth core, below the skin where it meets the scar: for each
+//      of `straightedge_directions` angles, the straight line between the median heights of a
+//      band (max(3 px, 0.3 mm)) just beyond the footprint (the core widened by its own radius) on
+//      either side, the lowest of them. Along a wrinkle crossing the scar this meets the groove
+//      where it enters and leaves the scar, where the long straightedge would rest on the groove's
+//      high points millimetres away. Without straightedge (0 directions): below z = 0.
+// Per scar: area (mm^2), width = diameter of the circle of the same area (mm), mean depth below
+// the reference and maximum depth (step 4) (mm), volume = integral of depth over the region
+// (mm^3), i.e. the volume below the surrounding skin surface; type by width: icepick < 1.5 mm,
+// rolling > 4 mm, boxcar 2-4 mm; in the overlap 1.5-2 mm a flat-bottomed scar (more than half its
+// area deeper than half its maximum depth) is boxcar, a tapering (V-shaped) one icepick. With
+// `min_width_mm` > 0 the extent is first opened with a disc of that diameter (off by default).
 //
 // Errors: a height map that is not single-channel floating point, or an invalid scale -> kBadInput
 // / kUsage. NaN heights are treated as missing. Thread-safety: reentrant.

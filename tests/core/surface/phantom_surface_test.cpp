@@ -123,11 +123,8 @@ TEST(PhantomSurface, EveryScarFoundWithVolumeWithinFifteenPercent) {
   }
 }
 
-// Disabled: 8 of 10 scars pass; scar 5 of both sets, which a wrinkle (~0.09 mm deep) crosses,
-// reads 0.2946 vs 0.2556 mm (+15.3 %) and 0.2058 vs 0.1789 mm (+15.0 %). The straightedge laid
-// along the wrinkle rests on its highest points, 15-20 um above the groove's floor, and the
-// deepest pixel adds a texture dip of about 2 SD (~15 um); see docs/SURFACE.md, "Phantom check".
-TEST(PhantomSurface, DISABLED_EveryScarDepthWithinTenPercent) {
+// Every scar's maximum depth within 10 % (or 20 um) of truth, wrinkle-crossed scar 5 included.
+TEST(PhantomSurface, EveryScarDepthWithinTenPercent) {
   const auto& scars = PhantomScars();
   EXPECT_GE(scars.size(), 4U);
   for (const ScarComparison& c : scars) {
