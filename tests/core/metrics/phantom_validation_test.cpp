@@ -397,53 +397,22 @@ TEST(PhantomValidation, DISABLED_ScarsAreFoundAndShadowIndexGrowsWithDepth) {
 
 // --- repeatability --------------------------------------------------------------------------------
 
-// Metric values over re-captures of one phantom skin (seed 21): shift, small rotation, exposure,
-// white balance corrected on the chart, fresh sensor noise, JPEG 90. Printed as the repeatability
-// table quoted in docs/METRICS.md.
-std::map<std::string, std::vector<double>> RepeatCaptures() {
-  const PhantomOptions o = SkinOptions(21);
-  struct Change {
-    double dx, dy, rotation_deg, ev, wb_r, wb_b;
-  };
-  const Change changes[] = {{0, 0, 0, 0, 1.00, 1.00},         {9, -6, 1.2, 0.2, 1.04, 0.97},
-                            {-8, 7, -1.5, -0.25, 0.96, 1.05},  {5, 10, 0.6, 0.1, 1.02, 1.03},
-                            {-11, -4, -0.8, -0.15, 0.97, 0.96}, {3, -9, 1.8, 0.25, 1.05, 1.02}};
-  std::map<std::string, std::vector<double>> values;
-  std::uint64_t index = 0;
-  for (const Change& ch : changes) {
-    CaptureParams c = Camera(100 + index++);
-    c.translation_x_px = ch.dx;
-    c.translation_y_px = ch.dy;
-    c.rotation_deg = ch.rotation_deg;
-    c.exposure_gain = std::pow(2.0, ch.ev);
-    c.white_balance_rgb = {ch.wb_r, 1.0, ch.wb_b};
-    const Shot shot = Photograph(o, c, {}, /*calibrate=*/true);
-    SKT_CHECK(shot.chart_found) << "capture " << index;
-    for (const auto& [key, value] : MeasureAll(shot.frame)) values[key].push_back(value);
-  }
-  return values;
-}
+// One re-capture of the phantom skin: offsets from Camera()'s capture.
+struct Recapture {
+  double dx, dy, rotation_deg, ev, wb_r, wb_b;
+  double azimuth_deg = 0, elevation_deg = 0;  // light moved by
+  double blur_px = 0.5, scale = 1.0;
+};
 
-// The same re-captures with the light moved and the distance changed as well, within the
-// phantom's own default capture variation (azimuth ±10°, elevation ±5°, blur 0.3-0.8 px, scale
-// ±3 %: what `skintrack phantom` renders for a study). A fixed light is a clinic's ideal; a moved light changes how grooves, pits and texture
-// shade, so shading-based metrics (wrinkles, scars, texture) scatter more. The default MDC95 must
-// cover this too, or an untreated control's lighting noise reads as a change.
-std::map<std::string, std::vector<double>> RepeatCapturesUnderMovedLight() {
+// Metric values over re-captures of one phantom skin (seed 21), each with fresh sensor noise
+// (seeds first_noise_seed, +1, ...), white balance corrected on the chart, JPEG 90.
+std::map<std::string, std::vector<double>> MeasureRecaptures(const std::vector<Recapture>& changes,
+                                                             std::uint64_t first_noise_seed) {
   const PhantomOptions o = SkinOptions(21);
-  struct Change {
-    double dx, dy, rotation_deg, ev, wb_r, wb_b, azimuth_deg, elevation_deg, blur_px, scale;
-  };
-  const Change changes[] = {{0, 0, 0, 0, 1.00, 1.00, 0, 0, 0.5, 1.0},
-                            {9, -6, 1.2, 0.2, 1.04, 0.97, 8, -4, 0.3, 1.02},
-                            {-8, 7, -1.5, -0.25, 0.96, 1.05, -10, 5, 0.8, 0.97},
-                            {5, 10, 0.6, 0.1, 1.02, 1.03, 4, 2, 0.4, 1.03},
-                            {-11, -4, -0.8, -0.15, 0.97, 0.96, -6, -5, 0.7, 0.98},
-                            {3, -9, 1.8, 0.25, 1.05, 1.02, 10, 3, 0.6, 1.01}};
   std::map<std::string, std::vector<double>> values;
   std::uint64_t index = 0;
-  for (const Change& ch : changes) {
-    CaptureParams c = Camera(200 + index++);
+  for (const Recapture& ch : changes) {
+    CaptureParams c = Camera(first_noise_seed + index++);
     c.translation_x_px = ch.dx;
     c.translation_y_px = ch.dy;
     c.rotation_deg = ch.rotation_deg;
@@ -458,6 +427,34 @@ std::map<std::string, std::vector<double>> RepeatCapturesUnderMovedLight() {
     for (const auto& [key, value] : MeasureAll(shot.frame)) values[key].push_back(value);
   }
   return values;
+}
+
+// Shift, small rotation, exposure and white balance, the light fixed. Printed as the
+// repeatability table quoted in docs/METRICS.md.
+std::map<std::string, std::vector<double>> RepeatCaptures() {
+  return MeasureRecaptures({{0, 0, 0, 0, 1.00, 1.00},
+                            {9, -6, 1.2, 0.2, 1.04, 0.97},
+                            {-8, 7, -1.5, -0.25, 0.96, 1.05},
+                            {5, 10, 0.6, 0.1, 1.02, 1.03},
+                            {-11, -4, -0.8, -0.15, 0.97, 0.96},
+                            {3, -9, 1.8, 0.25, 1.05, 1.02}},
+                           100);
+}
+
+// The same re-captures with the light moved and the distance changed as well, within the
+// phantom's own default capture variation (azimuth ±10°, elevation ±5°, blur 0.3-0.8 px, scale
+// ±3 %: what `skintrack phantom` renders for a study). A fixed light is a clinic's ideal; a moved
+// light changes how grooves, pits and texture shade, so shading-based metrics (wrinkles, scars,
+// texture) scatter more. The default MDC95 must cover this too, or an untreated control's
+// lighting noise reads as a change.
+std::map<std::string, std::vector<double>> RepeatCapturesUnderMovedLight() {
+  return MeasureRecaptures({{0, 0, 0, 0, 1.00, 1.00, 0, 0, 0.5, 1.0},
+                            {9, -6, 1.2, 0.2, 1.04, 0.97, 8, -4, 0.3, 1.02},
+                            {-8, 7, -1.5, -0.25, 0.96, 1.05, -10, 5, 0.8, 0.97},
+                            {5, 10, 0.6, 0.1, 1.02, 1.03, 4, 2, 0.4, 1.03},
+                            {-11, -4, -0.8, -0.15, 0.97, 0.96, -6, -5, 0.7, 0.98},
+                            {3, -9, 1.8, 0.25, 1.05, 1.02, 10, 3, 0.6, 1.01}},
+                           200);
 }
 
 // CV (%) per metric, printing the table.
