@@ -83,7 +83,7 @@ if [ "$sanitize" = "1" ]; then
 fi
 
 if [ "$sanitize" = "1" ] && [ "${SKINTRACK_SKIP_TSAN:-0}" != "1" ]; then
-  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp"
   stage "tsan build" bash -c "cmake --preset tsan >/dev/null &&
     cmake --build --preset tsan --parallel $jobs --target core_batch_test viewer_worker_test"
   stage "tsan tests" ctest --preset tsan --parallel "$jobs" --no-tests=error \

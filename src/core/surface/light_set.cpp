@@ -146,7 +146,7 @@ Result<LightSet> ParseLightSet(std::string_view json_text, const std::filesystem
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     return BadInputError(std::string(name) + ": not valid JSON (" + e.what() + ")");
   }
   if (!doc.is_object()) return BadInputError(std::string(name) + ": must be a JSON object");
