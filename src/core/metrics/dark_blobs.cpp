@@ -12,33 +12,59 @@ namespace {
 
 struct ScaleLevel {
   double sigma_px = 0;
+  cv::Mat smooth;    // G_σ * c
   cv::Mat response;  // σ²·∇²(G_σ * c): positive for dark blobs
-  cv::Mat dxx, dyy, dxy;
   float noise = 0;   // robust SD of the response over the mask
 };
 
-// Second differences of the smoothed image: [1 −2 1] along one axis with no smoothing across it,
-// and central differences for the mixed term.
-void Hessian(const cv::Mat& smooth, cv::Mat& dxx, cv::Mat& dyy, cv::Mat& dxy) {
-  const cv::Mat second = (cv::Mat_<float>(1, 3) << 1.0f, -2.0f, 1.0f);
-  const cv::Mat central = (cv::Mat_<float>(1, 3) << -0.5f, 0.0f, 0.5f);
-  const cv::Mat identity = (cv::Mat_<float>(1, 1) << 1.0f);
-  cv::sepFilter2D(smooth, dxx, CV_32F, second, identity, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
-  cv::sepFilter2D(smooth, dyy, CV_32F, identity, second, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
-  cv::sepFilter2D(smooth, dxy, CV_32F, central, central, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
+// The scale-normalised Laplacian σ²(∂xx + ∂yy) of the smoothed image, as plain second differences
+// [1 −2 1] along each axis; beyond the image the nearest row or column repeats (for an offset of
+// one pixel that is OpenCV's BORDER_REFLECT). One pass, no intermediate images.
+cv::Mat NormalisedLaplacian(const cv::Mat& smooth, float norm) {
+  cv::Mat out(smooth.size(), CV_32F);
+  const int rows = smooth.rows;
+  const int cols = smooth.cols;
+  for (int y = 0; y < rows; ++y) {
+    const float* up = smooth.ptr<float>(std::max(0, y - 1));
+    const float* row = smooth.ptr<float>(y);
+    const float* down = smooth.ptr<float>(std::min(rows - 1, y + 1));
+    float* o = out.ptr<float>(y);
+    for (int x = 0; x < cols; ++x) {
+      const float left = row[std::max(0, x - 1)];
+      const float right = row[std::min(cols - 1, x + 1)];
+      const float dxx = left - 2.0f * row[x] + right;
+      const float dyy = up[x] - 2.0f * row[x] + down[x];
+      o[x] = norm * (dxx + dyy);
+    }
+  }
+  return out;
 }
 
 ScaleLevel ComputeLevel(const cv::Mat& contrast, const cv::Mat& mask, double sigma_px) {
   ScaleLevel level;
   level.sigma_px = sigma_px;
-  cv::Mat smooth;
-  cv::GaussianBlur(contrast, smooth, cv::Size(), sigma_px, sigma_px, cv::BORDER_REFLECT);
-  Hessian(smooth, level.dxx, level.dyy, level.dxy);
-  const double norm = sigma_px * sigma_px;
-  cv::addWeighted(level.dxx, norm, level.dyy, norm, 0.0, level.response);
+  cv::GaussianBlur(contrast, level.smooth, cv::Size(), sigma_px, sigma_px, cv::BORDER_REFLECT);
+  level.response = NormalisedLaplacian(level.smooth, static_cast<float>(sigma_px * sigma_px));
   const int step = std::max(1, static_cast<int>(std::floor(sigma_px)));
   level.noise = static_cast<float>(RobustSd(level.response, mask, step));
   return level;
+}
+
+// Hessian eigenvalue ratio λ_min/λ_max of the smoothed image at an interior pixel (second
+// differences, central differences for the mixed term); 0 when the larger eigenvalue is not
+// positive.
+double Roundness(const cv::Mat& smooth, int x, int y) {
+  const float* up = smooth.ptr<float>(y - 1);
+  const float* row = smooth.ptr<float>(y);
+  const float* down = smooth.ptr<float>(y + 1);
+  const double a = row[x - 1] - 2.0 * row[x] + row[x + 1];
+  const double b = up[x] - 2.0 * row[x] + down[x];
+  const double c = 0.25 * ((down[x + 1] - down[x - 1]) - (up[x + 1] - up[x - 1]));
+  const double mean = 0.5 * (a + b);
+  const double diff = std::sqrt(0.25 * (a - b) * (a - b) + c * c);
+  const double l_max = mean + diff;
+  const double l_min = mean - diff;
+  return l_max > 0 ? l_min / l_max : 0.0;
 }
 
 // A maximum over the 3×3 neighbourhood. Ties are broken by raster order (strictly above the
@@ -98,18 +124,22 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
   // One extra level at each end so that maxima at the range limits can be recognised as such.
   std::vector<double> sigmas;
   for (double s = sigma_min / step; s <= sigma_max * step * 1.0001; s *= step) sigmas.push_back(s);
-  std::vector<ScaleLevel> levels;
-  levels.reserve(sigmas.size());
-  for (double s : sigmas) levels.push_back(ComputeLevel(contrast, mask, s));
-
+  // Levels are built in increasing σ and only three are kept: level k is searched once k + 1
+  // exists, so memory stays at three levels whatever the number of scales.
   std::vector<DarkBlob> candidates;
   const int rows = contrast.rows;
   const int cols = contrast.cols;
   const float floor = static_cast<float>(kDiscLogResponse * options.min_contrast);
-  for (size_t k = 1; k + 1 < levels.size(); ++k) {
-    const cv::Mat& r = levels[k].response;
-    const float threshold =
-        std::max(floor, static_cast<float>(options.min_snr) * levels[k].noise);
+  std::vector<ScaleLevel> window;  // levels k − 1, k, k + 1
+  for (double s : sigmas) {
+    window.push_back(ComputeLevel(contrast, mask, s));
+    if (window.size() > 3) window.erase(window.begin());
+    if (window.size() < 3) continue;
+    const ScaleLevel& below = window[0];
+    const ScaleLevel& level = window[1];
+    const ScaleLevel& above = window[2];
+    const cv::Mat& r = level.response;
+    const float threshold = std::max(floor, static_cast<float>(options.min_snr) * level.noise);
     for (int y = 1; y < rows - 1; ++y) {
       const float* row = r.ptr<float>(y);
       const uchar* m = mask.ptr<uchar>(y);
@@ -117,31 +147,24 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
         const float v = row[x];
         if (v < threshold || m[x] == 0) continue;
         if (!IsSpatialMax(r, x, y, v)) continue;
-        if (Max3x3(levels[k - 1].response, x, y) >= v) continue;
-        if (Max3x3(levels[k + 1].response, x, y) >= v) continue;
-        const double lo = levels[k - 1].response.at<float>(y, x);
-        const double hi = levels[k + 1].response.at<float>(y, x);
+        if (Max3x3(below.response, x, y) >= v) continue;
+        if (Max3x3(above.response, x, y) >= v) continue;
+        const double lo = below.response.at<float>(y, x);
+        const double hi = above.response.at<float>(y, x);
         const double curvature = lo - 2.0 * v + hi;
         double offset = curvature < 0 ? 0.5 * (lo - hi) / curvature : 0.0;
         offset = std::clamp(offset, -0.5, 0.5);
-        const double sigma = levels[k].sigma_px * std::pow(step, offset);
+        const double sigma = level.sigma_px * std::pow(step, offset);
         const double diameter = 2.0 * std::sqrt(2.0) * sigma;
         if (diameter < d_min || diameter > d_max) continue;
-        const double a = levels[k].dxx.at<float>(y, x);
-        const double b = levels[k].dyy.at<float>(y, x);
-        const double c = levels[k].dxy.at<float>(y, x);
-        const double mean = 0.5 * (a + b);
-        const double diff = std::sqrt(0.25 * (a - b) * (a - b) + c * c);
-        const double l_max = mean + diff;
-        const double l_min = mean - diff;
-        const double roundness = l_max > 0 ? l_min / l_max : 0.0;
+        const double roundness = Roundness(level.smooth, x, y);
         if (roundness < options.min_roundness) continue;
         DarkBlob blob;
         blob.center_px = cv::Point2f(static_cast<float>(x), static_cast<float>(y));
         blob.diameter_px = diameter;
         blob.contrast = v / kDiscLogResponse;
         blob.roundness = roundness;
-        blob.snr = levels[k].noise > 0 ? v / levels[k].noise : 1e9;
+        blob.snr = level.noise > 0 ? v / level.noise : 1e9;
         candidates.push_back(blob);
       }
     }

@@ -74,18 +74,26 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     ScarDetection detection;
     const double to_analysis = static_cast<double>(frame.mask.cols) / shading.cols;
     cv::Mat work_map(shading.size(), CV_32F, cv::Scalar(0));
+    const cv::Mat deficit_pct = deficit * 100.0;
+    const cv::Rect image_rect(0, 0, shading.cols, shading.rows);
     for (const DarkBlob& b : blobs) {
-      cv::Mat disc(shading.size(), CV_8U, cv::Scalar(0));
-      cv::circle(disc, cv::Point(cvRound(b.center_px.x), cvRound(b.center_px.y)),
-                 std::max(1, cvRound(b.diameter_px / 2.0)), cv::Scalar(255), cv::FILLED);
-      disc &= mask;
+      // Each blob's disc, within its bounding box only.
+      const int radius = std::max(1, cvRound(b.diameter_px / 2.0));
+      const cv::Point centre(cvRound(b.center_px.x), cvRound(b.center_px.y));
+      const cv::Rect box =
+          cv::Rect(centre.x - radius, centre.y - radius, 2 * radius + 1, 2 * radius + 1) &
+          image_rect;
+      if (box.empty()) continue;
+      cv::Mat disc(box.size(), CV_8U, cv::Scalar(0));
+      cv::circle(disc, centre - box.tl(), radius, cv::Scalar(255), cv::FILLED);
+      disc &= mask(box);
       const int pixels = cv::countNonZero(disc);
       if (pixels == 0) continue;
       double peak = 0;
-      cv::minMaxLoc(deficit, nullptr, &peak, nullptr, nullptr, disc);
+      cv::minMaxLoc(deficit(box), nullptr, &peak, nullptr, nullptr, disc);
       // The floor applies to what is reported as well: on average at least min_deficit darker
       // than the skin around it (the LoG estimate alone can pass on a textured patch).
-      const double shadow_index = 100.0 * cv::mean(deficit, disc)[0];
+      const double shadow_index = 100.0 * cv::mean(deficit(box), disc)[0];
       if (shadow_index < 100.0 * options.min_deficit) continue;
       Scar scar;
       scar.center_px = b.center_px * static_cast<float>(to_analysis);
@@ -96,8 +104,8 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       scar.snr = b.snr;
       scar.roundness = b.roundness;
       detection.scars.push_back(scar);
-      cv::Mat hundred = deficit * 100.0;
-      hundred.copyTo(work_map, disc);
+      cv::Mat map_box = work_map(box);
+      deficit_pct(box).copyTo(map_box, disc);
     }
     if (factor < 0.999) {
       cv::resize(work_map, detection.map, frame.mask.size(), 0, 0, cv::INTER_LINEAR);
