@@ -61,4 +61,11 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
 // non-zero `mask` pixels, sampled on a grid of `step` pixels. 0 when the mask is empty.
 double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step = 1);
 
+// The same statistic of the horizontal second difference [1 −2 1] of `image` (the edge column
+// repeats beyond the border), computed only at the sampled pixels.
+double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, int step = 1);
+
+// The same statistic of a list of samples (reordered in place). 0 when empty.
+double RobustSdOfSamples(std::vector<float>& samples);
+
 }  // namespace skintrack::core

@@ -360,39 +360,39 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     cv::Mat best(contrast.size(), CV_32F, cv::Scalar(0));  // estimated contrast
     cv::Mat best_width(contrast.size(), CV_32F, cv::Scalar(0));
     cv::Mat best_snr(contrast.size(), CV_32F, cv::Scalar(0));  // response / noise at its scale
-    const cv::Mat second = (cv::Mat_<float>(1, 3) << 1.0f, -2.0f, 1.0f);
-    const cv::Mat central = (cv::Mat_<float>(1, 3) << -0.5f, 0.0f, 0.5f);
-    const cv::Mat identity = (cv::Mat_<float>(1, 1) << 1.0f);
+    const float ratio = static_cast<float>(options.max_eigen_ratio);
+    const int rows = contrast.rows;
+    const int cols = contrast.cols;
     for (int i = 0; i < scales; ++i) {
       const double w = w_min * std::pow(w_max / w_min, static_cast<double>(i) / (scales - 1));
       const double sigma = w / 2.0;
       cv::Mat smooth;
       cv::GaussianBlur(contrast, smooth, cv::Size(), sigma, sigma, cv::BORDER_REFLECT);
-      cv::Mat dxx, dyy, dxy;
-      cv::sepFilter2D(smooth, dxx, CV_32F, second, identity, cv::Point(-1, -1), 0,
-                      cv::BORDER_REFLECT);
-      cv::sepFilter2D(smooth, dyy, CV_32F, identity, second, cv::Point(-1, -1), 0,
-                      cv::BORDER_REFLECT);
-      cv::sepFilter2D(smooth, dxy, CV_32F, central, central, cv::Point(-1, -1), 0,
-                      cv::BORDER_REFLECT);
       const float norm = static_cast<float>(sigma * sigma / kBarResponse);
       // Noise of a directional second derivative at this scale (isotropic, so one direction is
       // enough), in the same contrast units as the line response.
-      const float noise =
-          std::max(1e-6f, norm * static_cast<float>(RobustSd(
-                                     dxx, noise_mask, std::max(1, static_cast<int>(sigma)))));
-      const float ratio = static_cast<float>(options.max_eigen_ratio);
+      const float noise = std::max(
+          1e-6f, norm * static_cast<float>(RobustSdOfSecondDifferenceX(
+                            smooth, noise_mask, std::max(2, static_cast<int>(sigma)))));
       const float width = static_cast<float>(w);
-      for (int y = 0; y < contrast.rows; ++y) {
-        const float* a = dxx.ptr<float>(y);
-        const float* b = dyy.ptr<float>(y);
-        const float* c = dxy.ptr<float>(y);
+      // The Hessian from second differences of the smoothed image (central differences for the
+      // mixed term; beyond the border the edge row or column repeats), and its eigenvalues, in
+      // one pass.
+      for (int y = 0; y < rows; ++y) {
+        const float* up = smooth.ptr<float>(std::max(0, y - 1));
+        const float* row = smooth.ptr<float>(y);
+        const float* down = smooth.ptr<float>(std::min(rows - 1, y + 1));
         float* out = best.ptr<float>(y);
         float* out_w = best_width.ptr<float>(y);
         float* out_z = best_snr.ptr<float>(y);
-        for (int x = 0; x < contrast.cols; ++x) {
-          const float mean = 0.5f * (a[x] + b[x]);
-          const float diff = std::sqrt(0.25f * (a[x] - b[x]) * (a[x] - b[x]) + c[x] * c[x]);
+        for (int x = 0; x < cols; ++x) {
+          const int xl = std::max(0, x - 1);
+          const int xr = std::min(cols - 1, x + 1);
+          const float a = row[xl] - 2.0f * row[x] + row[xr];
+          const float b = up[x] - 2.0f * row[x] + down[x];
+          const float c = 0.25f * ((down[xr] - down[xl]) - (up[xr] - up[xl]));
+          const float mean = 0.5f * (a + b);
+          const float diff = std::sqrt(0.25f * (a - b) * (a - b) + c * c);
           const float l1 = mean + diff;
           const float l2 = mean - diff;
           if (l1 <= 0 || std::abs(l2) > ratio * l1) continue;
