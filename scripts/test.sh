@@ -1,29 +1,24 @@
 #!/usr/bin/env bash
-# README command 2 (and CI, through .ci/run): install what is missing, then build the `ci` preset
-# (optimised, warnings as errors, tests, viewer and benchmarks) and run the whole test suite
-# through CTest.
-#
-# Then, always (CI included), the core under the sanitizers: the `asan` preset (AddressSanitizer +
-# UndefinedBehaviorSanitizer + LeakSanitizer at -O1) builds only the core modules' tests and the
-# fuzz-corpus replays, and CTest runs them (labels `core` and `fuzz`). That is the part of the
-# code that reads untrusted files and does the pixel arithmetic, and the part CI's time allows.
-#
-# With SKINTRACK_SANITIZE=1 the rest follows (docs/SECURITY.md):
-#   - the rest of the `asan` preset (CLI, store, report, viewer) and every other test under it
-#     (LeakSanitizer suppressions for third-party libraries only: tests/sanitizers/lsan.supp);
-#   - ThreadSanitizer: the `tsan` preset, building only the batch engine's and the viewer's
-#     worker-pool tests, run under TSan;
-#   - fuzzing: the `fuzz` preset (clang, libFuzzer + ASan + UBSan) and scripts/fuzz.sh, which runs
-#     every fuzz target for SKINTRACK_FUZZ_SECONDS (default 20) from its committed corpus.
-# Together these would take CI well past its time budget (measured times: docs/SECURITY.md).
+# README command 2 (and CI, through .ci/run): install what is missing, then, in order:
+#   1. the `ci` preset (optimised, warnings as errors, tests, viewer and benchmarks) and the whole
+#      test suite through CTest;
+#   2. the `asan` preset (AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer at -O1)
+#      and the whole test suite again under it (LeakSanitizer suppressions for third-party
+#      libraries only: tests/sanitizers/lsan.supp);
+#   3. ThreadSanitizer: the `tsan` preset, building the batch engine's and the viewer's
+#      worker-pool tests, run under TSan (tests/sanitizers/tsan.supp: third-party reports only);
+#   4. fuzzing: the `fuzz` preset (clang, libFuzzer + ASan + UBSan) and scripts/fuzz.sh, which runs
+#      every fuzz target for SKINTRACK_FUZZ_SECONDS (default 30) from its committed corpus.
+# Every preset but `dev` is a unity build (SKINTRACK_UNITY), which keeps a cold run of all four
+# stages within CI's time on two cores (measured times: docs/SECURITY.md).
 # Any test failure, sanitizer report, fuzzer crash, leak or timeout fails the script. The time of
 # each stage is printed at the end.
 #
 # Environment:
 #   SKINTRACK_PHOTOS        folder of the shared photos (.ci/run sets it to ../shared/data/photos)
-#   SKINTRACK_SANITIZE=1    add the full sanitizer stages; SKINTRACK_SKIP_TSAN=1 / SKINTRACK_SKIP_FUZZ=1
-#                           skip one
-#   SKINTRACK_FUZZ_SECONDS  budget per fuzz target (default 20)
+#   SKINTRACK_QUICK=1       stage 1 only (for a quick check while developing; CI never sets it)
+#   SKINTRACK_SKIP_TSAN=1 / SKINTRACK_SKIP_FUZZ=1   skip one stage (likewise)
+#   SKINTRACK_FUZZ_SECONDS  budget per fuzz target (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install_deps.sh
@@ -70,19 +65,14 @@ stage() {  # stage NAME COMMAND...: runs one stage, recording its wall-clock and
 stage "ci build" bash -c "cmake --preset ci >/dev/null && cmake --build --preset ci --parallel $jobs"
 stage "ci tests" ctest --preset ci --parallel "$jobs"
 
-fuzz_replays=(fuzz_replay_image fuzz_replay_exif fuzz_replay_manifest fuzz_replay_claims
-  fuzz_replay_lights fuzz_replay_points fuzz_replay_roi fuzz_replay_settings)
-stage "asan build (core)" bash -c "cmake --preset asan >/dev/null &&
-  cmake --build --preset asan --parallel $jobs --target core_tests ${fuzz_replays[*]}"
-stage "asan tests (core)" ctest --preset asan --parallel "$jobs" --no-tests=error -L '^(core|fuzz)$'
-
-sanitize="${SKINTRACK_SANITIZE:-0}"
-if [ "$sanitize" = "1" ]; then
-  stage "asan build (rest)" cmake --build --preset asan --parallel "$jobs"
-  stage "asan tests (rest)" ctest --preset asan --parallel "$jobs" -LE '^(core|fuzz)$'
+quick="${SKINTRACK_QUICK:-0}"
+if [ "$quick" != "1" ]; then
+  stage "asan build" bash -c "cmake --preset asan >/dev/null &&
+    cmake --build --preset asan --parallel $jobs"
+  stage "asan tests" ctest --preset asan --parallel "$jobs" --no-tests=error
 fi
 
-if [ "$sanitize" = "1" ] && [ "${SKINTRACK_SKIP_TSAN:-0}" != "1" ]; then
+if [ "$quick" != "1" ] && [ "${SKINTRACK_SKIP_TSAN:-0}" != "1" ]; then
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/sanitizers/tsan.supp"
   stage "tsan build" bash -c "cmake --preset tsan >/dev/null &&
     cmake --build --preset tsan --parallel $jobs --target core_batch_test viewer_worker_test"
@@ -90,8 +80,8 @@ if [ "$sanitize" = "1" ] && [ "${SKINTRACK_SKIP_TSAN:-0}" != "1" ]; then
     -R '^(BatchRunner|BatchShard|WorkerPool)\.'
 fi
 
-if [ "$sanitize" = "1" ] && [ "${SKINTRACK_SKIP_FUZZ:-0}" != "1" ]; then
+if [ "$quick" != "1" ] && [ "${SKINTRACK_SKIP_FUZZ:-0}" != "1" ]; then
   stage "fuzz build" bash -c "cmake --preset fuzz >/dev/null &&
     cmake --build --preset fuzz --parallel $jobs --target fuzz_targets"
-  stage "fuzz run" ./scripts/fuzz.sh build/fuzz "${SKINTRACK_FUZZ_SECONDS:-20}"
+  stage "fuzz run" ./scripts/fuzz.sh build/fuzz "${SKINTRACK_FUZZ_SECONDS:-30}"
 fi

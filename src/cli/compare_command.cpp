@@ -86,7 +86,7 @@ json Deltas(const json& before, const json& after) {
   return out;
 }
 
-void PrintHuman(const json& doc) {
+void PrintComparisonHuman(const json& doc) {
   const auto& reg = doc["registration"];
   std::printf("aligned %s -> %s: inliers %d, rms %.2f px, ncc %.3f -> %.3f\n",
               doc["after"]["path"].get<std::string>().c_str(),
@@ -198,7 +198,7 @@ int RunCompare(const CompareCommandOptions& opts) {
   if (opts.json) {
     PrintJson(doc);
   } else {
-    PrintHuman(doc);
+    PrintComparisonHuman(doc);
   }
   return 0;
 }

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "core/base/check.h"
 
 namespace skintrack::core {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 // Inverse of the 3x3 matrix whose columns are σ_m, σ_h and (1,1,1): maps density to (c_m, c_h, s).
 const cv::Matx33d& ChromophoresFromDensity() {
@@ -74,7 +74,7 @@ ChromophoreMaps DecomposeChromophores(const cv::Mat& rgb_linear) {
 
 std::optional<double> ItaDegrees(double l_star, double b_star) {
   if (!(b_star > 0.0)) return std::nullopt;
-  return std::atan((l_star - 50.0) / b_star) * 180.0 / kPi;
+  return std::atan((l_star - 50.0) / b_star) * 180.0 / std::numbers::pi;
 }
 
 ItaClass ClassifyIta(double ita_deg) {

@@ -57,15 +57,6 @@ struct RowResult {
   bool resumed = false;
 };
 
-std::string NowUtc() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 // Keeps file names portable: [A-Za-z0-9._-], at most 64 characters.
 std::string SafeName(const std::string& text) {
   std::string out;

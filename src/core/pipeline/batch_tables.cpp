@@ -101,6 +101,8 @@ std::string AlignmentStatus(const json& doc) {
   return status != alignment->end() && status->is_string() ? status->get<std::string>() : "";
 }
 
+}  // namespace
+
 std::string NowUtc() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};
@@ -109,8 +111,6 @@ std::string NowUtc() {
   std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;
 }
-
-}  // namespace
 
 const char* BatchRowStatusName(BatchRowStatus status) {
   switch (status) {

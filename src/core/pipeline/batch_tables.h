@@ -71,4 +71,7 @@ Result<BatchMergeSummary> MergeBatchOutputs(const std::vector<std::filesystem::p
 // Exit code for a set of failure categories (see BatchSummary::exit_code).
 int BatchExitCode(const std::vector<BatchRowRecord>& rows);
 
+// The current time, UTC, as ISO 8601 to the second ("2026-12-04T08:40:00Z").
+std::string NowUtc();
+
 }  // namespace skintrack::core

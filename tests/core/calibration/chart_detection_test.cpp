@@ -13,7 +13,7 @@ namespace skintrack::core {
 namespace {
 
 // Known colour cast (cross-talk, warm white balance) and exposure change (0.7x).
-cv::Vec3d CastCamera(const cv::Vec3d& rgb) {
+cv::Vec3d CastChartCamera(const cv::Vec3d& rgb) {
   const cv::Matx33d cast(1.08, 0.06, 0.00,  //
                          0.02, 0.95, 0.04,  //
                          0.00, 0.09, 0.72);
@@ -49,7 +49,7 @@ Scene MakeScene(double angle_deg, bool mirror) {
   const cv::Point2d origin = centre - cv::Point2d(std::cos(a) * half.x - std::sin(a) * half.y,
                                                   std::sin(a) * half.x + std::cos(a) * half.y);
   const cv::Matx33d h = ChartPlacement(origin, scene.px_per_mm, angle_deg);
-  RenderChart(canvas, h, geometry, ChartReference::kPost2014, CastCamera);
+  RenderChart(canvas, h, geometry, ChartReference::kPost2014, CastChartCamera);
   const cv::Point2d mm[4] = {{0, 0},
                              {geometry.BoxWidthMm(), 0},
                              {geometry.BoxWidthMm(), geometry.BoxHeightMm()},

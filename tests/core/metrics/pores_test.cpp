@@ -10,7 +10,7 @@ namespace {
 using testing::FrameOf;
 using testing::SkinCanvas;
 
-constexpr double kPxPerMm = 20.0;
+constexpr double kPorePxPerMm = 20.0;
 
 TEST(Pores, RecoversCountAndDiameterOfDarkDiscs) {
   SkinCanvas canvas(cv::Size(640, 640));
@@ -20,18 +20,18 @@ TEST(Pores, RecoversCountAndDiameterOfDarkDiscs) {
   for (int i = 0; i < 8; ++i) {
     for (int j = 0; j < 8; ++j) {
       const double d_mm = diameters_mm[(i + j) % 3];
-      canvas.Disc({40.0 + 80.0 * i, 40.0 + 80.0 * j}, d_mm * kPxPerMm, 0.2);
+      canvas.Disc({40.0 + 80.0 * i, 40.0 + 80.0 * j}, d_mm * kPorePxPerMm, 0.2);
       diameter_sum_mm += d_mm;
       ++placed;
     }
   }
-  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kPxPerMm);
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kPorePxPerMm);
   auto group = MeasurePores(frame);
   ASSERT_TRUE(group.ok()) << group.error().message;
   EXPECT_NEAR(group->Get("count"), placed, 0.05 * placed);
   EXPECT_NEAR(group->Get("mean_diameter_mm"), diameter_sum_mm / placed,
               0.08 * diameter_sum_mm / placed);
-  const double area_cm2 = (640.0 / kPxPerMm) * (640.0 / kPxPerMm) / 100.0;
+  const double area_cm2 = (640.0 / kPorePxPerMm) * (640.0 / kPorePxPerMm) / 100.0;
   EXPECT_NEAR(group->Get("density_per_cm2"), placed / area_cm2, 0.05 * placed / area_cm2);
   EXPECT_GT(group->Get("area_pct"), 0.0);
   ASSERT_EQ(group->maps.size(), 1u);
@@ -42,9 +42,9 @@ TEST(Pores, RejectsHairsLesionsAndFaintSpots) {
   SkinCanvas canvas(cv::Size(480, 480));
   canvas.Line({40, 60}, {440, 90}, 3.0, 0.4);      // a hair
   canvas.Line({60, 400}, {300, 250}, 4.0, 0.4);    // another
-  canvas.Disc({240, 240}, 3.0 * kPxPerMm, 0.3);    // a 3 mm lesion
-  canvas.Disc({120, 300}, 0.3 * kPxPerMm, 0.015);  // too faint to be a visible pore
-  const AnalysisFrame frame = FrameOf(canvas.Render(0.005), kPxPerMm);
+  canvas.Disc({240, 240}, 3.0 * kPorePxPerMm, 0.3);    // a 3 mm lesion
+  canvas.Disc({120, 300}, 0.3 * kPorePxPerMm, 0.015);  // too faint to be a visible pore
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.005), kPorePxPerMm);
   auto detection = DetectPores(frame);
   ASSERT_TRUE(detection.ok());
   EXPECT_LE(detection->pores.size(), 2u) << "hairs, lesion edges or faint spots taken as pores";
@@ -64,7 +64,7 @@ TEST(Pores, ReportsPixelsWithoutScale) {
 
 TEST(Pores, NoPoresOnFlatSkin) {
   SkinCanvas canvas(cv::Size(300, 300));
-  auto group = MeasurePores(FrameOf(canvas.Render(0.01), kPxPerMm));
+  auto group = MeasurePores(FrameOf(canvas.Render(0.01), kPorePxPerMm));
   ASSERT_TRUE(group.ok());
   EXPECT_EQ(group->Get("count"), 0.0);
   EXPECT_EQ(group->Get("mean_diameter_mm"), 0.0);

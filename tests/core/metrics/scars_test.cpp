@@ -12,14 +12,14 @@ namespace {
 using testing::FrameOf;
 using testing::SkinCanvas;
 
-constexpr double kPxPerMm = 10.0;
+constexpr double kScarPxPerMm = 10.0;
 
 // An atrophic scar under diffuse light: a soft-edged darkening whose depth of shade grows with
 // the depression's depth.
 void DrawScar(SkinCanvas& canvas, cv::Point2d c, double diameter_mm, double deficit) {
   cv::Mat& dark = canvas.dark();
   const double k = canvas.k();
-  const double r = diameter_mm * kPxPerMm * k / 2.0;
+  const double r = diameter_mm * kScarPxPerMm * k / 2.0;
   for (int y = std::max(0, static_cast<int>(c.y * k - 2 * r));
        y < std::min(dark.rows, static_cast<int>(c.y * k + 2 * r)); ++y) {
     for (int x = std::max(0, static_cast<int>(c.x * k - 2 * r));
@@ -38,7 +38,7 @@ TEST(Scars, FindsDepressionsAndOrdersShadowIndexByDepth) {
   // Pores and a wrinkle must not be counted as scars.
   for (int i = 0; i < 6; ++i) canvas.Disc({100.0 + 140 * i, 40}, 3.0, 0.2);
   canvas.Line({80, 270}, {820, 270}, 4.0, 0.2);
-  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kPxPerMm);
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kScarPxPerMm);
   auto detection = DetectScars(frame);
   ASSERT_TRUE(detection.ok()) << detection.error().message;
   ASSERT_EQ(detection->scars.size(), 4u);
@@ -59,7 +59,7 @@ TEST(Scars, NoneOnEvenSkinUnderALightGradient) {
   SkinCanvas canvas(cv::Size(400, 400));
   cv::Mat& dark = canvas.dark();
   for (int y = 0; y < dark.rows; ++y) dark.row(y).setTo(0.3 * y / dark.rows);
-  auto group = MeasureScars(FrameOf(canvas.Render(0.01), kPxPerMm));
+  auto group = MeasureScars(FrameOf(canvas.Render(0.01), kScarPxPerMm));
   ASSERT_TRUE(group.ok());
   EXPECT_EQ(group->Get("count"), 0.0);
   EXPECT_EQ(group->Get("shadow_index"), 0.0);

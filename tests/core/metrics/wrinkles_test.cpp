@@ -12,7 +12,7 @@ namespace {
 using testing::FrameOf;
 using testing::SkinCanvas;
 
-constexpr double kPxPerMm = 20.0;
+constexpr double kWrinklePxPerMm = 20.0;
 
 TEST(SkeletonLength, CountsAxialAndDiagonalLinks) {
   cv::Mat horizontal(10, 30, CV_8U, cv::Scalar(0));
@@ -28,23 +28,23 @@ TEST(Wrinkles, MeasuresLengthAndWidthOfDarkLines) {
   const double width_mm = 0.4;
   double true_length_mm = 0;
   auto add = [&](cv::Point2d a, cv::Point2d b) {
-    canvas.Line(a, b, width_mm * kPxPerMm, 0.15);
-    true_length_mm += cv::norm(a - b) / kPxPerMm;
+    canvas.Line(a, b, width_mm * kWrinklePxPerMm, 0.15);
+    true_length_mm += cv::norm(a - b) / kWrinklePxPerMm;
   };
   add({100, 100}, {700, 100});
   add({100, 250}, {600, 450});
   add({150, 520}, {450, 520});
   add({720, 200}, {720, 520});
-  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kPxPerMm);
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kWrinklePxPerMm);
   auto detection = DetectWrinkles(frame);
   ASSERT_TRUE(detection.ok()) << detection.error().message;
   EXPECT_EQ(detection->count, 4);
-  const double length_mm = detection->length_px / kPxPerMm;
+  const double length_mm = detection->length_px / kWrinklePxPerMm;
   EXPECT_NEAR(length_mm, true_length_mm, 0.08 * true_length_mm);
-  EXPECT_NEAR(detection->mean_width_px / kPxPerMm, width_mm, 0.3 * width_mm);
+  EXPECT_NEAR(detection->mean_width_px / kWrinklePxPerMm, width_mm, 0.3 * width_mm);
   auto group = MeasureWrinkles(frame);
   ASSERT_TRUE(group.ok());
-  const double area_cm2 = 800.0 * 600.0 / (kPxPerMm * kPxPerMm) / 100.0;
+  const double area_cm2 = 800.0 * 600.0 / (kWrinklePxPerMm * kWrinklePxPerMm) / 100.0;
   EXPECT_NEAR(group->Get("length_mm_per_cm2"), true_length_mm / area_cm2,
               0.08 * true_length_mm / area_cm2);
 }
@@ -52,7 +52,7 @@ TEST(Wrinkles, MeasuresLengthAndWidthOfDarkLines) {
 TEST(Wrinkles, IgnoresPoresAndFlatSkin) {
   SkinCanvas canvas(cv::Size(400, 400));
   for (int i = 0; i < 5; ++i) canvas.Disc({60.0 + 70 * i, 200}, 6.0, 0.2);
-  auto detection = DetectWrinkles(FrameOf(canvas.Render(0.01), kPxPerMm));
+  auto detection = DetectWrinkles(FrameOf(canvas.Render(0.01), kWrinklePxPerMm));
   ASSERT_TRUE(detection.ok());
   EXPECT_EQ(detection->count, 0);
   EXPECT_EQ(detection->length_px, 0.0);
