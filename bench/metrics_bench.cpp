@@ -3,6 +3,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/base/allocator.h"
 #include "core/mask/skin_mask.h"
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/pigmentation.h"
@@ -70,4 +71,12 @@ BENCHMARK(BM_Scars)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// The allocator as the CLI sets it (core/base/allocator.h), so timings match `skintrack`'s.
+int main(int argc, char** argv) {
+  skintrack::TuneAllocatorForImages();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -18,6 +18,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/base/allocator.h"
 #include "core/registration/registration.h"
 #include "core/registration/synthetic_warp.h"
 
@@ -140,4 +141,12 @@ BENCHMARK(BM_Align4000x3000)
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// The allocator as the CLI sets it (core/base/allocator.h), so timings match `skintrack`'s.
+int main(int argc, char** argv) {
+  skintrack::TuneAllocatorForImages();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/command.h"
+#include "core/base/allocator.h"
 #include "core/base/check.h"
 #include "core/base/version.h"
 
@@ -58,6 +59,7 @@ const std::vector<CommandEntry>& Commands() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  skintrack::TuneAllocatorForImages();
   CLI::App app{"skintrack: measure skin change across treatment sessions from standardized photos"};
   app.set_version_flag("--version", std::string(skintrack::kToolName) + " " +
                                         skintrack::kToolVersion + " (" + skintrack::kGitCommit +

@@ -11,9 +11,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/base/allocator.h"
 #include "viewer/app.h"
 
 int main(int argc, char** argv) {
+  skintrack::TuneAllocatorForImages();
   using skintrack::viewer::ViewerOptions;
   ViewerOptions options;
   CLI::App cli{"skintrack-viewer: compare skin photos across treatment sessions"};

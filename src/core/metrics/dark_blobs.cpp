@@ -40,10 +40,22 @@ cv::Mat NormalisedLaplacian(const cv::Mat& smooth, float norm) {
   return out;
 }
 
-ScaleLevel ComputeLevel(const cv::Mat& contrast, const cv::Mat& mask, double sigma_px) {
+// `previous` (may be null): the next finer level. Gaussians compose (G_a * G_b = G_√(a²+b²)), so
+// this level is that one blurred by the difference only, a kernel about half as wide; used once the
+// difference is at least 1 px, where a sampled Gaussian kernel has the variance it should.
+ScaleLevel ComputeLevel(const cv::Mat& contrast, const cv::Mat& mask, double sigma_px,
+                        const ScaleLevel* previous) {
   ScaleLevel level;
   level.sigma_px = sigma_px;
-  cv::GaussianBlur(contrast, level.smooth, cv::Size(), sigma_px, sigma_px, cv::BORDER_REFLECT);
+  const double extra =
+      previous != nullptr && previous->sigma_px < sigma_px
+          ? std::sqrt(sigma_px * sigma_px - previous->sigma_px * previous->sigma_px)
+          : 0.0;
+  if (extra >= 1.0) {
+    cv::GaussianBlur(previous->smooth, level.smooth, cv::Size(), extra, extra, cv::BORDER_REFLECT);
+  } else {
+    cv::GaussianBlur(contrast, level.smooth, cv::Size(), sigma_px, sigma_px, cv::BORDER_REFLECT);
+  }
   level.response = NormalisedLaplacian(level.smooth, static_cast<float>(sigma_px * sigma_px));
   // The noise is sampled on a grid of at least 2 px: the median absolute deviation of a quarter of
   // a megapixel-sized mask is as precise as that of all of it, at a quarter of the sorting.
@@ -154,7 +166,7 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
   const float floor = static_cast<float>(kDiscLogResponse * options.min_contrast);
   std::vector<ScaleLevel> window;  // levels k − 1, k, k + 1
   for (double s : sigmas) {
-    window.push_back(ComputeLevel(contrast, mask, s));
+    window.push_back(ComputeLevel(contrast, mask, s, window.empty() ? nullptr : &window.back()));
     if (window.size() > 3) window.erase(window.begin());
     if (window.size() < 3) continue;
     const ScaleLevel& below = window[0];

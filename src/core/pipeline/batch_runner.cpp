@@ -3,7 +3,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
-#include <malloc.h>
 #endif
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/base/allocator.h"
 #include "core/base/atomic_file.h"
 #include "core/base/check.h"
 #include "core/base/deadline.h"
@@ -534,30 +534,6 @@ RowResult ProcessItem(const WorkItem& item, const RunContext& context) {
   }
 }
 
-// Every image allocates and frees the same large buffers (decoded photo, float planes, filter
-// scratch). With glibc's default policy much of that memory goes back to the kernel after each
-// image (mmap'd chunks, heap trimming) and the next image page-faults it in again: 13 % of the CPU
-// time and most of the system time of a batch of small photos (bench/batch_bench.sh). Keeping
-// freed memory in the process costs nothing in peak memory, which is reached on the first images
-// anyway; chunks of 64 MiB and more (a 12 MP float plane) are still mapped and unmapped.
-//
-// The workers share the main arena (M_ARENA_MAX 1). Each extra thread would otherwise get its own
-// arena, made of 64 MiB heaps that glibc unmaps whenever one becomes empty whatever the trim
-// threshold, so with --jobs 2 every image faulted its buffers in again: 2.3 million minor faults
-// instead of 0.12 million for 200 phantom photos, +29 % CPU, and --jobs 2 gave 1.54x the
-// throughput of --jobs 1 where two independent processes give 1.95x. With one arena: 1.86x. The
-// arena's lock is taken a few thousand times per image, each time for well under a microsecond.
-void TuneAllocatorForBatch() {
-#if defined(__GLIBC__)
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
-    mallopt(M_ARENA_MAX, 1);
-  });
-#endif
-}
-
 // A killed run can leave the temporary files of atomic writes (".<name>.tmp-<pid>-<n>",
 // core/base/atomic_file.cpp) behind; they are never results, so a new run removes them.
 void RemoveStaleTempFiles(const fs::path& dir) {
@@ -714,7 +690,7 @@ Result<BatchSummary> RunBatch(const BatchOptions& options) {
   }
 
   OpenCvThreadsGuard opencv_threads(1);
-  TuneAllocatorForBatch();
+  TuneAllocatorForImages();
   const std::size_t window = 4 * static_cast<std::size_t>(options.jobs);
   std::mutex mutex;
   std::condition_variable written_cv;  // workers wait for the writer to move on

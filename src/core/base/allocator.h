@@ -1,0 +1,27 @@
+#pragma once
+// The process's memory allocator, tuned for image work (glibc only; elsewhere a no-op).
+//
+// Every image allocates and frees the same large buffers (decoded photo, float planes, filter
+// scratch). With glibc's default policy much of that memory goes back to the kernel after each
+// image (mmap'd chunks, heap trimming) and the next image page-faults it in again: 13 % of the CPU
+// time and most of the system time of a batch of small photos (bench/batch_bench.sh). Keeping
+// freed memory in the process costs nothing in peak memory, which is reached on the first images
+// anyway; chunks of 64 MiB and more (a 12 MP float plane) are still mapped and unmapped.
+//
+// The workers share the main arena (M_ARENA_MAX 1). Each extra thread would otherwise get its own
+// arena, made of 64 MiB heaps that glibc unmaps whenever one becomes empty whatever the trim
+// threshold, so with --jobs 2 every image faulted its buffers in again: 2.3 million minor faults
+// instead of 0.12 million for 200 phantom photos, +29 % CPU, and --jobs 2 gave 1.54x the
+// throughput of --jobs 1 where two independent processes give 1.95x. With one arena: 1.86x. The
+// arena's lock is taken a few thousand times per image, each time for well under a microsecond.
+//
+// The same holds for one `score` or `compare`: a 12 MP photo goes through a few dozen 3 MP float
+// planes, and each fresh one was faulted in page by page (a quarter of `score`'s CPU time,
+// `perf`). So the CLI, the viewer and the benchmarks call this at start, and the batch engine
+// before its workers start. Call it before threads allocate; later calls do nothing.
+
+namespace skintrack {
+
+void TuneAllocatorForImages();
+
+}  // namespace skintrack
