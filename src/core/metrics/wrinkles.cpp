@@ -38,59 +38,6 @@ cv::Mat RemoveShortDarkFeatures(const cv::Mat& contrast, double length_px) {
   return out;
 }
 
-// Zhang-Suen thinning (T. Y. Zhang and C. Y. Suen, "A fast parallel algorithm for thinning
-// digital patterns", CACM 27:236, 1984) of a 0/255 mask: the same two sub-iterations and stopping
-// rule as OpenCV's ximgproc::thinning (THINNING_ZHANGSUEN), so the skeleton is the same pixel for
-// pixel, but each sub-iteration visits only the pixels still on instead of the whole image (ridges
-// cover a few per cent of it). The outermost rows and columns are never changed.
-cv::Mat ThinZhangSuen(const cv::Mat& binary) {
-  SKT_CHECK(binary.type() == CV_8U);
-  cv::Mat image = (binary != 0) / 255;  // 0/1
-  const int rows = image.rows;
-  const int cols = image.cols;
-  std::vector<cv::Point> on;
-  for (int y = 1; y < rows - 1; ++y) {
-    const uchar* row = image.ptr<uchar>(y);
-    for (int x = 1; x < cols - 1; ++x) {
-      if (row[x] != 0) on.emplace_back(x, y);
-    }
-  }
-  std::vector<cv::Point> removed;
-  bool changed = true;
-  while (changed) {
-    changed = false;
-    for (int pass = 0; pass < 2; ++pass) {
-      removed.clear();
-      for (const cv::Point& p : on) {
-        const uchar* up = image.ptr<uchar>(p.y - 1);
-        const uchar* row = image.ptr<uchar>(p.y);
-        const uchar* down = image.ptr<uchar>(p.y + 1);
-        const int x = p.x;
-        // Neighbours clockwise from north: p2 .. p9.
-        const int p2 = up[x], p3 = up[x + 1], p4 = row[x + 1], p5 = down[x + 1];
-        const int p6 = down[x], p7 = down[x - 1], p8 = row[x - 1], p9 = up[x - 1];
-        const int transitions = (p2 == 0 && p3 == 1) + (p3 == 0 && p4 == 1) +
-                                (p4 == 0 && p5 == 1) + (p5 == 0 && p6 == 1) +
-                                (p6 == 0 && p7 == 1) + (p7 == 0 && p8 == 1) +
-                                (p8 == 0 && p9 == 1) + (p9 == 0 && p2 == 1);
-        const int neighbours = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
-        const int m1 = pass == 0 ? p2 * p4 * p6 : p2 * p4 * p8;
-        const int m2 = pass == 0 ? p4 * p6 * p8 : p2 * p6 * p8;
-        if (transitions == 1 && neighbours >= 2 && neighbours <= 6 && m1 == 0 && m2 == 0) {
-          removed.push_back(p);
-        }
-      }
-      if (removed.empty()) continue;
-      changed = true;
-      for (const cv::Point& p : removed) image.at<uchar>(p) = 0;
-      on.erase(std::remove_if(on.begin(), on.end(),
-                              [&](const cv::Point& p) { return image.at<uchar>(p) == 0; }),
-               on.end());
-    }
-  }
-  return image * 255;
-}
-
 constexpr int kDx[8] = {1, 1, 0, -1, -1, -1, 0, 1};  // around the 8-neighbourhood, in order
 constexpr int kDy[8] = {0, 1, 1, 1, 0, -1, -1, -1};
 
@@ -381,6 +328,59 @@ void CleanSkeleton(cv::Mat& skeleton, double spur_px, double min_straightness, i
 }
 
 }  // namespace
+
+// Zhang-Suen thinning (T. Y. Zhang and C. Y. Suen, "A fast parallel algorithm for thinning
+// digital patterns", CACM 27:236, 1984) of a 0/255 mask: the same two sub-iterations and stopping
+// rule as OpenCV's ximgproc::thinning (THINNING_ZHANGSUEN), so the skeleton is the same pixel for
+// pixel, but each sub-iteration visits only the pixels still on instead of the whole image (ridges
+// cover a few per cent of it). The outermost rows and columns are never changed.
+cv::Mat ThinZhangSuen(const cv::Mat& binary) {
+  SKT_CHECK(binary.type() == CV_8U);
+  cv::Mat image = (binary != 0) / 255;  // 0/1
+  const int rows = image.rows;
+  const int cols = image.cols;
+  std::vector<cv::Point> on;
+  for (int y = 1; y < rows - 1; ++y) {
+    const uchar* row = image.ptr<uchar>(y);
+    for (int x = 1; x < cols - 1; ++x) {
+      if (row[x] != 0) on.emplace_back(x, y);
+    }
+  }
+  std::vector<cv::Point> removed;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (int pass = 0; pass < 2; ++pass) {
+      removed.clear();
+      for (const cv::Point& p : on) {
+        const uchar* up = image.ptr<uchar>(p.y - 1);
+        const uchar* row = image.ptr<uchar>(p.y);
+        const uchar* down = image.ptr<uchar>(p.y + 1);
+        const int x = p.x;
+        // Neighbours clockwise from north: p2 .. p9.
+        const int p2 = up[x], p3 = up[x + 1], p4 = row[x + 1], p5 = down[x + 1];
+        const int p6 = down[x], p7 = down[x - 1], p8 = row[x - 1], p9 = up[x - 1];
+        const int transitions = (p2 == 0 && p3 == 1) + (p3 == 0 && p4 == 1) +
+                                (p4 == 0 && p5 == 1) + (p5 == 0 && p6 == 1) +
+                                (p6 == 0 && p7 == 1) + (p7 == 0 && p8 == 1) +
+                                (p8 == 0 && p9 == 1) + (p9 == 0 && p2 == 1);
+        const int neighbours = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
+        const int m1 = pass == 0 ? p2 * p4 * p6 : p2 * p4 * p8;
+        const int m2 = pass == 0 ? p4 * p6 * p8 : p2 * p6 * p8;
+        if (transitions == 1 && neighbours >= 2 && neighbours <= 6 && m1 == 0 && m2 == 0) {
+          removed.push_back(p);
+        }
+      }
+      if (removed.empty()) continue;
+      changed = true;
+      for (const cv::Point& p : removed) image.at<uchar>(p) = 0;
+      on.erase(std::remove_if(on.begin(), on.end(),
+                              [&](const cv::Point& p) { return image.at<uchar>(p) == 0; }),
+               on.end());
+    }
+  }
+  return image * 255;
+}
 
 double SkeletonLengthPx(const cv::Mat& skeleton, int half_window) {
   SKT_CHECK(skeleton.type() == CV_8U) << "type " << skeleton.type();

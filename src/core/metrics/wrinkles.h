@@ -85,4 +85,8 @@ Result<MetricGroup> MeasureWrinkles(const AnalysisFrame& frame, const WrinkleOpt
 // pixel beyond each free end (a straight run of n pixels measures n at any angle).
 double SkeletonLengthPx(const cv::Mat& skeleton, int half_window = 5);
 
+// Zhang-Suen thinning of a CV_8U mask (non-zero = on) to a 0/255 skeleton: the same result as
+// OpenCV's ximgproc::thinning(THINNING_ZHANGSUEN), computed over the pixels that are on only.
+cv::Mat ThinZhangSuen(const cv::Mat& binary);
+
 }  // namespace skintrack::core

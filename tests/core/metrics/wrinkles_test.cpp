@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/ximgproc.hpp>
 
 #include "core/metrics/synthetic_skin.h"
 
@@ -21,6 +23,31 @@ TEST(SkeletonLength, CountsAxialAndDiagonalLinks) {
   cv::Mat diagonal(30, 30, CV_8U, cv::Scalar(0));
   for (int i = 0; i < 20; ++i) diagonal.at<uchar>(5 + i, 5 + i) = 255;
   EXPECT_NEAR(SkeletonLengthPx(diagonal), 19 * std::sqrt(2.0) + 1.0, 1e-9);
+}
+
+TEST(Thinning, SameSkeletonAsOpenCvsZhangSuen) {
+  // Random lines, discs and holes, touching the border too: pixel for pixel the same as
+  // ximgproc::thinning, which visits the whole image in every iteration.
+  cv::RNG rng(11);
+  for (int trial = 0; trial < 6; ++trial) {
+    cv::Mat mask(300, 400, CV_8U, cv::Scalar(0));
+    for (int i = 0; i < 40; ++i) {
+      const cv::Point a(rng.uniform(-10, 410), rng.uniform(-10, 310));
+      cv::line(mask, a, a + cv::Point(rng.uniform(-120, 120), rng.uniform(-120, 120)),
+               cv::Scalar(255), rng.uniform(1, 12));
+      cv::circle(mask, cv::Point(rng.uniform(0, 400), rng.uniform(0, 300)), rng.uniform(1, 10),
+                 cv::Scalar(255), cv::FILLED);
+    }
+    cv::Mat holes(mask.size(), CV_8U);
+    rng.fill(holes, cv::RNG::UNIFORM, 0, 100);
+    mask.setTo(0, holes < 3);
+    cv::Mat expected;
+    cv::ximgproc::thinning(mask, expected, cv::ximgproc::THINNING_ZHANGSUEN);
+    const cv::Mat skeleton = ThinZhangSuen(mask);
+    ASSERT_EQ(skeleton.type(), CV_8U);
+    EXPECT_EQ(cv::countNonZero(skeleton != expected), 0) << "trial " << trial;
+    EXPECT_GT(cv::countNonZero(skeleton), 100) << "trial " << trial;
+  }
 }
 
 TEST(Wrinkles, MeasuresLengthAndWidthOfDarkLines) {
