@@ -617,7 +617,7 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
   for (const std::string& metric : metrics) {
     const MetricInfo info = MetricInfoOrDefault(metric);
     const double baseline = Mean(BaselineRepeats(ctx.sorted, metric));
-    const double mdc = MdcFor(noise, metric, baseline);
+    const double mdc = MdcFor(noise, metric, baseline).mdc95;
     bool tested = false;
     bool metric_passes = true;
     double change_sum = 0;

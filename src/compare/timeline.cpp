@@ -207,23 +207,14 @@ NoiseByMetric EstimateNoiseForAll(const std::vector<SubjectTimeline>& subjects) 
   return noise;
 }
 
-double MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value) {
+SubjectMdc MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value) {
   auto it = noise.find(metric);
-  if (it != noise.end() && it->second.from_repeats) return it->second.mdc95;
+  if (it != noise.end() && it->second.from_repeats) return {it->second.mdc95, "repeats"};
   const double fallback = DefaultMdc(MetricInfoOrDefault(metric), baseline_value);
-  if (it == noise.end()) return fallback;
-  return std::max(fallback, it->second.few_repeats_mdc95);
-}
-
-const char* MdcSource(const NoiseByMetric& noise, const std::string& metric,
-                      double baseline_value) {
-  auto it = noise.find(metric);
-  if (it != noise.end() && it->second.from_repeats) return "repeats";
-  if (it != noise.end() &&
-      it->second.few_repeats_mdc95 > DefaultMdc(MetricInfoOrDefault(metric), baseline_value)) {
-    return "few repeats";
+  if (it != noise.end() && it->second.few_repeats_mdc95 > fallback) {
+    return {it->second.few_repeats_mdc95, "few repeats"};
   }
-  return "default";
+  return {fallback, "default"};
 }
 
 const char* ChangeVerdictName(ChangeVerdict verdict) {
@@ -321,8 +312,9 @@ Result<MetricTimeline> BuildMetricTimeline(const SubjectTimeline& subject, const
   t.baseline_captures = static_cast<int>(repeats.size());
   auto it = noise.find(metric);
   t.mdc_from_repeats = it != noise.end() && it->second.from_repeats;
-  t.mdc95 = MdcFor(noise, metric, t.baseline);
-  t.mdc_source = MdcSource(noise, metric, t.baseline);
+  const SubjectMdc mdc = MdcFor(noise, metric, t.baseline);
+  t.mdc95 = mdc.mdc95;
+  t.mdc_source = mdc.source;
 
   std::vector<double> days, levels;
   for (const SessionScores& s : sorted) {

@@ -109,13 +109,15 @@ MetricNoise EstimateNoise(const std::vector<SubjectTimeline>& subjects, const st
 using NoiseByMetric = std::map<std::string, MetricNoise>;
 NoiseByMetric EstimateNoiseForAll(const std::vector<SubjectTimeline>& subjects);
 
-// MDC95 for one subject's metric: the pooled estimate when it came from repeats, else the larger of
-// the catalog default for this subject's baseline and the few-repeats estimate.
-double MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value);
-
-// Where MdcFor's value comes from: "repeats", "default", or "few repeats" (the default raised by
-// repeats too few to replace it).
-const char* MdcSource(const NoiseByMetric& noise, const std::string& metric, double baseline_value);
+// MDC95 for one subject's metric and where it comes from: the pooled estimate when it came from
+// repeats ("repeats"), else the larger of the catalog default for this subject's baseline
+// ("default") and the few-repeats estimate ("few repeats": the default raised by repeats too few
+// to replace it).
+struct SubjectMdc {
+  double mdc95 = 0;
+  const char* source = "default";
+};
+SubjectMdc MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value);
 
 enum class ChangeVerdict { kImproved, kNoDetectableChange, kWorsened, kChanged };
 const char* ChangeVerdictName(ChangeVerdict verdict);  // "improved", "no detectable change", ...
@@ -162,7 +164,7 @@ struct MetricTimeline {
   int baseline_captures = 0;
   double mdc95 = 0;
   bool mdc_from_repeats = false;
-  const char* mdc_source = "default";  // MdcSource: "repeats", "default" or "few repeats"
+  const char* mdc_source = "default";  // MdcFor: "repeats", "default" or "few repeats"
   std::vector<ChangePoint> points;  // every session with a value, baseline included, by time
   std::optional<TrendFit> trend;
 };

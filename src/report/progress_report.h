@@ -75,7 +75,7 @@ struct MetricSummary {
   std::optional<double> delta_pct;
   double mdc95 = 0;
   bool mdc_from_repeats = false;
-  std::string mdc_source = "default";  // "repeats", "default" or "few repeats" (compare::MdcSource)
+  std::string mdc_source = "default";  // "repeats", "default" or "few repeats" (compare::MdcFor)
   std::string verdict;   // "improved", "no detectable change", "worsened", "changed"
   std::string sentence;  // plain language
   MetricChart chart;

@@ -38,7 +38,7 @@ struct MetricSeries {
   std::optional<double> baseline;
   std::optional<double> mdc95;
   bool mdc_from_repeats = false;
-  std::string mdc_source = "default";  // "repeats", "default" or "few repeats" (compare::MdcSource)
+  std::string mdc_source = "default";  // "repeats", "default" or "few repeats" (compare::MdcFor)
   std::vector<MetricPoint> points;      // by time, baseline first
   std::vector<double> treatment_days;   // days since baseline of treatment sessions
   std::string note;
