@@ -9,7 +9,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "core/base/allocator.h"
 #include "core/color/ciede2000.h"
 #include "core/color/color_space.h"
 #include "core/color/skin_model.h"
@@ -142,13 +141,3 @@ void BM_TsumuraDecomposition_4000x3000(benchmark::State& state) {
 BENCHMARK(BM_TsumuraDecomposition_4000x3000)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
-
-// The allocator as the CLI sets it (core/base/allocator.h), so timings match `skintrack`'s.
-int main(int argc, char** argv) {
-  skintrack::TuneAllocatorForImages();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

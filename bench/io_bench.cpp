@@ -4,7 +4,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "core/base/allocator.h"
 #include "core/io/image_io.h"
 
 namespace {
@@ -44,13 +43,3 @@ void BM_LoadImage4000x3000(benchmark::State& state) {
 BENCHMARK(BM_LoadImage4000x3000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-
-// The allocator as the CLI sets it (core/base/allocator.h), so timings match `skintrack`'s.
-int main(int argc, char** argv) {
-  skintrack::TuneAllocatorForImages();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -3,7 +3,6 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "core/base/allocator.h"
 #include "core/mask/skin_mask.h"
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/pigmentation.h"
@@ -70,13 +69,3 @@ BENCHMARK(BM_Wrinkles)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Scars)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-
-// The allocator as the CLI sets it (core/base/allocator.h), so timings match `skintrack`'s.
-int main(int argc, char** argv) {
-  skintrack::TuneAllocatorForImages();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -4,7 +4,6 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "core/base/allocator.h"
 #include "core/phantom/phantom.h"
 #include "core/phantom/render.h"
 #include "core/phantom/scene.h"
@@ -68,13 +67,3 @@ void BM_PhantomCaptureAndJpeg4000x3000(benchmark::State& state) {
 BENCHMARK(BM_PhantomCaptureAndJpeg4000x3000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-
-// The allocator as the CLI sets it (core/base/allocator.h), so timings match `skintrack`'s.
-int main(int argc, char** argv) {
-  skintrack::TuneAllocatorForImages();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -9,7 +9,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "core/base/allocator.h"
 #include "core/io/image_io.h"
 #include "core/pipeline/score_pipeline.h"
 
@@ -64,13 +63,3 @@ void BM_ScoreVsDecode(benchmark::State& state) {
 BENCHMARK(BM_ScoreVsDecode)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
-
-// The allocator as the CLI sets it (core/base/allocator.h), so timings match `skintrack`'s.
-int main(int argc, char** argv) {
-  skintrack::TuneAllocatorForImages();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

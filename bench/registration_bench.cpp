@@ -18,7 +18,6 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "core/base/allocator.h"
 #include "core/registration/registration.h"
 #include "core/registration/synthetic_warp.h"
 
@@ -140,13 +139,3 @@ BENCHMARK(BM_Align4000x3000)
     ->Iterations(3);
 
 }  // namespace
-
-// The allocator as the CLI sets it (core/base/allocator.h), so timings match `skintrack`'s.
-int main(int argc, char** argv) {
-  skintrack::TuneAllocatorForImages();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
