@@ -57,15 +57,11 @@ cv::Mat FastGaussian(const cv::Mat& values, double sigma_px) {
   return out;
 }
 
-cv::Mat MaskedGaussian(const cv::Mat& values, const cv::Mat& mask, double sigma_px) {
-  SKT_CHECK(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
-  cv::Mat weight;
-  mask.convertTo(weight, CV_32F, 1.0 / 255.0);
-  cv::threshold(weight, weight, 0.0, 1.0, cv::THRESH_BINARY);
-  const cv::Mat numerator = FastGaussian(values.mul(weight), sigma_px);
-  const cv::Mat denominator = FastGaussian(weight, sigma_px);
-  const double fallback = cv::mean(values, mask)[0];
-  cv::Mat out(values.size(), CV_32F);
+namespace {
+
+// numerator / denominator where the denominator holds weight, else `fallback`.
+cv::Mat Normalise(const cv::Mat& numerator, const cv::Mat& denominator, double fallback) {
+  cv::Mat out(numerator.size(), CV_32F);
   for (int y = 0; y < out.rows; ++y) {
     const float* n = numerator.ptr<float>(y);
     const float* d = denominator.ptr<float>(y);
@@ -75,6 +71,34 @@ cv::Mat MaskedGaussian(const cv::Mat& values, const cv::Mat& mask, double sigma_
     }
   }
   return out;
+}
+
+}  // namespace
+
+MaskedSmoother::MaskedSmoother(const cv::Mat& mask) : mask_(mask) {
+  SKT_CHECK(mask.type() == CV_8U);
+  weight_ = cv::Mat(mask.size(), CV_32F, cv::Scalar(0));
+  weight_.setTo(1.0f, mask != 0);
+}
+
+cv::Mat MaskedSmoother::Smooth(const cv::Mat& values, double sigma_px) {
+  SKT_CHECK(values.type() == CV_32F && values.size() == mask_.size());
+  const cv::Mat* denominator = nullptr;
+  for (const auto& [sigma, blurred] : denominators_) {
+    if (sigma == sigma_px) denominator = &blurred;
+  }
+  if (denominator == nullptr) {
+    denominators_.emplace_back(sigma_px, FastGaussian(weight_, sigma_px));
+    denominator = &denominators_.back().second;
+  }
+  cv::Mat masked(values.size(), CV_32F, cv::Scalar(0));
+  values.copyTo(masked, mask_);
+  return Normalise(FastGaussian(masked, sigma_px), *denominator, cv::mean(values, mask_)[0]);
+}
+
+cv::Mat MaskedGaussian(const cv::Mat& values, const cv::Mat& mask, double sigma_px) {
+  SKT_CHECK(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
+  return MaskedSmoother(mask).Smooth(values, sigma_px);
 }
 
 cv::Mat FlatFieldContrast(const cv::Mat& luminance, const cv::Mat& mask, double sigma_px) {
@@ -122,8 +146,10 @@ double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask) {
   return sd[0];
 }
 
-double MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile) {
+std::vector<double> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask,
+                                      const std::vector<double>& percentiles) {
   SKT_CHECK(values.type() == CV_32F);
+  SKT_CHECK(std::is_sorted(percentiles.begin(), percentiles.end()));
   std::vector<float> samples;
   samples.reserve(static_cast<size_t>(cv::countNonZero(mask)));
   for (int y = 0; y < values.rows; ++y) {
@@ -133,12 +159,45 @@ double MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double perce
       if (m[x] != 0) samples.push_back(v[x]);
     }
   }
-  if (samples.empty()) return 0;
-  const double rank =
-      std::clamp(percentile, 0.0, 100.0) / 100.0 * static_cast<double>(samples.size() - 1);
-  const auto k = static_cast<std::ptrdiff_t>(std::lround(rank));
-  std::nth_element(samples.begin(), samples.begin() + k, samples.end());
-  return samples[static_cast<size_t>(k)];
+  std::vector<double> out(percentiles.size(), 0.0);
+  if (samples.empty()) return out;
+  // Ascending ranks: after nth_element at k everything from k on is >= samples[k], so the next
+  // rank is searched in that tail only.
+  auto first = samples.begin();
+  for (size_t i = 0; i < percentiles.size(); ++i) {
+    const double rank = std::clamp(percentiles[i], 0.0, 100.0) / 100.0 *
+                        static_cast<double>(samples.size() - 1);
+    const auto k = samples.begin() + static_cast<std::ptrdiff_t>(std::lround(rank));
+    std::nth_element(first, k, samples.end());
+    out[i] = *k;
+    first = k;
+  }
+  return out;
+}
+
+double MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile) {
+  return MaskedPercentiles(values, mask, {percentile})[0];
+}
+
+cv::Mat PercentileBandMask(const cv::Mat& values, const cv::Mat& mask, double lo_pct,
+                           double hi_pct) {
+  const std::vector<double> range = MaskedPercentiles(values, mask, {lo_pct, hi_pct});
+  const auto lo = static_cast<float>(range[0]);
+  const auto hi = static_cast<float>(range[1]);
+  cv::Mat band(values.size(), CV_8U, cv::Scalar(0));
+  int count = 0;
+  for (int y = 0; y < values.rows; ++y) {
+    const float* v = values.ptr<float>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    uchar* b = band.ptr<uchar>(y);
+    for (int x = 0; x < values.cols; ++x) {
+      if (m[x] != 0 && v[x] >= lo && v[x] <= hi) {
+        b[x] = 255;
+        ++count;
+      }
+    }
+  }
+  return count > 0 ? band : mask;
 }
 
 cv::Mat ErodeMask(const cv::Mat& mask, int radius_px) {

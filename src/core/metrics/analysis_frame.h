@@ -18,6 +18,8 @@
 // throws. Thread-safety: reentrant.
 
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
@@ -48,6 +50,19 @@ cv::Mat LinearLuminance(const cv::Mat& rgb_linear);
 // Pixels with almost no valid neighbourhood get the global masked mean.
 cv::Mat MaskedGaussian(const cv::Mat& values, const cv::Mat& mask, double sigma_px);
 
+// MaskedGaussian of several images over one mask: the blurred mask (the normalising
+// denominator) is computed once per sigma and reused. Results equal MaskedGaussian's.
+class MaskedSmoother {
+ public:
+  explicit MaskedSmoother(const cv::Mat& mask);
+  cv::Mat Smooth(const cv::Mat& values, double sigma_px);
+
+ private:
+  cv::Mat mask_;
+  cv::Mat weight_;  // CV_32F, 1 inside the mask, 0 outside
+  std::vector<std::pair<double, cv::Mat>> denominators_;  // (sigma, blurred weight)
+};
+
 // Gaussian blur of a CV_32F image, via a pyramid level when sigma is large (> 6 px).
 cv::Mat FastGaussian(const cv::Mat& values, double sigma_px);
 
@@ -71,6 +86,14 @@ cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask);
 double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask);
 // Percentile (0..100) of `values` over mask pixels (histogram-free: nth_element on a copy).
 double MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile);
+// Several percentiles from one copy of the samples; `percentiles` ascending. Each equals
+// MaskedPercentile's.
+std::vector<double> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask,
+                                      const std::vector<double>& percentiles);
+// The mask pixels whose value lies between its lo_pct and hi_pct percentiles (inclusive): the
+// robust subset metric means are taken over. The whole mask if that subset is empty.
+cv::Mat PercentileBandMask(const cv::Mat& values, const cv::Mat& mask, double lo_pct,
+                           double hi_pct);
 
 // The mask eroded by `radius_px` (border of the skin excluded from detectors).
 cv::Mat ErodeMask(const cv::Mat& mask, int radius_px);

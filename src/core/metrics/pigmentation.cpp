@@ -19,10 +19,7 @@ Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& frame,
     cv::split(lab, channels);
     const cv::Mat& l_star = channels[0];
     const cv::Mat& b_star = channels[2];
-    const double lo = MaskedPercentile(l_star, frame.mask, 1.0);
-    const double hi = MaskedPercentile(l_star, frame.mask, 99.0);
-    cv::Mat robust = (l_star >= lo) & (l_star <= hi) & (frame.mask != 0);
-    if (cv::countNonZero(robust) == 0) robust = frame.mask;
+    const cv::Mat robust = PercentileBandMask(l_star, frame.mask, 1.0, 99.0);
 
     cv::Mat melanin = frame.melanin.empty() ? DecomposeChromophores(frame.rgb_linear).melanin
                                             : frame.melanin.clone();
@@ -43,13 +40,14 @@ Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& frame,
 
     const double detail_px = std::max(0.5, frame.MmToPx(options.detail_sigma_mm));
     const double shading_px = frame.MmToPx(options.shading_sigma_mm);
-    const cv::Mat l_detail = MaskedGaussian(l_star, frame.mask, detail_px);
-    const cv::Mat l_level = MaskedGaussian(l_star, frame.mask, shading_px);
+    MaskedSmoother smoother(frame.mask);
+    const cv::Mat l_detail = smoother.Smooth(l_star, detail_px);
+    const cv::Mat l_level = smoother.Smooth(l_star, shading_px);
     group.scalars.push_back(
         {"l_star_sd", MaskedStdDev(l_detail - l_level, robust), "CIELAB L* (D50)"});
 
-    const cv::Mat m_detail = MaskedGaussian(melanin, frame.mask, detail_px);
-    const cv::Mat m_level = MaskedGaussian(melanin, frame.mask, shading_px);
+    const cv::Mat m_detail = smoother.Smooth(melanin, detail_px);
+    const cv::Mat m_level = smoother.Smooth(melanin, shading_px);
     const cv::Mat excess = m_detail - m_level;
     const cv::Mat spots =
         (excess >= static_cast<float>(options.brown_spot_delta)) & (frame.mask != 0);

@@ -17,14 +17,6 @@ cv::Mat FrameLabD50(const AnalysisFrame& frame) {
 
 namespace {
 
-// Mask pixels whose a* lies between its 1st and 99th percentile.
-cv::Mat RobustMask(const cv::Mat& values, const cv::Mat& mask) {
-  const double lo = MaskedPercentile(values, mask, 1.0);
-  const double hi = MaskedPercentile(values, mask, 99.0);
-  cv::Mat in_range = (values >= lo) & (values <= hi) & (mask != 0);
-  return cv::countNonZero(in_range) > 0 ? in_range : mask;
-}
-
 void ZeroOutside(cv::Mat& map, const cv::Mat& mask) { map.setTo(0, mask == 0); }
 
 }  // namespace
@@ -39,7 +31,7 @@ Result<MetricGroup> MeasureRedness(const AnalysisFrame& frame, const RednessOpti
     cv::Mat hemoglobin = frame.hemoglobin.empty()
                              ? DecomposeChromophores(frame.rgb_linear).hemoglobin
                              : frame.hemoglobin.clone();
-    const cv::Mat robust = RobustMask(a_star, frame.mask);
+    const cv::Mat robust = PercentileBandMask(a_star, frame.mask, 1.0, 99.0);
 
     const double sigma = std::max(0.5, frame.MmToPx(options.smooth_sigma_mm));
     cv::Mat a_smooth = MaskedGaussian(a_star, frame.mask, sigma);

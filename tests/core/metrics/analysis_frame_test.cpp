@@ -1,5 +1,9 @@
 #include "core/metrics/analysis_frame.h"
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "core/metrics/synthetic_skin.h"
@@ -44,6 +48,57 @@ TEST(MaskedGaussian, IgnoresPixelsOutsideTheMask) {
   mask(cv::Rect(50, 0, 50, 100)).setTo(255);
   const cv::Mat blurred = MaskedGaussian(values, mask, 10.0);
   EXPECT_NEAR(blurred.at<float>(50, 52), 1.0, 1e-3);
+}
+
+TEST(MaskedSmoother, EqualsMaskedGaussianForEachImageAndSigma) {
+  cv::Mat a(120, 160, CV_32F), b(120, 160, CV_32F);
+  cv::RNG rng(5);
+  rng.fill(a, cv::RNG::UNIFORM, 0.0, 1.0);
+  rng.fill(b, cv::RNG::NORMAL, 0.0, 2.0);
+  cv::Mat mask(a.size(), CV_8U, cv::Scalar(0));
+  cv::circle(mask, {80, 60}, 50, cv::Scalar(255), cv::FILLED);
+  MaskedSmoother smoother(mask);
+  for (double sigma : {1.5, 12.0, 1.5}) {  // the repeated sigma reuses its denominator
+    for (const cv::Mat* values : {&a, &b}) {
+      const cv::Mat expected = MaskedGaussian(*values, mask, sigma);
+      EXPECT_EQ(cv::norm(smoother.Smooth(*values, sigma), expected, cv::NORM_INF), 0.0)
+          << "sigma " << sigma;
+    }
+  }
+}
+
+TEST(MaskedPercentiles, EachEqualsItsOwnOrderStatistic) {
+  cv::Mat values(90, 70, CV_32F);
+  cv::RNG rng(9);
+  rng.fill(values, cv::RNG::NORMAL, 0.0, 1.0);
+  cv::Mat mask(values.size(), CV_8U, cv::Scalar(0));
+  mask(cv::Rect(10, 5, 40, 60)).setTo(255);
+  std::vector<float> inside;
+  for (int y = 0; y < values.rows; ++y) {
+    for (int x = 0; x < values.cols; ++x) {
+      if (mask.at<uchar>(y, x) != 0) inside.push_back(values.at<float>(y, x));
+    }
+  }
+  std::sort(inside.begin(), inside.end());
+  const std::vector<double> pct = {0.0, 1.0, 50.0, 99.0, 100.0};
+  const std::vector<double> got = MaskedPercentiles(values, mask, pct);
+  ASSERT_EQ(got.size(), pct.size());
+  for (size_t i = 0; i < pct.size(); ++i) {
+    const auto k = static_cast<size_t>(std::lround(pct[i] / 100.0 * static_cast<double>(inside.size() - 1)));
+    EXPECT_EQ(got[i], inside[k]) << pct[i] << " %";
+    EXPECT_EQ(MaskedPercentile(values, mask, pct[i]), inside[k]);
+  }
+}
+
+TEST(PercentileBandMask, KeepsTheMaskPixelsBetweenThePercentiles) {
+  cv::Mat values(1, 101, CV_32F);
+  for (int x = 0; x <= 100; ++x) values.at<float>(0, x) = static_cast<float>(x);
+  const cv::Mat mask(values.size(), CV_8U, cv::Scalar(255));
+  const cv::Mat band = PercentileBandMask(values, mask, 10.0, 90.0);
+  EXPECT_EQ(cv::countNonZero(band), 81);  // 10..90 inclusive
+  EXPECT_EQ(band.at<uchar>(0, 9), 0);
+  EXPECT_EQ(band.at<uchar>(0, 10), 255);
+  EXPECT_EQ(band.at<uchar>(0, 91), 0);
 }
 
 }  // namespace
