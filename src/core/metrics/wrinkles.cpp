@@ -17,6 +17,12 @@ namespace {
 // width w is (w/σ)/√(2π)·exp(−w²/(8σ²)); it peaks at σ = w/2 with the value (2/√(2π))·exp(−1/2).
 constexpr double kBarResponse = 0.4839;
 
+// The width reported is the full width at half depth (FWHM) of a Gaussian groove, the shape a
+// wrinkle's cross-section resembles: a Gaussian of standard deviation s responds most strongly at
+// σ = √2·s, so its FWHM = 2√(2 ln 2)·s = 1.665σ at the best scale. (Reporting the bar width 2σ
+// would read such a groove 20 % wide.)
+constexpr double kFwhmPerSigma = 1.6651;
+
 // Removes dark features that are shorter than `length_px` in every direction (pores, specks) and
 // keeps lines: the minimum over 8 orientations of a grey closing with a line segment. A dark line
 // survives the closing along its own direction; a round spot survives none.
@@ -426,7 +432,7 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       const float noise = std::max(
           1e-6f, norm * static_cast<float>(RobustSdOfSecondDifferenceX(
                             smooth, noise_mask, std::max(2, static_cast<int>(sigma)))));
-      const float width = static_cast<float>(w);
+      const float width = static_cast<float>(kFwhmPerSigma * sigma);
       // The Hessian from second differences of the smoothed image (central differences for the
       // mixed term; beyond the border the edge row or column repeats), and its eigenvalues, in
       // one pass.
