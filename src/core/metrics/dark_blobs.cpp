@@ -117,33 +117,38 @@ double RobustSdOfSamples(std::vector<float>& samples) {
   return 1.4826 * *mid;
 }
 
-double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step) {
-  SKT_CHECK(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
+namespace {
+
+// value(y, x) at the non-zero mask pixels of a grid of `step` pixels.
+template <typename Value>
+std::vector<float> SampleOnGrid(const cv::Mat& mask, int step, Value&& value) {
   step = std::max(1, step);
   std::vector<float> samples;
-  for (int y = 0; y < values.rows; y += step) {
-    const float* v = values.ptr<float>(y);
+  for (int y = 0; y < mask.rows; y += step) {
     const uchar* m = mask.ptr<uchar>(y);
-    for (int x = 0; x < values.cols; x += step) {
-      if (m[x] != 0) samples.push_back(v[x]);
+    for (int x = 0; x < mask.cols; x += step) {
+      if (m[x] != 0) samples.push_back(value(y, x));
     }
   }
+  return samples;
+}
+
+}  // namespace
+
+double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step) {
+  SKT_CHECK(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
+  std::vector<float> samples =
+      SampleOnGrid(mask, step, [&](int y, int x) { return values.at<float>(y, x); });
   return RobustSdOfSamples(samples);
 }
 
 double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, int step) {
   SKT_CHECK(image.type() == CV_32F && mask.type() == CV_8U && image.size() == mask.size());
-  step = std::max(1, step);
-  const int cols = image.cols;
-  std::vector<float> samples;
-  for (int y = 0; y < image.rows; y += step) {
+  const int last = image.cols - 1;
+  std::vector<float> samples = SampleOnGrid(mask, step, [&](int y, int x) {
     const float* v = image.ptr<float>(y);
-    const uchar* m = mask.ptr<uchar>(y);
-    for (int x = 0; x < cols; x += step) {
-      if (m[x] == 0) continue;
-      samples.push_back(v[std::max(0, x - 1)] - 2.0f * v[x] + v[std::min(cols - 1, x + 1)]);
-    }
-  }
+    return v[std::max(0, x - 1)] - 2.0f * v[x] + v[std::min(last, x + 1)];
+  });
   return RobustSdOfSamples(samples);
 }
 
