@@ -44,8 +44,9 @@ Result<MetricGroup> MeasureRedness(const AnalysisFrame& frame, const RednessOpti
         {"erythema_index_mean", cv::mean(ei, robust)[0], "EI = 100 log10(R/G)"});
     group.scalars.push_back(
         {"hemoglobin_mean", cv::mean(hemoglobin, robust)[0], "Tsumura density c_h"});
-    group.scalars.push_back(
-        {"red_area_pct", 100.0 * cv::countNonZero(red) / frame.mask_area_px, "%"});
+    const int red_pixels = cv::countNonZero(red);
+    group.scalars.push_back({"red_area_pct", 100.0 * red_pixels / frame.mask_area_px, "%"});
+    if (red_pixels == 0) group.warnings.push_back("red_area_none");
     ZeroOutside(a_star, frame.mask);
     ZeroOutside(ei, frame.mask);
     ZeroOutside(hemoglobin, frame.mask);

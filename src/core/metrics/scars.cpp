@@ -134,6 +134,7 @@ Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& 
   group.scalars.push_back({"area_pct", 100.0 * area / frame.mask_area_px, "%"});
   group.scalars.push_back({"shadow_index", count > 0 ? shadow / count : 0.0,
                            "% luminance deficit (relative, not a depth)"});
+  if (detection.scars.empty()) group.warnings.push_back("scars_none_found");
   group.maps.push_back({"scars", detection.map, "% luminance deficit", 0.0f, 30.0f});
   return group;
 }

@@ -584,6 +584,7 @@ Result<MetricGroup> MeasureWrinkles(const AnalysisFrame& frame, const WrinkleOpt
   }
   group.scalars.push_back({"area_pct", 100.0 * detection.area_px / area_px, "%"});
   group.scalars.push_back({"count", static_cast<double>(detection.count), "count"});
+  if (detection.count == 0) group.warnings.push_back("wrinkles_none_found");
   group.maps.push_back({"wrinkles", detection.map, "relative contrast", 0.0f, 0.3f});
   return group;
 }

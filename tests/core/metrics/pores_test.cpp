@@ -1,5 +1,8 @@
 #include "core/metrics/pores.h"
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "core/metrics/synthetic_skin.h"
@@ -68,6 +71,7 @@ TEST(Pores, NoPoresOnFlatSkin) {
   ASSERT_TRUE(group.ok());
   EXPECT_EQ(group->Get("count"), 0.0);
   EXPECT_EQ(group->Get("mean_diameter_mm"), 0.0);
+  EXPECT_EQ(group->warnings, std::vector<std::string>{"pores_none_found"});
 }
 
 }  // namespace

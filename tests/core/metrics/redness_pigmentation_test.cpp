@@ -63,6 +63,12 @@ TEST(Redness, RedAreaCountsOnlyTheRedPatch) {
   auto group = MeasureRedness(FrameOf(rgb, 10.0));
   ASSERT_TRUE(group.ok());
   EXPECT_NEAR(group->Get("red_area_pct"), 12.5, 1.0);
+  EXPECT_TRUE(group->warnings.empty());
+  // Without the patch nothing is red, and the zero says so.
+  auto even = MeasureRedness(FrameOf(UniformSkin(0.6, 0.4, 0.3, {200, 200}), 10.0));
+  ASSERT_TRUE(even.ok());
+  EXPECT_EQ(even->Get("red_area_pct"), 0.0);
+  EXPECT_EQ(even->warnings, std::vector<std::string>{"red_area_none"});
 }
 
 TEST(Pigmentation, ItaMatchesTheFormulaAndMelaninIsRecovered) {

@@ -1,6 +1,8 @@
 #include "core/metrics/scars.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -63,6 +65,7 @@ TEST(Scars, NoneOnEvenSkinUnderALightGradient) {
   ASSERT_TRUE(group.ok());
   EXPECT_EQ(group->Get("count"), 0.0);
   EXPECT_EQ(group->Get("shadow_index"), 0.0);
+  EXPECT_EQ(group->warnings, std::vector<std::string>{"scars_none_found"});
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/ximgproc.hpp>
@@ -83,6 +86,10 @@ TEST(Wrinkles, IgnoresPoresAndFlatSkin) {
   ASSERT_TRUE(detection.ok());
   EXPECT_EQ(detection->count, 0);
   EXPECT_EQ(detection->length_px, 0.0);
+  // A zero is reported as such, not silently.
+  auto group = MeasureWrinkles(FrameOf(canvas.Render(0.01), kWrinklePxPerMm));
+  ASSERT_TRUE(group.ok());
+  EXPECT_EQ(group->warnings, std::vector<std::string>{"wrinkles_none_found"});
 }
 
 }  // namespace
