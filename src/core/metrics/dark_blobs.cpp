@@ -74,10 +74,7 @@ double Roundness(const cv::Mat& smooth, int x, int y) {
   const double a = row[x - 1] - 2.0 * row[x] + row[x + 1];
   const double b = up[x] - 2.0 * row[x] + down[x];
   const double c = 0.25 * ((down[x + 1] - down[x - 1]) - (up[x + 1] - up[x - 1]));
-  const double mean = 0.5 * (a + b);
-  const double diff = std::sqrt(0.25 * (a - b) * (a - b) + c * c);
-  const double l_max = mean + diff;
-  const double l_min = mean - diff;
+  const auto [l_max, l_min] = HessianEigenvalues(a, b, c);
   return l_max > 0 ? l_min / l_max : 0.0;
 }
 

@@ -28,6 +28,8 @@
 // noise level is measured there too). Units: pixels of the input. Throws cv::Exception only on
 // programmer errors (callers catch). Thread-safety: reentrant.
 
+#include <cmath>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -50,6 +52,15 @@ struct DarkBlob {
   double roundness = 0;
   double snr = 0;        // response / noise at its scale
 };
+
+// Eigenvalues {λmax, λmin} of the symmetric 2×2 Hessian [[fxx, fxy], [fxy, fyy]] (the detectors
+// take fxx, fyy, fxy from second differences of a smoothed image).
+template <typename T>
+inline std::pair<T, T> HessianEigenvalues(T fxx, T fyy, T fxy) {
+  const T mean = T(0.5) * (fxx + fyy);
+  const T diff = std::sqrt(T(0.25) * (fxx - fyy) * (fxx - fyy) + fxy * fxy);
+  return {mean + diff, mean - diff};
+}
 
 // Normalised LoG response of an ideal disc at its best scale per unit contrast: 2/e.
 inline constexpr double kDiscLogResponse = 0.7357588823;

@@ -449,10 +449,7 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
           const float a = row[xl] - 2.0f * row[x] + row[xr];
           const float b = up[x] - 2.0f * row[x] + down[x];
           const float c = 0.25f * ((down[xr] - down[xl]) - (up[xr] - up[xl]));
-          const float mean = 0.5f * (a + b);
-          const float diff = std::sqrt(0.25f * (a - b) * (a - b) + c * c);
-          const float l1 = mean + diff;
-          const float l2 = mean - diff;
+          const auto [l1, l2] = HessianEigenvalues(a, b, c);
           if (l1 <= 0 || std::abs(l2) > ratio * l1) continue;
           const float v = norm * l1;
           if (v > out[x]) {
