@@ -98,8 +98,8 @@ void TuneAllocatorForImages() {
     mallopt(M_ARENA_MAX, 1);
 #endif
     // Never destroyed: Mats may outlive main's locals and are freed through it.
-    static const LargeBufferAllocator* const allocator = new LargeBufferAllocator();
-    cv::Mat::setDefaultAllocator(const_cast<LargeBufferAllocator*>(allocator));
+    static LargeBufferAllocator* const allocator = new LargeBufferAllocator();
+    cv::Mat::setDefaultAllocator(allocator);
   });
 }
 

@@ -102,20 +102,6 @@ float Max3x3(const cv::Mat& r, int x, int y) {
   return best;
 }
 
-}  // namespace
-
-double RobustSdOfSamples(std::vector<float>& samples) {
-  if (samples.empty()) return 0;
-  const auto mid = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
-  std::nth_element(samples.begin(), mid, samples.end());
-  const float median = *mid;
-  for (float& s : samples) s = std::abs(s - median);
-  std::nth_element(samples.begin(), mid, samples.end());
-  return 1.4826 * *mid;
-}
-
-namespace {
-
 // value(y, x) at the non-zero mask pixels of a grid of `step` pixels.
 template <typename Value>
 std::vector<float> SampleOnGrid(const cv::Mat& mask, int step, Value&& value) {
@@ -131,6 +117,16 @@ std::vector<float> SampleOnGrid(const cv::Mat& mask, int step, Value&& value) {
 }
 
 }  // namespace
+
+double RobustSdOfSamples(std::vector<float>& samples) {
+  if (samples.empty()) return 0;
+  const auto mid = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
+  std::nth_element(samples.begin(), mid, samples.end());
+  const float median = *mid;
+  for (float& s : samples) s = std::abs(s - median);
+  std::nth_element(samples.begin(), mid, samples.end());
+  return 1.4826 * *mid;
+}
 
 double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step) {
   SKT_CHECK(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());

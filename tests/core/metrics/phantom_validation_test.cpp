@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <map>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -213,15 +214,9 @@ std::vector<std::uint64_t> Seeds(std::vector<std::uint64_t> defaults) {
   const char* list = std::getenv("SKINTRACK_PHANTOM_SEEDS");
   if (list == nullptr || *list == '\0') return defaults;
   std::vector<std::uint64_t> seeds;
-  std::string item;
-  for (const char* p = list;; ++p) {
-    if (*p == ',' || *p == '\0') {
-      if (!item.empty()) seeds.push_back(std::stoull(item));
-      item.clear();
-      if (*p == '\0') break;
-    } else {
-      item += *p;
-    }
+  std::istringstream items(list);
+  for (std::string item; std::getline(items, item, ',');) {
+    if (!item.empty()) seeds.push_back(std::stoull(item));
   }
   return seeds.empty() ? defaults : seeds;
 }
