@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include <opencv2/imgproc.hpp>
 
@@ -93,13 +94,17 @@ bool IsSpatialMax(const cv::Mat& r, int x, int y, float v) {
   return true;
 }
 
-float Max3x3(const cv::Mat& r, int x, int y) {
-  float best = -1e30f;
+// Whether `level` responds at least `v` within the 3×3 neighbourhood of (x, y), counting only
+// positions whose roundness reaches `round_floor` (a floor below 0 counts every position).
+bool StrongerNearby(const ScaleLevel& level, int x, int y, float v, double round_floor) {
   for (int dy = -1; dy <= 1; ++dy) {
-    const float* row = r.ptr<float>(y + dy);
-    for (int dx = -1; dx <= 1; ++dx) best = std::max(best, row[x + dx]);
+    const float* row = level.response.ptr<float>(y + dy);
+    for (int dx = -1; dx <= 1; ++dx) {
+      if (row[x + dx] < v) continue;
+      if (round_floor < 0 || Roundness(level.smooth, x + dx, y + dy) >= round_floor) return true;
+    }
   }
-  return best;
+  return false;
 }
 
 // value(y, x) at the non-zero mask pixels of a grid of `step` pixels.
@@ -116,7 +121,41 @@ std::vector<float> SampleOnGrid(const cv::Mat& mask, int step, Value&& value) {
   return samples;
 }
 
+// The SNR threshold of one level from the expected Euler characteristic of a smooth isotropic
+// Gaussian field z of unit variance over an area A (Worsley et al. 1996, "A unified statistical
+// approach for determining significant signals in images of cerebral activation", Hum Brain Mapp
+// 4:58, eq. 2 in 2-D): E[χ(z ≥ t)] = A·λ/(2π)^{3/2}·t·exp(−t²/2), λ = Var(∂z/∂x). Above t ≈ 3 that
+// is the expected number of maxima above t; t is set so that it equals `false_maxima`. λ is
+// measured on the level itself (robust SD of the central difference over that of the response),
+// so textures and noise of any correlation are handled alike.
+double SignificantSnr(const ScaleLevel& level, const cv::Mat& mask, double mask_px,
+                      double false_maxima) {
+  if (level.noise <= 0 || mask_px <= 0) return kMaxSnr;
+  const int step = std::max(2, static_cast<int>(std::floor(level.sigma_px)));
+  const int last = level.response.cols - 1;
+  std::vector<float> slopes = SampleOnGrid(mask, step, [&](int y, int x) {
+    const float* v = level.response.ptr<float>(y);
+    return 0.5f * (v[std::min(last, x + 1)] - v[std::max(0, x - 1)]);
+  });
+  const double slope_sd = RobustSdOfSamples(slopes) / level.noise;
+  return SnrForExpectedMaxima(mask_px * slope_sd * slope_sd, false_maxima);
+}
+
 }  // namespace
+
+double SnrForExpectedMaxima(double area_lambda, double false_maxima) {
+  const auto expected = [&](double t) {
+    return area_lambda / std::pow(2.0 * std::numbers::pi, 1.5) * t * std::exp(-0.5 * t * t);
+  };
+  // Decreasing in t above 1; bisection on [1, kMaxSnr].
+  double lo = 1.0, hi = kMaxSnr;
+  if (expected(lo) <= false_maxima) return lo;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (expected(mid) > false_maxima ? lo : hi) = mid;
+  }
+  return hi;
+}
 
 double RobustSdOfSamples(std::vector<float>& samples) {
   if (samples.empty()) return 0;
@@ -163,6 +202,10 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
   const int cols = contrast.cols;
   const float floor = static_cast<float>(kDiscLogResponse * options.min_contrast);
   std::vector<ScaleLevel> window;  // levels k − 1, k, k + 1
+  const double mask_px = options.false_maxima_per_level > 0 ? cv::countNonZero(mask) : 0.0;
+  // With scale_peak_among_round, a stronger response at the next finer scale counts against a
+  // blob only where it is round too; the next coarser scale always counts.
+  const double round_floor = options.scale_peak_among_round ? options.min_roundness : -1.0;
   for (double s : sigmas) {
     window.push_back(ComputeLevel(contrast, mask, s, window.empty() ? nullptr : &window.back()));
     if (window.size() > 3) window.erase(window.begin());
@@ -171,7 +214,10 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
     const ScaleLevel& level = window[1];
     const ScaleLevel& above = window[2];
     const cv::Mat& r = level.response;
-    const float threshold = std::max(floor, static_cast<float>(options.min_snr) * level.noise);
+    const double snr = options.false_maxima_per_level > 0
+                           ? SignificantSnr(level, mask, mask_px, options.false_maxima_per_level)
+                           : options.min_snr;
+    const float threshold = std::max(floor, static_cast<float>(snr) * level.noise);
     for (int y = 1; y < rows - 1; ++y) {
       const float* row = r.ptr<float>(y);
       const uchar* m = mask.ptr<uchar>(y);
@@ -179,8 +225,8 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
         const float v = row[x];
         if (v < threshold || m[x] == 0) continue;
         if (!IsSpatialMax(r, x, y, v)) continue;
-        if (Max3x3(below.response, x, y) >= v) continue;
-        if (Max3x3(above.response, x, y) >= v) continue;
+        if (StrongerNearby(below, x, y, v, round_floor)) continue;
+        if (StrongerNearby(above, x, y, v, /*round_floor=*/-1.0)) continue;
         const double lo = below.response.at<float>(y, x);
         const double hi = above.response.at<float>(y, x);
         const double curvature = lo - 2.0 * v + hi;

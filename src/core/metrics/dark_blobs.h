@@ -17,7 +17,10 @@
 //  - R ≥ min_snr × the robust noise level of R at that scale (1.4826 × median absolute deviation
 //    over the mask), so the threshold follows the measured noise and background texture of each
 //    image instead of a fixed number: skin texture, sensor noise and JPEG ringing set the level,
-//    and only blobs that stand out from it count;
+//    and only blobs that stand out from it count. With false_maxima_per_level the SNR threshold is
+//    instead set per level from random-field theory, so that noise alone passes about that many
+//    maxima whatever the scale: fine scales, which hold many more independent maxima, need a
+//    higher SNR than coarse ones;
 //  - Hessian roundness λ_min/λ_max ≥ min_roundness (rejects lines: hairs, wrinkles);
 //  - best scale strictly inside the range;
 //  - centre inside `mask`.
@@ -43,6 +46,14 @@ struct DarkBlobOptions {
   double min_contrast = 0.04;  // floor on the estimated contrast (relative darkness)
   double min_snr = 5;          // response / robust noise SD at the blob's scale
   double min_roundness = 0.45; // Hessian eigenvalue ratio (1 = circle)
+  // When > 0, each level's SNR threshold is chosen so that noise alone would give about this many
+  // maxima above it over the whole mask (expected Euler characteristic; see SnrForExpectedMaxima),
+  // and min_snr is not used.
+  double false_maxima_per_level = 0;
+  // When true, a stronger response at the next finer scale only outranks a blob where that
+  // response is round too, so a thin crescent (the shaded wall of a depression under an oblique
+  // light) does not hide the round depression at its own, coarser scale.
+  bool scale_peak_among_round = false;
 };
 
 struct DarkBlob {
@@ -67,6 +78,15 @@ inline constexpr double kDiscLogResponse = 0.7357588823;
 
 std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& mask,
                                       const DarkBlobOptions& options);
+
+// Upper bound of the threshold SnrForExpectedMaxima returns.
+inline constexpr double kMaxSnr = 40.0;
+
+// The threshold t (in noise SDs, within [1, kMaxSnr]) above which a smooth isotropic Gaussian field
+// over an area A with λ = Var(∂z/∂x)/Var(z) has `false_maxima` expected maxima:
+// A·λ/(2π)^{3/2}·t·exp(−t²/2) = false_maxima (expected Euler characteristic, Worsley et al. 1996).
+// `area_lambda` = A·λ (dimensionless).
+double SnrForExpectedMaxima(double area_lambda, double false_maxima);
 
 // Robust standard deviation (1.4826 × median absolute deviation from the median) of `values` over
 // non-zero `mask` pixels, sampled on a grid of `step` pixels. 0 when the mask is empty.

@@ -37,10 +37,12 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     blob.min_diameter_px = min_diameter_mm * ppm;
     blob.max_diameter_px = options.max_diameter_mm * ppm;
     blob.min_contrast = options.min_deficit;
-    blob.min_snr = options.min_snr;
     blob.min_roundness = options.min_roundness;
+    blob.scale_peak_among_round = true;
     const int border = static_cast<int>(std::ceil(0.5 * min_diameter_mm * ppm));
     const cv::Mat detect_mask = ErodeMask(mask, border);
+    const double detect_cm2 = cv::countNonZero(detect_mask) / (100.0 * ppm * ppm);
+    blob.false_maxima_per_level = std::max(1e-6, options.false_scars_per_cm2 * detect_cm2);
     const cv::Mat background = MaskedGaussian(shading, mask, background_px);
     // Pores are dark openings narrower than 0.5 mm: a grey closing with a disc of pore_fill_mm
     // fills them (with a margin for lens blur and for pores that touch) and specks of texture,

@@ -7,8 +7,14 @@
 // first by a grey closing of c with a disc of pore_fill_mm: it fills dark spots narrower than the
 // disc and keeps the floor of wider depressions. Scars are then dark blobs from the shared
 // multi-scale LoG detector (dark_blobs.h) with an equivalent-disc diameter in [min_diameter_mm,
-// max_diameter_mm], contrast ≥ min_deficit, response ≥ min_snr × the robust noise at that scale
-// and Hessian roundness ≥ min_roundness (lines: wrinkles). The scar region is the disc of that
+// max_diameter_mm], contrast ≥ min_deficit, response above a significance threshold and Hessian
+// roundness ≥ min_roundness (lines: wrinkles). The threshold is set per scale from random-field
+// theory (dark_blobs.h) so that the skin texture and noise alone would pass about
+// false_scars_per_cm2 maxima per cm² of skin and per scale: fine scales hold many more independent
+// maxima than coarse ones and need a higher SNR (≈ 4.5 at 0.7 mm against ≈ 3.7 at 6 mm on 7 cm²).
+// The scale of a scar is the strongest round response: under an oblique light the lit wall of a
+// depression is a thin crescent that responds most at a fine scale, and it must not hide the round
+// depression at its own scale. The scar region is the disc of that
 // diameter. D = 1 − exp(−(G(σ_s)*s − s̄')) where s̄' is the low-pass recomputed without the scars
 // and their rims, so large scars do not darken their own reference; a scar whose mean D is below
 // min_deficit is dropped (the LoG estimate alone can pass on a textured patch). When the scale is
@@ -36,7 +42,8 @@ struct ScarOptions {
   double background_sigma_mm = 8.0;   // surrounding skin reference, wider than the largest scar
                                       // (default 8 mm)
   double min_deficit = 0.04;          // at least 4 % darker than the surrounding skin (default)
-  double min_snr = 4.0;               // response / robust noise at its scale (default 4)
+  double false_scars_per_cm2 = 0.01;  // noise maxima passing per cm² of skin and per scale
+                                      // (sets the SNR threshold; default 0.01)
   double pore_fill_mm = 0.7;          // dark spots narrower than this (pores) are filled first
                                       // (default 0.7 mm)
   double min_diameter_mm = 0.7;       // smaller blobs are not scars (default 0.7 mm)
