@@ -54,6 +54,10 @@ std::string CaveatFor(const std::string& code, int photos) {
     return "Bright reflections hid part of the skin in some photos" + count + ".";
   }
   if (code == "clipped_shadows" || code == "underexposed") return "Some photos were too dark" + count + ".";
+  if (code == "greyscale") {
+    return "Some photos had no colour (greyscale), so their redness and pigmentation figures do "
+           "not describe the skin" + count + ".";
+  }
   if (code == "colour_cast") return "Some photos had a colour tint from the room lighting" + count + ".";
   if (code == "no_scale") return "No physical scale was known, so sizes are in pixels" + count + ".";
   return "Capture note '" + code + "'" + count + ".";

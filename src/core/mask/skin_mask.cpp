@@ -106,6 +106,15 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
       if (cv::countNonZero(in_face) > 50) seed = in_face;
     }
     if (cv::countNonZero(seed) < 20) {
+      const cv::Mat coloured = (cv::abs(chroma.log_rg) > 0.02f) | (cv::abs(chroma.log_bg) > 0.02f);
+      const double coloured_share =
+          cv::countNonZero(coloured) / static_cast<double>(small.total());
+      if (coloured_share < 0.01) {
+        return AnalysisError(
+            "the photo has no colour (it is greyscale), so skin cannot be told by its colour and "
+            "redness and pigmentation cannot be measured; use the colour original, or give the "
+            "skin area with --roi MASK.png or a polygon JSON");
+      }
       return AnalysisError(
           "no skin-coloured pixels found; check exposure and white balance, or give the skin "
           "area with --roi MASK.png or a polygon JSON");

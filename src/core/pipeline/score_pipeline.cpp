@@ -20,6 +20,7 @@ json QualityToJson(const CaptureQuality& q) {
       {"clipped_shadows_pct", q.clipped_shadows_pct},
       {"glare_pct", q.glare_pct},
       {"median_luminance", q.median_luminance},
+      {"colourless_pct", q.colourless_pct},
       {"colour_cast_rg", q.colour_cast_rg ? json(*q.colour_cast_rg) : json(nullptr)},
       {"colour_cast_bg", q.colour_cast_bg ? json(*q.colour_cast_bg) : json(nullptr)},
   };

@@ -56,7 +56,7 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
   q.focus_laplacian_var = stddev[0] * stddev[0];
 
   const auto& lut = SrgbToLinearLut8();
-  int highlights = 0, shadows = 0, glare = 0, neutral = 0;
+  int highlights = 0, shadows = 0, glare = 0, neutral = 0, colourless = 0;
   double sum_r = 0, sum_g = 0, sum_b = 0;
   std::vector<int> histogram(256, 0);
   for (int y = 0; y < small8.rows; ++y) {
@@ -70,6 +70,9 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
       const int min_c = std::min({r, gg, b});
       ++histogram[g[x]];
       if (max_c >= 250) ++highlights;
+      // Clipped pixels are white or black whatever the scene; only the others tell a greyscale
+      // photo (or one desaturated in editing) from a colour one.
+      if (max_c < 250 && max_c > 5 && max_c - min_c <= 2) ++colourless;
       if (g[x] <= 5) ++shadows;
       const double saturation = max_c > 0 ? 1.0 - static_cast<double>(min_c) / max_c : 0.0;
       if (max_c >= 235 && saturation < 0.12) ++glare;
@@ -85,6 +88,7 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
   q.clipped_highlights_pct = 100.0 * highlights / area;
   q.clipped_shadows_pct = 100.0 * shadows / area;
   q.glare_pct = 100.0 * glare / area;
+  q.colourless_pct = 100.0 * colourless / area;
   if (neutral >= 0.01 * area && sum_g > 0) {
     q.colour_cast_rg = sum_r / sum_g;
     q.colour_cast_bg = sum_b / sum_g;
@@ -134,6 +138,13 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
                                                  "increase exposure or light",
                                                  q.median_luminance,
                                                  thresholds.min_median_luminance)});
+  }
+  if (q.colourless_pct > thresholds.max_colourless_pct) {
+    q.warnings.push_back(
+        {"greyscale", Format("%.0f%% of pixels have no colour (R = G = B; limit %.0f%%): the photo "
+                             "is greyscale or desaturated, so redness, pigmentation and ITA are "
+                             "not meaningful; use the camera's colour original",
+                             q.colourless_pct, thresholds.max_colourless_pct)});
   }
   return q;
 }

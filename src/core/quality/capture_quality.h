@@ -26,11 +26,12 @@ struct QualityThresholds {
   double max_glare_pct = 1.5;             // bright, unsaturated (specular) pixels
   double max_colour_cast_log = 0.15;      // |ln(R/G)| or |ln(B/G)| of near-neutral pixels
   double min_median_luminance = 0.20;     // encoded luminance median, 0..1 (underexposure)
+  double max_colourless_pct = 95.0;       // pixels with R = G = B (within 2/255): greyscale photo
 };
 
 struct QualityWarning {
   std::string code;     // "blurry", "clipped_highlights", "clipped_shadows", "glare",
-                        // "colour_cast", "underexposed"
+                        // "colour_cast", "underexposed", "greyscale"
   std::string message;  // plain sentence with the measured value and the threshold
 };
 
@@ -42,6 +43,7 @@ struct CaptureQuality {
   std::optional<double> colour_cast_rg;  // linear mean R/G of near-neutral pixels (1 = neutral)
   std::optional<double> colour_cast_bg;  // linear mean B/G of near-neutral pixels
   double median_luminance = 0;           // encoded, 0..1
+  double colourless_pct = 0;  // unclipped pixels whose channels differ by at most 2/255, % of all
   std::vector<QualityWarning> warnings;
 };
 

@@ -96,5 +96,21 @@ TEST(CaptureQuality, SixteenBitInputMatchesEightBit) {
   EXPECT_NEAR(a.median_luminance, b.median_luminance, 1e-9);
 }
 
+TEST(CaptureQuality, GreyscalePhotoIsFlaggedAndColourSkinIsNot) {
+  const cv::Mat colour = TexturedSkin(800, 600, 5);
+  EXPECT_FALSE(HasWarning(AssessCaptureQuality(colour), "greyscale"));
+  EXPECT_LT(AssessCaptureQuality(colour).colourless_pct, 1.0);
+  cv::Mat grey, grey3;
+  cv::cvtColor(colour, grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(grey, grey3, cv::COLOR_GRAY2BGR);
+  const CaptureQuality q = AssessCaptureQuality(grey3);
+  EXPECT_GT(q.colourless_pct, 99.0);
+  EXPECT_TRUE(HasWarning(q, "greyscale"));
+  // A white, clipped background is not evidence of a greyscale photo.
+  cv::Mat half = colour.clone();
+  half(cv::Rect(0, 0, 400, 600)).setTo(cv::Scalar(255, 255, 255));
+  EXPECT_FALSE(HasWarning(AssessCaptureQuality(half), "greyscale"));
+}
+
 }  // namespace
 }  // namespace skintrack::core

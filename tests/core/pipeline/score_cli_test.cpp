@@ -1,5 +1,6 @@
 // CLI golden test: `skintrack score --json` on a generated capture, numbers with tolerances, and
 // the documented exit codes for bad input and for a capture without skin.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "core/pipeline/generated_capture.h"
 #include "test_support/temp_dir.h"
@@ -84,6 +86,29 @@ TEST(ScoreCli, ExitCodesForBadInputAndNoSkin) {
   const cv::Mat grey(200, 200, CV_8UC3, cv::Scalar(128, 128, 128));
   cv::imwrite((dir / "grey.png").string(), grey);
   EXPECT_EQ(RunSkintrack("score " + (dir / "grey.png").string() + " --json").exit_code, 3);
+}
+
+TEST(ScoreCli, GreyscalePhotoNeedsARoiAndIsFlagged) {
+  testing::TempDir dir;
+  const cv::Mat colour = cv::imread(testing::WriteCloseUp(dir.path()).string());
+  ASSERT_FALSE(colour.empty());
+  cv::Mat grey;
+  cv::cvtColor(colour, grey, cv::COLOR_BGR2GRAY);
+  const fs::path grey_path = dir / "grey_closeup.jpg";
+  ASSERT_TRUE(cv::imwrite(grey_path.string(), grey));
+  // Skin cannot be found by colour in a greyscale photo.
+  EXPECT_EQ(RunSkintrack("score " + grey_path.string() + " --json").exit_code, 3);
+  // With the skin given, it is scored, and the colour metrics carry the warning.
+  const fs::path roi = dir / "roi.png";
+  ASSERT_TRUE(cv::imwrite(roi.string(), cv::Mat(grey.size(), CV_8U, cv::Scalar(255))));
+  const ProcessRun run =
+      RunSkintrack("score " + grey_path.string() + " --roi " + roi.string() + " --json");
+  ASSERT_EQ(run.exit_code, 0);
+  const nlohmann::json doc = nlohmann::json::parse(run.out);
+  const auto& warnings = doc["warnings"];
+  EXPECT_NE(std::find(warnings.begin(), warnings.end(), "greyscale"), warnings.end())
+      << warnings.dump();
+  EXPECT_GT(doc["quality"]["colourless_pct"].get<double>(), 95.0);
 }
 
 }  // namespace
