@@ -155,11 +155,27 @@ void BuildOpenCvLabTablesOnce() {
   });
 }
 
+// Pixels that mcc's own enlargement of a search region may reach (see RunMcc).
+constexpr double kMccMaxEnlargedPixels = 4e6;
+
 std::optional<MccResult> RunMcc(const cv::Mat& bgr8, const std::vector<cv::Rect>& regions) {
   BuildOpenCvLabTablesOnce();
   cv::Ptr<cv::mcc::CCheckerDetector> detector = cv::mcc::CCheckerDetector::create();
-  const bool found = regions.empty() ? detector->process(bgr8, cv::mcc::MCC24, 1)
-                                     : detector->process(bgr8, cv::mcc::MCC24, regions, 1);
+  // mcc enlarges each search region until its short side reaches minImageSize (1000 px), so a
+  // narrow strip (a 12000 × 300 panorama reduced to 1500 × 37) became 40 000 × 1000 and several
+  // gigabytes of thresholded copies. The enlargement is capped at kMccMaxEnlargedPixels; a region
+  // that already fits is searched exactly as before.
+  cv::Ptr<cv::mcc::DetectorParameters> params = cv::mcc::DetectorParameters::create();
+  const cv::Size size = regions.empty() ? bgr8.size() : regions.front().size();
+  const double short_side = std::max(1, std::min(size.width, size.height));
+  const double largest_factor =
+      std::sqrt(kMccMaxEnlargedPixels / std::max(1.0, static_cast<double>(size.area())));
+  params->minImageSize = static_cast<int>(
+      std::min<double>(params->minImageSize, std::max(short_side, short_side * largest_factor)));
+  const bool found =
+      regions.empty()
+          ? detector->process(bgr8, cv::mcc::MCC24, 1, /*useNet=*/false, params)
+          : detector->process(bgr8, cv::mcc::MCC24, regions, 1, /*useNet=*/false, params);
   if (!found) return std::nullopt;
   cv::Ptr<cv::mcc::CChecker> checker = detector->getBestColorChecker();
   if (checker.empty()) return std::nullopt;

@@ -1,5 +1,7 @@
 #include "core/calibration/chart_detection.h"
 
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 
@@ -122,6 +124,22 @@ TEST(ChartDetection, NoChartGivesWarningNotError) {
   EXPECT_EQ(result.warnings[0], "no_colour_chart");
   EXPECT_TRUE(result.chart_mask.empty());
   EXPECT_EQ(result.rgb_linear.type(), CV_32FC3);
+}
+
+TEST(ChartDetection, PanoramicStripIsSearchedWithinBoundedMemory) {
+  // mcc enlarges the short side of what it searches to 1000 px: a 6000 x 120 strip (reduced to
+  // the detection size, a few dozen pixels high) used to become a gigapixel-scale search.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "resident memory is not comparable under a sanitizer's shadow memory";
+#endif
+  cv::Mat bgr(120, 6000, CV_8UC3);
+  cv::RNG rng(4);
+  rng.fill(bgr, cv::RNG::UNIFORM, cv::Scalar(80, 100, 150), cv::Scalar(120, 140, 200));
+  const CalibrationResult result = CalibrateImage(bgr);
+  EXPECT_FALSE(result.chart_found);
+  rusage usage{};
+  ASSERT_EQ(getrusage(RUSAGE_SELF, &usage), 0);
+  EXPECT_LT(usage.ru_maxrss, 800L * 1024) << "peak resident set " << usage.ru_maxrss << " KiB";
 }
 
 TEST(ChartDetection, KnownCornersSampleExactPatchColours) {
