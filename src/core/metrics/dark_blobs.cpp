@@ -203,9 +203,10 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
   const float floor = static_cast<float>(kDiscLogResponse * options.min_contrast);
   std::vector<ScaleLevel> window;  // levels k − 1, k, k + 1
   const double mask_px = options.false_maxima_per_level > 0 ? cv::countNonZero(mask) : 0.0;
-  // With scale_peak_among_round, a stronger response at the next finer scale counts against a
-  // blob only where it is round too; the next coarser scale always counts.
-  const double round_floor = options.scale_peak_among_round ? options.min_roundness : -1.0;
+  // With tolerate_shaded_walls, a stronger response at the next finer scale counts against a
+  // blob only where it is round too (the next coarser scale always counts), and a blob's
+  // roundness is the larger of its own scale's and the next coarser scale's.
+  const double round_floor = options.tolerate_shaded_walls ? options.min_roundness : -1.0;
   for (double s : sigmas) {
     window.push_back(ComputeLevel(contrast, mask, s, window.empty() ? nullptr : &window.back()));
     if (window.size() > 3) window.erase(window.begin());
@@ -235,7 +236,10 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
         const double sigma = level.sigma_px * std::pow(step, offset);
         const double diameter = 2.0 * std::sqrt(2.0) * sigma;
         if (diameter < d_min || diameter > d_max) continue;
-        const double roundness = Roundness(level.smooth, x, y);
+        double roundness = Roundness(level.smooth, x, y);
+        if (options.tolerate_shaded_walls) {
+          roundness = std::max(roundness, Roundness(above.smooth, x, y));
+        }
         if (roundness < options.min_roundness) continue;
         DarkBlob blob;
         blob.center_px = cv::Point2f(static_cast<float>(x), static_cast<float>(y));

@@ -50,10 +50,13 @@ struct DarkBlobOptions {
   // maxima above it over the whole mask (expected Euler characteristic; see SnrForExpectedMaxima),
   // and min_snr is not used.
   double false_maxima_per_level = 0;
-  // When true, a stronger response at the next finer scale only outranks a blob where that
-  // response is round too, so a thin crescent (the shaded wall of a depression under an oblique
-  // light) does not hide the round depression at its own, coarser scale.
-  bool scale_peak_among_round = false;
+  // For depressions under an oblique light, whose shaded wall is a thin crescent: a stronger
+  // response at the next finer scale only outranks a blob where that response is round too (so the
+  // crescent does not hide the round depression at its own, coarser scale), and a blob's roundness
+  // is the larger of its own scale's and the next coarser scale's (the crescent skews the Hessian
+  // at the depression's scale; one scale up it is round again, while a line is elongated at every
+  // scale).
+  bool tolerate_shaded_walls = false;
 };
 
 struct DarkBlob {

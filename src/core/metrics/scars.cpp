@@ -38,7 +38,7 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     blob.max_diameter_px = options.max_diameter_mm * ppm;
     blob.min_contrast = options.min_deficit;
     blob.min_roundness = options.min_roundness;
-    blob.scale_peak_among_round = true;
+    blob.tolerate_shaded_walls = true;
     const int border = static_cast<int>(std::ceil(0.5 * min_diameter_mm * ppm));
     const cv::Mat detect_mask = ErodeMask(mask, border);
     const double detect_cm2 = cv::countNonZero(detect_mask) / (100.0 * ppm * ppm);

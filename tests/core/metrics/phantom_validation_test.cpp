@@ -355,7 +355,7 @@ TEST(PhantomValidation, WrinkleLengthWithinFifteenPercentOfTruth) {
 // --- scars ----------------------------------------------------------------------------------------
 
 // NOT YET MET (issue 6): recall 87.5 % (21/24), precision 92.0 % (23/25) on seeds 10-12;
-// shadow_index rises with depth (5.8, 10.0, 13.1, 16.8). Every icepick and boxcar scar is found;
+// shadow_index rises with depth (5.8, 10.6, 12.9, 16.7). Every icepick and boxcar scar is found;
 // 3 of the 6 rolling scars are missed: under the phantom's directional light their shading is
 // mostly a bright/dark pair across the bowl, and their mean deficit in the image (≤ 1.4 %) is below
 // the skin texture in the shading component (docs/METRICS.md, "Held-out phantoms"). Run with
