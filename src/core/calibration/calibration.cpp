@@ -1,6 +1,7 @@
 #include "core/calibration/calibration.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "core/color/srgb.h"
 
@@ -125,6 +126,30 @@ CalibrationResult CalibrateImage(const cv::Mat& bgr, const CalibrationOptions& o
   if (!fit.ok()) {
     warn("colour_correction_failed", fit.error().message);
     return result;
+  }
+  if (fit->delta_e00_mean > options.max_chart_delta_e00) {
+    // Not a chart (a tiled wall, a mosaic): neither its colours nor its size can be trusted, and
+    // the warnings about its angle and orientation do not apply either.
+    char reason[160];
+    std::snprintf(reason, sizeof(reason),
+                  "rejected: its patch colours do not match a ColorChecker (mean ΔE00 %.1f after "
+                  "the best correction; a chart gives at most %.0f)",
+                  fit->delta_e00_mean, options.max_chart_delta_e00);
+    CalibrationResult rejected;
+    rejected.rgb_linear = result.rgb_linear;
+    rejected.json = {{"method", "none"}, {"chart_found", false}, {"reference", j["reference"]}};
+    for (const char* key : {"delta_e00_mean", "delta_e00_max", "delta_e00_loo_mean", "px_per_mm",
+                            "px_per_mm_uncertainty"}) {
+      rejected.json[key] = nullptr;
+    }
+    rejected.json["detection"] = reason;
+    rejected.json["rejected_chart"] = j["chart"];
+    rejected.warnings.push_back("no_colour_chart");
+    rejected.messages.push_back(std::string("a chart-like pattern was found but ") + reason +
+                                "; colour is uncorrected and not comparable across sessions, "
+                                "and no scale was taken from it; include a real ColorChecker "
+                                "Classic 24, fully visible and evenly lit");
+    return rejected;
   }
   const ColorCorrectionFit& f = *fit;
   result.fit = f;

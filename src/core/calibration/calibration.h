@@ -6,7 +6,9 @@
 // Without a chart the image is only linearised (method "none"), `chart_found` is false and a
 // warning says that absolute colour is not comparable across sessions; that is not an error.
 // Errors: a chart whose patches are unusable (e.g. overexposed) is reported as a warning and the
-// image stays uncorrected; only programmer errors throw (SKT_CHECK).
+// image stays uncorrected; a detection whose colours do not match a chart at all
+// (max_chart_delta_e00) is rejected with the `no_colour_chart` warning; only programmer errors
+// throw (SKT_CHECK).
 // Thread-safety: reentrant.
 
 #include <optional>
@@ -26,6 +28,11 @@ struct CalibrationOptions {
   ColorCorrectionOptions correction;  // its `reference` is overwritten by detection.reference
   bool detect_chart = true;           // false: linearise only (score --calibrate none)
   bool correct_image = true;          // false: fit and report, but keep rgb_linear uncorrected
+  // A detection whose 24 patches stay further than this from the reference colours after the best
+  // correction (mean ΔE00) is not a ColorChecker: the detector also matches tiled walls, mosaics
+  // and printed grids. It is then treated as no chart: no correction and no scale are taken from
+  // it. Real charts fit to 1-6; false matches to 20 and more. (default 10)
+  double max_chart_delta_e00 = 10.0;
 };
 
 struct CalibrationResult {

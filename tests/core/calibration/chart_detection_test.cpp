@@ -126,6 +126,28 @@ TEST(ChartDetection, NoChartGivesWarningNotError) {
   EXPECT_EQ(result.rgb_linear.type(), CV_32FC3);
 }
 
+TEST(ChartDetection, DetectionWhoseColoursDoNotFitIsRejected) {
+  // The same chart passes with the default limit and is rejected by one below its fit, which is
+  // what happens to a tiled wall taken for a chart (faces/zoom_60cm.jpg: mean ΔE00 25).
+  const Scene scene = MakeScene(0, false);
+  ASSERT_TRUE(CalibrateImage(scene.bgr).chart_found);
+  CalibrationOptions strict;
+  strict.max_chart_delta_e00 = 0.01;
+  const CalibrationResult result = CalibrateImage(scene.bgr, strict);
+  EXPECT_FALSE(result.chart_found);
+  EXPECT_FALSE(result.chart.has_value());
+  EXPECT_FALSE(result.fit.has_value());
+  EXPECT_TRUE(result.chart_mask.empty());
+  EXPECT_EQ(result.warnings, std::vector<std::string>{"no_colour_chart"});
+  EXPECT_EQ(result.json["method"], "none");
+  EXPECT_TRUE(result.json["px_per_mm"].is_null());
+  EXPECT_EQ(result.json["detection"].get<std::string>().rfind("rejected", 0), 0u)
+      << result.json["detection"];
+  EXPECT_TRUE(result.json.contains("rejected_chart"));
+  // Uncorrected: the linearised photo itself.
+  EXPECT_EQ(cv::norm(result.rgb_linear, BgrToLinearRgb(scene.bgr), cv::NORM_INF), 0.0);
+}
+
 TEST(ChartDetection, PanoramicStripIsSearchedWithinBoundedMemory) {
   // mcc enlarges the short side of what it searches to 1000 px: a 6000 x 120 strip (reduced to
   // the detection size, a few dozen pixels high) used to become a gigapixel-scale search.

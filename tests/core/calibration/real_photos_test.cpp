@@ -73,5 +73,18 @@ TEST(RealChartPhotos, FacePhotoHasNoChart) {
   EXPECT_EQ(result.warnings[0], "no_colour_chart");
 }
 
+TEST(RealChartPhotos, TiledWallIsNotTakenForAChart) {
+  // The blue and white tiles behind this sitter match mcc's chart pattern; their colours do not.
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  auto image = LoadImage(photos / "faces/zoom_60cm.jpg");
+  ASSERT_TRUE(image.ok()) << image.error().message;
+  const CalibrationResult result = CalibrateImage(image->bgr);
+  EXPECT_FALSE(result.chart_found) << result.json.dump();
+  EXPECT_TRUE(result.json["px_per_mm"].is_null());
+  ASSERT_FALSE(result.warnings.empty());
+  EXPECT_EQ(result.warnings[0], "no_colour_chart");
+}
+
 }  // namespace
 }  // namespace skintrack::core
