@@ -20,6 +20,10 @@
 
 namespace skintrack::core {
 
+// A feature narrower than this many analysis pixels is below the photo's resolution; groups whose
+// features are warn (`pores_below_resolution`, `wrinkles_below_resolution`).
+inline constexpr double kMinResolvedPx = 3.0;
+
 struct MetricScalar {
   std::string key;    // e.g. "a_star_mean"
   double value = 0;   // finite

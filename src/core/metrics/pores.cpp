@@ -73,6 +73,11 @@ Result<MetricGroup> MeasurePores(const AnalysisFrame& frame, const PoreOptions& 
   }
   group.scalars.push_back({"area_pct", 100.0 * pore_area_px / area_px, "%"});
   if (count == 0) group.warnings.push_back("pores_none_found");
+  // Even the largest pores span fewer than 3 px: what is counted is the biggest pores and dark
+  // specks, not the pore population (docs/METRICS.md).
+  if (frame.scale_known && frame.MmToPx(options.max_diameter_mm) < kMinResolvedPx) {
+    group.warnings.push_back("pores_below_resolution");
+  }
   group.maps.push_back({"pores", detection.map, "relative contrast", 0.0f, 0.3f});
   return group;
 }

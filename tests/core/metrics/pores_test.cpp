@@ -1,5 +1,6 @@
 #include "core/metrics/pores.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,21 @@ TEST(Pores, ReportsPixelsWithoutScale) {
   EXPECT_FALSE(group->Has("mean_diameter_mm"));
   EXPECT_NEAR(group->Get("mean_diameter_px"), 6.0, 0.6);
   EXPECT_EQ(group->Get("count"), 1.0);
+}
+
+TEST(Pores, WarnsWhenEvenLargePoresAreBelowTheResolution) {
+  SkinCanvas canvas(cv::Size(300, 300));
+  canvas.Disc({150, 150}, 3.0, 0.3);
+  const cv::Mat skin = canvas.Render(0.01);
+  const auto has = [](const MetricGroup& g, const std::string& code) {
+    return std::find(g.warnings.begin(), g.warnings.end(), code) != g.warnings.end();
+  };
+  // 0.6 mm spans 12 px at 20 px/mm and 2.4 px at 4 px/mm (a 1 MP face photo).
+  auto close_up = MeasurePores(FrameOf(skin, 20.0));
+  auto distant = MeasurePores(FrameOf(skin, 4.0));
+  ASSERT_TRUE(close_up.ok() && distant.ok());
+  EXPECT_FALSE(has(*close_up, "pores_below_resolution"));
+  EXPECT_TRUE(has(*distant, "pores_below_resolution"));
 }
 
 TEST(Pores, NoPoresOnFlatSkin) {
