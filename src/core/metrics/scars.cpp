@@ -91,6 +91,19 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       disc &= mask(box);
       const int pixels = cv::countNonZero(disc);
       if (pixels == 0) continue;
+      // A depression is judged against the skin around it: a blob whose rim (1.5 × its diameter)
+      // runs out of the measured skin, into an eye, a nostril, the lips or the hairline, is the
+      // dark edge of that feature, not a scar.
+      {
+        const int rim = std::max(radius + 1, cvRound(0.75 * b.diameter_px));
+        const cv::Rect rim_box =
+            cv::Rect(centre.x - rim, centre.y - rim, 2 * rim + 1, 2 * rim + 1) & image_rect;
+        cv::Mat rim_disc(rim_box.size(), CV_8U, cv::Scalar(0));
+        cv::circle(rim_disc, centre - rim_box.tl(), rim, cv::Scalar(255), cv::FILLED);
+        const int rim_pixels = cv::countNonZero(rim_disc);
+        rim_disc &= mask(rim_box);
+        if (cv::countNonZero(rim_disc) < options.min_skin_around * rim_pixels) continue;
+      }
       double peak = 0;
       cv::minMaxLoc(deficit(box), nullptr, &peak, nullptr, nullptr, disc);
       // The floor applies to what is reported as well: on average at least min_deficit darker

@@ -12,7 +12,9 @@
 // theory (dark_blobs.h) so that the skin texture and noise alone would pass about
 // false_scars_per_cm2 maxima per cm² of skin and per scale: fine scales hold many more independent
 // maxima than coarse ones and need a higher SNR (≈ 4.5 at 0.7 mm against ≈ 3.7 at 6 mm on 7 cm²).
-// The scale of a scar is the strongest round response: under an oblique light the lit wall of a
+// A blob whose disc of 1.5 × its diameter is less than min_skin_around skin (the mask) is dropped:
+// against an eye, a nostril or the lips it is the edge of that feature, and a depression cannot be
+// judged without skin around it. The scale of a scar is the strongest round response: under an oblique light the lit wall of a
 // depression is a thin crescent that responds most at a fine scale, and it must not hide the round
 // depression at its own scale. The scar region is the disc of that
 // diameter. D = 1 − exp(−(G(σ_s)*s − s̄')) where s̄' is the low-pass recomputed without the scars
@@ -51,6 +53,8 @@ struct ScarOptions {
                                       // are multiplied by this (default 2)
   double max_diameter_mm = 8.0;       // larger dark patches are not scars (default 8 mm)
   double min_roundness = 0.5;    // Hessian eigenvalue ratio; lines (wrinkles) fail (default 0.5)
+  double min_skin_around = 0.9;  // share of the disc of 1.5 × the diameter that must be skin
+                                 // (mask); blobs at eyes, nostrils, lips are dropped (default)
   double work_px_per_mm = 10.0;  // detection runs at no more than this scale (default 10 px/mm)
 };
 

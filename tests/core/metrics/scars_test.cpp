@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/metrics/analysis_frame.h"
 #include "core/metrics/synthetic_skin.h"
 
 namespace skintrack::core {
@@ -55,6 +56,32 @@ TEST(Scars, FindsDepressionsAndOrdersShadowIndexByDepth) {
   EXPECT_EQ(group->Get("count"), 4.0);
   EXPECT_GT(group->Get("shadow_index"), 5.0);
   EXPECT_GT(group->Get("area_pct"), 0.5);
+}
+
+TEST(Scars, DarkEdgesOfMaskHolesAreNotScars) {
+  // Two equal depressions; the right one sits against a hole in the mask (an eye, a nostril): its
+  // surround is not skin, so it cannot be judged as a depression and is not counted.
+  SkinCanvas canvas(cv::Size(500, 250));
+  DrawScar(canvas, {150, 125}, 3.0, 0.2);
+  DrawScar(canvas, {350, 125}, 3.0, 0.2);
+  cv::Mat mask(250, 500, CV_8U, cv::Scalar(255));
+  cv::circle(mask, {350 + 26, 125}, 19, cv::Scalar(0), cv::FILLED);  // 7 px from its centre
+  auto frame = MakeAnalysisFrame(canvas.Render(0.01), mask, kScarPxPerMm, std::nullopt);
+  ASSERT_TRUE(frame.ok()) << frame.error().message;
+  auto detection = DetectScars(*frame);
+  ASSERT_TRUE(detection.ok());
+  ASSERT_EQ(detection->scars.size(), 1u);
+  EXPECT_NEAR(detection->scars[0].center_px.x, 150, 3);
+  // The rule, not the mask erosion, drops it: with no skin required around, it counts.
+  ScarOptions lenient;
+  lenient.min_skin_around = 0;
+  auto kept = DetectScars(*frame, lenient);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->scars.size(), 2u);
+  // Without the hole both count.
+  auto both = DetectScars(FrameOf(canvas.Render(0.01), kScarPxPerMm));
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->scars.size(), 2u);
 }
 
 TEST(Scars, NoneOnEvenSkinUnderALightGradient) {
