@@ -94,14 +94,20 @@ bool IsSpatialMax(const cv::Mat& r, int x, int y, float v) {
   return true;
 }
 
-// Whether `level` responds at least `v` within the 3×3 neighbourhood of (x, y), counting only
-// positions whose roundness reaches `round_floor` (a floor below 0 counts every position).
+// Whether `level` responds at least `v` within the 3×3 neighbourhood of the interior pixel
+// (x, y), counting only positions whose roundness reaches `round_floor` (a floor below 0 counts
+// every position). Roundness needs its own 3×3 neighbourhood, so a position on the image border
+// always counts.
 bool StrongerNearby(const ScaleLevel& level, int x, int y, float v, double round_floor) {
+  const int last_x = level.response.cols - 1;
+  const int last_y = level.response.rows - 1;
   for (int dy = -1; dy <= 1; ++dy) {
     const float* row = level.response.ptr<float>(y + dy);
     for (int dx = -1; dx <= 1; ++dx) {
       if (row[x + dx] < v) continue;
-      if (round_floor < 0 || Roundness(level.smooth, x + dx, y + dy) >= round_floor) return true;
+      const int nx = x + dx, ny = y + dy;
+      const bool border = nx == 0 || ny == 0 || nx == last_x || ny == last_y;
+      if (round_floor < 0 || border || Roundness(level.smooth, nx, ny) >= round_floor) return true;
     }
   }
   return false;

@@ -73,5 +73,37 @@ TEST(DarkBlobs, RandomFieldThresholdBoundsTheFalseRateAtEveryScale) {
   EXPECT_GT(NoiseBlobsPerLevel(2, 4, 50, 0) + NoiseBlobsPerLevel(16, 32, 50, 0), fine + coarse);
 }
 
+TEST(DarkBlobs, ShadedWallRulesStayInsideTheImageAtItsBorders) {
+  // Dark blobs in all four corners and along the edges, plus noise, so that candidates and their
+  // neighbours at the next scales sit on the first and last rows and columns (an AddressSanitizer
+  // run found a read past the last row here).
+  cv::Mat contrast(96, 128, CV_32F);
+  cv::RNG rng(99);
+  rng.fill(contrast, cv::RNG::NORMAL, 0.0, 0.01);
+  for (const cv::Point c : {cv::Point(3, 3), cv::Point(124, 3), cv::Point(3, 92), cv::Point(124, 92),
+                            cv::Point(64, 2), cv::Point(125, 48), cv::Point(64, 93)}) {
+    cv::circle(contrast, c, 3, cv::Scalar(-0.3), cv::FILLED);
+  }
+  // Small spots on the second and last rows and columns.
+  for (int i = 0; i < 6; ++i) {
+    contrast.at<float>(94, 10 + 18 * i) = -0.5f;
+    contrast.at<float>(95, 19 + 18 * i) = -0.5f;
+    contrast.at<float>(10 + 14 * i, 126) = -0.5f;
+    contrast.at<float>(17 + 14 * i, 127) = -0.5f;
+  }
+  DarkBlobOptions o;
+  o.min_diameter_px = 2;
+  o.max_diameter_px = 12;
+  o.min_roundness = 0.5;
+  o.tolerate_shaded_walls = true;
+  const cv::Mat mask(contrast.size(), CV_8U, cv::Scalar(255));
+  const std::vector<DarkBlob> blobs = DetectDarkBlobs(contrast, mask, o);
+  for (const DarkBlob& b : blobs) {
+    EXPECT_TRUE(b.center_px.x >= 1 && b.center_px.x <= 126 && b.center_px.y >= 1 &&
+                b.center_px.y <= 94);
+  }
+  EXPECT_GE(blobs.size(), 4u);
+}
+
 }  // namespace
 }  // namespace skintrack::core
