@@ -54,6 +54,9 @@ std::string CaveatFor(const std::string& code, int photos) {
     return "Bright reflections hid part of the skin in some photos" + count + ".";
   }
   if (code == "clipped_shadows" || code == "underexposed") return "Some photos were too dark" + count + ".";
+  if (code == "heavy_compression") {
+    return "Some photos were strongly compressed, which blurs pores and fine texture" + count + ".";
+  }
   if (code == "greyscale") {
     return "Some photos had no colour (greyscale), so their redness and pigmentation figures do "
            "not describe the skin" + count + ".";

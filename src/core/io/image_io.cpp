@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -78,6 +79,24 @@ Result<ImageHeader> ProbeJpeg(std::string_view bytes, std::string_view name) {
       if (marker == 0xC3 || marker == 0xC7 || marker == 0xCB || marker == 0xCF) {
         return BadInputError("unsupported JPEG " + Quote(name) +
                              ": lossless JPEG is not supported; convert it to PNG or TIFF");
+      }
+    }
+    if (marker == 0xDB) {  // quantisation tables: Pq/Tq, then 64 entries of 8 or 16 bits
+      std::size_t at = pos + 4;
+      const std::size_t end = pos + 2 + length;
+      while (at < end) {
+        const unsigned precision = p[at] >> 4, table = p[at] & 0x0F;
+        const std::size_t entry = precision == 0 ? 1 : 2;
+        if (at + 1 + 64 * entry > end) break;  // malformed: the decoder will say so
+        if (table == 0) {
+          std::array<int, 64> values{};
+          for (int k = 0; k < 64; ++k) {
+            const unsigned char* q = p + at + 1 + k * entry;
+            values[static_cast<std::size_t>(k)] = entry == 1 ? q[0] : (q[0] << 8) | q[1];
+          }
+          header.jpeg_quality = EstimateJpegQuality(values);
+        }
+        at += 1 + 64 * entry;
       }
     }
     if (marker == 0xDA) {  // start of scan: entropy-coded data follows
@@ -260,6 +279,26 @@ Result<ImageHeader> ProbeTiff(std::string_view bytes, std::string_view name) {
 }
 
 }  // namespace
+
+int EstimateJpegQuality(const std::array<int, 64>& luminance_zigzag) {
+  // ITU-T T.81 Annex K, Table K.1 (luminance), in zig-zag order.
+  static constexpr std::array<int, 64> kStandard = {
+      16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40,
+      26, 24, 22, 22, 24, 49, 35, 37, 29, 40, 58, 51, 61, 60, 57, 51,
+      56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109, 81, 87,
+      95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99};
+  // Quality 100 scales every entry to 0, clamped to 1: no information is discarded.
+  if (std::all_of(luminance_zigzag.begin(), luminance_zigzag.end(), [](int v) { return v <= 1; })) {
+    return 100;
+  }
+  double ratio_sum = 0;
+  for (std::size_t k = 0; k < 64; ++k) {
+    ratio_sum += 100.0 * std::max(1, luminance_zigzag[k]) / kStandard[k];
+  }
+  const double scale = ratio_sum / 64.0;
+  const double quality = scale <= 100.0 ? (200.0 - scale) / 2.0 : 5000.0 / scale;
+  return std::clamp(static_cast<int>(std::lround(quality)), 1, 100);
+}
 
 Result<ImageHeader> ProbeImageHeader(std::string_view bytes, std::string_view name) {
   if (bytes.empty()) {

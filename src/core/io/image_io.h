@@ -15,6 +15,7 @@
 // Errors: every failure is ErrorCode::kBadInput with a message naming the file and the problem.
 // Thread-safety: all functions are reentrant.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -43,7 +44,16 @@ struct ImageHeader {
   int height = 0;
   int bits_per_channel = 0;
   int channels = 0;
+  // JPEG only: the IJG quality (1-100) whose scaling of the standard luminance table (ITU-T T.81
+  // Annex K, Table K.1) best matches the file's own; nullopt without a luminance table.
+  std::optional<int> jpeg_quality;
 };
+
+// The IJG quality (1..100) of an 8×8 luminance quantisation table in zig-zag order, as libjpeg's
+// jpeg_quality_scaling would have made it from Table K.1: the mean ratio S (in %) of the table to
+// K.1 gives quality = (200 − S)/2 for S ≤ 100 and 5000/S above. Tables from other encoders
+// (cameras' own) give the nearest IJG equivalent.
+int EstimateJpegQuality(const std::array<int, 64>& luminance_zigzag);
 
 // Capture metadata from EXIF (all optional: many files carry none).
 struct CaptureMetadata {

@@ -13,6 +13,9 @@ using nlohmann::json;
 
 namespace {
 
+// JPEG files saved below this IJG quality get the `heavy_compression` warning.
+constexpr int kMinJpegQuality = 50;
+
 json QualityToJson(const CaptureQuality& q) {
   json out = {
       {"focus_laplacian_var", q.focus_laplacian_var},
@@ -67,6 +70,7 @@ json InputToJson(const LoadedImage& image, bool include_path) {
       {"file_bytes", image.file_bytes},
       {"exif_orientation", image.metadata.orientation},
       {"captured_at", image.metadata.captured_at ? json(*image.metadata.captured_at) : json(nullptr)},
+      {"jpeg_quality", image.header.jpeg_quality ? json(*image.header.jpeg_quality) : json(nullptr)},
   };
   json camera = {{"make", image.metadata.camera_make}, {"model", image.metadata.camera_model}};
   camera["exposure_time_s"] =
@@ -82,7 +86,17 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   doc["schema"] = "skintrack.score/1";
   doc["tool"] = {{"name", kToolName}, {"version", kToolVersion}, {"commit", kGitCommit}};
   doc["input"] = InputToJson(image, options.include_paths);
-  const CaptureQuality quality = AssessCaptureQuality(image.bgr);
+  CaptureQuality quality = AssessCaptureQuality(image.bgr);
+  // Below IJG quality 50 the 8×8 blocks and the lost fine detail are at the scale of pores and
+  // texture (a photo re-sent through a messaging app, for example).
+  if (image.header.jpeg_quality && *image.header.jpeg_quality < kMinJpegQuality) {
+    quality.warnings.push_back(
+        {"heavy_compression", "the JPEG was saved at quality " +
+                                  std::to_string(*image.header.jpeg_quality) + " (below " +
+                                  std::to_string(kMinJpegQuality) +
+                                  "): fine detail (pores, texture, fine lines) is lost in its 8x8 "
+                                  "blocks; use the camera's original file"});
+  }
   doc["quality"] = QualityToJson(quality);
   json warnings = json::array();
   for (const auto& w : quality.warnings) warnings.push_back(w.code);

@@ -76,6 +76,30 @@ TEST(ImageIo, LoadsJpegAndPng) {
   EXPECT_LT(cv::norm(jpeg->bgr, image, cv::NORM_L1) / static_cast<double>(image.total() * 3), 4.0);
 }
 
+TEST(ImageIo, JpegQualityIsReadFromTheQuantisationTables) {
+  cv::Mat image(64, 96, CV_8UC3);
+  cv::RNG rng(5);
+  rng.fill(image, cv::RNG::UNIFORM, cv::Scalar::all(40), cv::Scalar::all(220));
+  // libjpeg's own encoder scales Table K.1, so its qualities come back (to rounding; below 50
+  // the 8-bit clamp of large entries makes the estimate a little high).
+  for (const int quality : {20, 35, 50, 75, 90, 95, 100}) {
+    const std::string jpeg = Encode(image, ".jpg", {cv::IMWRITE_JPEG_QUALITY, quality});
+    auto header = ProbeImageHeader(jpeg, "q.jpg");
+    ASSERT_TRUE(header.ok()) << header.error().message;
+    ASSERT_TRUE(header->jpeg_quality.has_value()) << quality;
+    EXPECT_NEAR(*header->jpeg_quality, quality, 1) << quality;
+  }
+  auto png = ProbeImageHeader(Encode(image, ".png"), "p.png");
+  ASSERT_TRUE(png.ok());
+  EXPECT_FALSE(png->jpeg_quality.has_value());
+  std::array<int, 64> all_ones;
+  all_ones.fill(1);
+  EXPECT_EQ(EstimateJpegQuality(all_ones), 100);
+  std::array<int, 64> all_max;
+  all_max.fill(255);
+  EXPECT_LE(EstimateJpegQuality(all_max), 10);
+}
+
 TEST(ImageIo, GreyAndAlphaBecomeBgr) {
   testing::TempDir dir;
   cv::Mat grey(10, 12, CV_8U, cv::Scalar(77));

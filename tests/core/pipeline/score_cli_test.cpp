@@ -111,5 +111,23 @@ TEST(ScoreCli, GreyscalePhotoNeedsARoiAndIsFlagged) {
   EXPECT_GT(doc["quality"]["colourless_pct"].get<double>(), 95.0);
 }
 
+TEST(ScoreCli, HeavilyCompressedJpegIsFlagged) {
+  testing::TempDir dir;
+  const cv::Mat colour = cv::imread(testing::WriteCloseUp(dir.path()).string());
+  ASSERT_FALSE(colour.empty());
+  for (const int quality : {30, 92}) {
+    const fs::path path = dir / ("closeup_q" + std::to_string(quality) + ".jpg");
+    ASSERT_TRUE(cv::imwrite(path.string(), colour, {cv::IMWRITE_JPEG_QUALITY, quality}));
+    const ProcessRun run = RunSkintrack("score " + path.string() + " --json");
+    ASSERT_EQ(run.exit_code, 0) << quality;
+    const nlohmann::json doc = nlohmann::json::parse(run.out);
+    EXPECT_NEAR(doc["input"]["jpeg_quality"].get<int>(), quality, 1);
+    const auto& warnings = doc["warnings"];
+    const bool flagged =
+        std::find(warnings.begin(), warnings.end(), "heavy_compression") != warnings.end();
+    EXPECT_EQ(flagged, quality < 50) << quality << ": " << warnings.dump();
+  }
+}
+
 }  // namespace
 }  // namespace skintrack
