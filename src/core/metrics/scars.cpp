@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <opencv2/imgproc.hpp>
 
@@ -10,6 +11,19 @@
 #include "core/metrics/dark_blobs.h"
 
 namespace skintrack::core {
+namespace {
+
+// The disc of `radius` around `centre` as a mask over its bounding box, both clipped to `image`.
+std::pair<cv::Rect, cv::Mat> DiscInImage(cv::Point centre, int radius, const cv::Rect& image) {
+  const cv::Rect box =
+      cv::Rect(centre.x - radius, centre.y - radius, 2 * radius + 1, 2 * radius + 1) & image;
+  cv::Mat disc(box.size(), CV_8U, cv::Scalar(0));
+  if (!box.empty()) cv::circle(disc, centre - box.tl(), radius, cv::Scalar(255), cv::FILLED);
+  return {box, disc};
+}
+
+}  // namespace
+
 Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options) {
   try {
     // Scars are millimetres across: detect on a copy at most `work_px_per_mm` (cheaper large
@@ -82,12 +96,8 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       // Each blob's disc, within its bounding box only.
       const int radius = std::max(1, cvRound(b.diameter_px / 2.0));
       const cv::Point centre(cvRound(b.center_px.x), cvRound(b.center_px.y));
-      const cv::Rect box =
-          cv::Rect(centre.x - radius, centre.y - radius, 2 * radius + 1, 2 * radius + 1) &
-          image_rect;
+      auto [box, disc] = DiscInImage(centre, radius, image_rect);
       if (box.empty()) continue;
-      cv::Mat disc(box.size(), CV_8U, cv::Scalar(0));
-      cv::circle(disc, centre - box.tl(), radius, cv::Scalar(255), cv::FILLED);
       disc &= mask(box);
       const int pixels = cv::countNonZero(disc);
       if (pixels == 0) continue;
@@ -96,10 +106,7 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       // dark edge of that feature, not a scar.
       {
         const int rim = std::max(radius + 1, cvRound(0.75 * b.diameter_px));
-        const cv::Rect rim_box =
-            cv::Rect(centre.x - rim, centre.y - rim, 2 * rim + 1, 2 * rim + 1) & image_rect;
-        cv::Mat rim_disc(rim_box.size(), CV_8U, cv::Scalar(0));
-        cv::circle(rim_disc, centre - rim_box.tl(), rim, cv::Scalar(255), cv::FILLED);
+        auto [rim_box, rim_disc] = DiscInImage(centre, rim, image_rect);
         const int rim_pixels = cv::countNonZero(rim_disc);
         rim_disc &= mask(rim_box);
         if (cv::countNonZero(rim_disc) < options.min_skin_around * rim_pixels) continue;
