@@ -25,7 +25,8 @@ const std::vector<MetricInfo>& MetricCatalog() {
   // 1.96·√2·CV, CV measured over repeat phantom captures of the same skin, with the light fixed
   // and with it moved (PhantomValidation.RepeatCapturesOfTheSameSkinAgree and
   // DefaultMdcCoversRepeatabilityUnderMovedLight check them), and at least 10 % because real
-  // captures add pose, lighting and skin-state variation the phantom lacks.
+  // captures add pose, lighting and skin-state variation the phantom lacks. Wrinkle length: 25 %,
+  // from its median CV of 8 % over the held-out repeat skins 21-32 (docs/METRICS.md).
   static const std::vector<MetricInfo> catalog = {
       {"redness.a_star_mean", "a*", D::kLowerIsBetter, 1.0, 0},
       {"redness.erythema_index_mean", "EI", D::kLowerIsBetter, 2.0, 0},
@@ -46,8 +47,8 @@ const std::vector<MetricInfo>& MetricCatalog() {
       {"texture.roughness_ra", "relative luminance", D::kLowerIsBetter, 0, 15},
       {"texture.sa_um", "um", D::kLowerIsBetter, 0, 10},
       {"texture.sq_um", "um", D::kLowerIsBetter, 0, 10},
-      {"wrinkles.length_mm_per_cm2", "mm/cm2", D::kLowerIsBetter, 0, 10},
-      {"wrinkles.length_px_per_mpx", "px/Mpx", D::kLowerIsBetter, 0, 10},
+      {"wrinkles.length_mm_per_cm2", "mm/cm2", D::kLowerIsBetter, 0, 25},
+      {"wrinkles.length_px_per_mpx", "px/Mpx", D::kLowerIsBetter, 0, 25},
       {"wrinkles.count", "count", D::kLowerIsBetter, 0, 10},
       {"wrinkles.mean_width_px", "px", D::kLowerIsBetter, 0, 16},
       {"wrinkles.area_pct", "%", D::kLowerIsBetter, 0, 18},

@@ -462,6 +462,7 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     }
     // Hysteresis: lines are seeded where they stand out clearly (min_snr and min_contrast) and
     // followed along weaker ridge pixels (min_snr_follow) so their faint, tapering ends count.
+    // A ridge without a seed still counts when the evidence along its whole length does.
     const cv::Mat inside = detection.detect_mask != 0;
     const cv::Mat strong = (best_snr >= static_cast<float>(options.min_snr)) &
                            (best >= static_cast<float>(options.min_contrast)) & inside;
@@ -471,12 +472,28 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       cv::Mat labels;
       const int n = cv::connectedComponents(ridge, labels, 8, CV_32S);
       std::vector<uchar> seeded(static_cast<size_t>(n), 0);
+      std::vector<std::vector<float>> ridge_snr(static_cast<size_t>(n));
+      std::vector<cv::Rect> ridge_box(static_cast<size_t>(n));
       for (int y = 0; y < labels.rows; ++y) {
         const int* l = labels.ptr<int>(y);
         const uchar* s = strong.ptr<uchar>(y);
+        const float* z = best_snr.ptr<float>(y);
         for (int x = 0; x < labels.cols; ++x) {
-          if (s[x] != 0) seeded[static_cast<size_t>(l[x])] = 1;
+          const auto i = static_cast<size_t>(l[x]);
+          if (i == 0) continue;
+          if (s[x] != 0) seeded[i] = 1;
+          ridge_snr[i].push_back(z[x]);
+          ridge_box[i] |= cv::Rect(x, y, 1, 1);
         }
+      }
+      const double min_span_px = frame.MmToPx(options.min_length_mm);
+      for (size_t i = 1; i < seeded.size(); ++i) {
+        std::vector<float>& z = ridge_snr[i];
+        const cv::Rect& box = ridge_box[i];
+        if (seeded[i] != 0 || std::hypot(box.width, box.height) < min_span_px) continue;
+        const auto middle = z.begin() + static_cast<std::ptrdiff_t>(z.size() / 2);
+        std::nth_element(z.begin(), middle, z.end());
+        if (*middle >= options.min_line_snr) seeded[i] = 1;
       }
       for (int y = 0; y < labels.rows; ++y) {
         const int* l = labels.ptr<int>(y);
@@ -493,7 +510,7 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     CleanSkeleton(skeleton, frame.MmToPx(options.spur_length_mm), options.min_straightness,
                   half_window);
     ExtendEnds(skeleton, best_snr, best, inside, static_cast<float>(options.trace_snr),
-               static_cast<float>(options.min_contrast),
+               static_cast<float>(options.trace_min_contrast),
                std::max(1, static_cast<int>(std::lround(frame.MmToPx(options.max_gap_mm)))),
                std::max(2, static_cast<int>(std::lround(frame.MmToPx(1.0)))),
                static_cast<int>(std::lround(frame.MmToPx(options.max_extension_mm))),

@@ -12,13 +12,16 @@
 // contrast). Each scale's response is also divided by the robust noise of a second derivative at
 // that scale (1.4826·MAD over the skin). Lines are seeded where the ratio ≥ min_snr and the
 // contrast ≥ min_contrast and followed (hysteresis) over pixels with ratio ≥ min_snr_follow and
-// contrast ≥ min_contrast. Holes in the ridge smaller than a disc of the widest width (a pore on
+// contrast ≥ min_contrast; a followed ridge without a seed is kept when it spans at least
+// min_length_mm and its median ratio is ≥ min_line_snr (evidence integrated along the line: a long
+// faint groove whose every pixel sits just under min_snr is found in every capture, not in the
+// captures where noise lifts one pixel over it). Holes in the ridge smaller than a disc of the widest width (a pore on
 // the line) are filled so that thinning (Zhang-Suen) makes no loops. The skeleton is cut into
 // chains at its junctions; side branches shorter than spur_length_mm are pruned and chains whose
 // chord is below min_straightness × their length (tight arcs: the shadowed wall of a pit or scar)
 // dropped. Each free end of a line at least min_length_mm long is then traced on along its own
 // direction (within max_trace_turn_deg, at most max_extension_mm) over pixels with ratio ≥
-// trace_snr and contrast ≥ min_contrast, bridging gaps up to max_gap_mm and joining the line it
+// trace_snr and contrast ≥ trace_min_contrast, bridging gaps up to max_gap_mm and joining the line it
 // meets, so a line ends where its groove fades rather than where one threshold happened to cut it.
 // Lines (connected centre lines) shorter than min_length_mm are dropped.
 //
@@ -45,8 +48,13 @@ struct WrinkleOptions {
   double min_snr = 8.0;              // seeds: response / robust noise at its scale (default 8)
   double min_snr_follow = 4.0;       // lines are followed down to this ratio (default 4)
   double max_eigen_ratio = 0.5;      // |λ2|/λ1 above this is blob-like, not a line (default)
+  double min_line_snr = 5.5;         // a followed ridge at least min_length_mm across whose median
+                                     // ratio reaches this is a line even without a seed pixel: a
+                                     // long faint groove is judged on its whole length (default 5.5)
   double trace_snr = 3.0;            // line ends are traced on along their direction over pixels
-                                     // with at least this ratio and min_contrast (default 3)
+                                     // with at least this ratio and trace_min_contrast (default 3)
+  double trace_min_contrast = 0.02;  // contrast floor while tracing an end (default 2 %): the
+                                     // floor that establishes a line is not where its groove ends
   double max_gap_mm = 0.5;           // gaps up to this long are bridged while tracing (default)
   double max_extension_mm = 10.0;    // at most this far per end (default 10 mm)
   double max_trace_turn_deg = 25.0;  // a trace turning further from the line's end direction
