@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/base/order_statistics.h"
 #include "core/color/color_space.h"
 #include "core/color/skin_model.h"
 
@@ -161,17 +162,15 @@ std::vector<double> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask
   }
   std::vector<double> out(percentiles.size(), 0.0);
   if (samples.empty()) return out;
-  // Ascending ranks: after nth_element at k everything from k on is >= samples[k], so the next
-  // rank is searched in that tail only.
-  auto first = samples.begin();
-  for (size_t i = 0; i < percentiles.size(); ++i) {
-    const double rank = std::clamp(percentiles[i], 0.0, 100.0) / 100.0 *
-                        static_cast<double>(samples.size() - 1);
-    const auto k = samples.begin() + static_cast<std::ptrdiff_t>(std::lround(rank));
-    std::nth_element(first, k, samples.end());
-    out[i] = *k;
-    first = k;
+  std::vector<size_t> ranks;
+  ranks.reserve(percentiles.size());
+  for (const double p : percentiles) {
+    const double rank =
+        std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(samples.size() - 1);
+    ranks.push_back(static_cast<size_t>(std::lround(rank)));
   }
+  const std::vector<float> values_at = SelectRanks(samples, ranks);
+  std::copy(values_at.begin(), values_at.end(), out.begin());
   return out;
 }
 

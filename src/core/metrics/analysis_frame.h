@@ -84,7 +84,8 @@ cv::Mat ShadingFlatField(const cv::Mat& shading, const cv::Mat& mask, double sig
 // Mean and standard deviation of `values` (CV_32F) over non-zero mask pixels.
 cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask);
 double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask);
-// Percentile (0..100) of `values` over mask pixels (histogram-free: nth_element on a copy).
+// Percentile (0..100) of `values` over mask pixels: the sample of rank round(p/100·(n−1)),
+// exactly (core/base/order_statistics.h).
 double MaskedPercentile(const cv::Mat& values, const cv::Mat& mask, double percentile);
 // Several percentiles from one copy of the samples; `percentiles` ascending. Each equals
 // MaskedPercentile's.

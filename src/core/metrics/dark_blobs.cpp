@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/base/order_statistics.h"
 
 namespace skintrack::core {
 namespace {
@@ -163,14 +164,9 @@ double SnrForExpectedMaxima(double area_lambda, double false_maxima) {
   return hi;
 }
 
-double RobustSdOfSamples(std::vector<float>& samples) {
+double RobustSdOfSamples(const std::vector<float>& samples) {
   if (samples.empty()) return 0;
-  const auto mid = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
-  std::nth_element(samples.begin(), mid, samples.end());
-  const float median = *mid;
-  for (float& s : samples) s = std::abs(s - median);
-  std::nth_element(samples.begin(), mid, samples.end());
-  return 1.4826 * *mid;
+  return 1.4826 * SelectMedianMad(samples).mad;
 }
 
 double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step) {

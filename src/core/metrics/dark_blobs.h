@@ -99,7 +99,7 @@ double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step = 1);
 // repeats beyond the border), computed only at the sampled pixels.
 double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, int step = 1);
 
-// The same statistic of a list of samples (reordered in place). 0 when empty.
-double RobustSdOfSamples(std::vector<float>& samples);
+// The same statistic of a list of samples. 0 when empty.
+double RobustSdOfSamples(const std::vector<float>& samples);
 
 }  // namespace skintrack::core
