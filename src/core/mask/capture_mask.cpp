@@ -21,6 +21,10 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
   SKT_ASSIGN_OR_RETURN(SkinMaskResult result,
                        DetectSkinMask(rgb_linear, use_exclude ? exclude : cv::Mat(), face));
   result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());
+  if (result.face) {
+    result.eyes = FindEyes(rgb_linear, *result.face);
+    ExcludeEyes(result.eyes, result.mask);
+  }
   return result;
 }
 

@@ -1,8 +1,12 @@
 #include "core/mask/face_regions.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
@@ -14,9 +18,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kCascadeName = "haarcascade_frontalface_default.xml";
+// Eye search: the band from 15 % to 60 % of the face box's height, resized so the face is this
+// wide; eyes between these fractions of the face width (a Haar eye box spans the eye and its
+// lids, about a quarter of the face width).
+constexpr double kEyeSearchFaceWidth = 320.0;
+constexpr double kMinEyeFraction = 0.12;
+constexpr double kMaxEyeFraction = 0.40;
+// The excluded ellipse: half-axes as fractions of the eye box (the opening, both corners and the
+// lid margins; the brow above and the cheek below stay skin).
+constexpr double kEyeHalfWidth = 0.55;
+constexpr double kEyeHalfHeight = 0.32;
 
-std::optional<fs::path> FindCascade() {
+constexpr const char* kFaceCascade = "haarcascade_frontalface_default.xml";
+constexpr const char* kEyeCascade = "haarcascade_eye.xml";
+
+std::optional<fs::path> FindCascade(const char* name) {
   std::vector<fs::path> dirs;
   if (const char* env = std::getenv("SKINTRACK_HAAR_DIR"); env != nullptr && *env != '\0') {
     dirs.emplace_back(env);
@@ -25,29 +41,29 @@ std::optional<fs::path> FindCascade() {
   dirs.emplace_back("/usr/share/opencv/haarcascades");
   for (const auto& dir : dirs) {
     std::error_code ec;
-    if (fs::is_regular_file(dir / kCascadeName, ec)) return dir / kCascadeName;
+    if (fs::is_regular_file(dir / name, ec)) return dir / name;
   }
   return std::nullopt;
 }
 
-cv::CascadeClassifier* Cascade() {
-  thread_local std::optional<cv::CascadeClassifier> cascade;
-  thread_local bool tried = false;
-  if (!tried) {
-    tried = true;
-    if (const auto path = FindCascade()) {
+// The cascade of that file name, loaded once per thread; nullptr when it cannot be loaded.
+cv::CascadeClassifier* Cascade(const char* name) {
+  thread_local std::map<std::string, std::optional<cv::CascadeClassifier>> cascades;
+  auto [it, inserted] = cascades.try_emplace(name);
+  if (inserted) {
+    if (const auto path = FindCascade(name)) {
       cv::CascadeClassifier c;
-      if (c.load(path->string())) cascade = std::move(c);
+      if (c.load(path->string())) it->second = std::move(c);
     }
   }
-  return cascade ? &*cascade : nullptr;
+  return it->second ? &*it->second : nullptr;
 }
 
 }  // namespace
 
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings) {
   try {
-    cv::CascadeClassifier* cascade = Cascade();
+    cv::CascadeClassifier* cascade = Cascade(kFaceCascade);
     if (cascade == nullptr) {
       warnings.push_back("face_detector_missing");
       return std::nullopt;
@@ -72,6 +88,54 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
   } catch (const cv::Exception& e) {
     warnings.push_back("face_detection_failed");
     return std::nullopt;
+  }
+}
+
+std::vector<cv::Rect> FindEyes(const cv::Mat& rgb_linear, const cv::Rect& face) {
+  try {
+    cv::CascadeClassifier* cascade = Cascade(kEyeCascade);
+    const cv::Rect band = cv::Rect(face.x, face.y + static_cast<int>(0.15 * face.height),
+                                   face.width, static_cast<int>(0.45 * face.height)) &
+                          cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+    if (cascade == nullptr || band.width < 16 || band.height < 8) return {};
+    // The band at a face width of kEyeSearchFaceWidth px: eyes of about 50 px.
+    const double scale = std::min(1.0, kEyeSearchFaceWidth / face.width);
+    cv::Mat small;
+    cv::resize(rgb_linear(band), small, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::Mat grey;
+    cv::cvtColor(LinearRgbToBgr8(small), grey, cv::COLOR_BGR2GRAY);
+    cv::equalizeHist(grey, grey);
+    const double face_px = face.width * scale;
+    const auto min_side = static_cast<int>(kMinEyeFraction * face_px);
+    const auto max_side = static_cast<int>(kMaxEyeFraction * face_px);
+    std::vector<cv::Rect> found;
+    cascade->detectMultiScale(grey, found, 1.1, 3, 0, cv::Size(min_side, min_side),
+                              cv::Size(max_side, max_side));
+    // The largest detection on each side of the face's centre line: at most two eyes.
+    std::optional<cv::Rect> side[2];
+    for (const cv::Rect& r : found) {
+      const int s = (r.x + r.width / 2) < face_px / 2 ? 0 : 1;
+      if (!side[s] || r.area() > side[s]->area()) side[s] = r;
+    }
+    std::vector<cv::Rect> eyes;
+    const double inv = 1.0 / scale;
+    for (const auto& r : side) {
+      if (!r) continue;
+      eyes.emplace_back(band.x + static_cast<int>(r->x * inv), band.y + static_cast<int>(r->y * inv),
+                        static_cast<int>(r->width * inv), static_cast<int>(r->height * inv));
+    }
+    return eyes;
+  } catch (const cv::Exception&) {
+    return {};
+  }
+}
+
+void ExcludeEyes(const std::vector<cv::Rect>& eyes, cv::Mat& mask) {
+  for (const cv::Rect& e : eyes) {
+    const cv::Point centre(e.x + e.width / 2, e.y + e.height / 2);
+    const cv::Size axes(static_cast<int>(std::lround(kEyeHalfWidth * e.width)),
+                        static_cast<int>(std::lround(kEyeHalfHeight * e.height)));
+    cv::ellipse(mask, centre, axes, 0, 0, 360, cv::Scalar(0), cv::FILLED);
   }
 }
 

@@ -26,6 +26,16 @@ namespace skintrack::core {
 // rgb_linear: CV_32FC3 (R,G,B) linear. Returns the face box in input pixels.
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings);
 
+// Eyes inside a frontal face box (haarcascade_eye.xml, searched in the band from 15 % to 60 % of
+// the box's height): at most one on each side of the face's centre line, in input pixels. Empty
+// when none is found or the cascade is missing.
+std::vector<cv::Rect> FindEyes(const cv::Mat& rgb_linear, const cv::Rect& face);
+
+// Clears from `mask` an ellipse over each eye box: the eye opening with both corners and the lid
+// margins. Their dark corners, lashes and lid creases are not skin to measure (they read as
+// scars, pores and lines).
+void ExcludeEyes(const std::vector<cv::Rect>& eyes, cv::Mat& mask);
+
 // Named regions (CV_8U 0/255, size of `skin_mask`) for a frontal face box.
 std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask);
 

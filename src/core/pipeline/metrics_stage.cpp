@@ -95,6 +95,9 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCaptu
   }
   mask_info["skin_pct"] = 100.0 * cv::countNonZero(skin) / static_cast<double>(skin.total());
   mask_info["face"] = face ? RectToJson(*face) : json(nullptr);
+  json eyes = json::array();
+  for (const cv::Rect& eye : detected.eyes) eyes.push_back(RectToJson(eye));
+  mask_info["eyes_excluded"] = eyes;
   std::map<std::string, cv::Mat> regions;
   if (face) regions = FaceRegions(*face, skin);
   json regions_json = json::object();

@@ -1,6 +1,8 @@
 #include "core/mask/face_regions.h"
 
 #include <filesystem>
+#include <fstream>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -43,6 +45,43 @@ TEST(FaceRegions, FindsTheFaceInAStudioPortrait) {
   EXPECT_LT(face->width, image->bgr.cols * 9 / 10);
   const cv::Point centre = (face->tl() + face->br()) / 2;
   EXPECT_NEAR(centre.x, image->bgr.cols / 2, image->bgr.cols / 6);
+}
+
+// The eyes of the Face Research Lab portraits (three adults, neutral and smiling): each pupil
+// (points 0 and 1 of the 189-point webmorph template) lies in one found eye, is cleared from the
+// mask, and the cheek a quarter of the face's height below it stays skin.
+TEST(FaceRegions, FindsAndExcludesBothEyesOfStudioPortraits) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  for (const char* name : {"001_03", "005_03", "025_03"}) {
+    auto image = LoadImage(photos / "faces" / (std::string(name) + ".jpg"));
+    ASSERT_TRUE(image.ok()) << name;
+    const cv::Mat rgb = BgrToLinearRgb(image->bgr);
+    std::vector<std::string> warnings;
+    const auto face = FindFace(rgb, warnings);
+    if (!warnings.empty() && warnings[0] == "face_detector_missing") {
+      GTEST_SKIP() << "opencv-data (Haar cascades) not installed";
+    }
+    ASSERT_TRUE(face.has_value()) << name;
+    const std::vector<cv::Rect> eyes = FindEyes(rgb, *face);
+    ASSERT_EQ(eyes.size(), 2u) << name;
+    std::ifstream tem(photos / "faces" / (std::string(name) + ".tem"));
+    int count = 0;
+    double x[2], y[2];
+    tem >> count >> x[0] >> y[0] >> x[1] >> y[1];
+    ASSERT_TRUE(tem) << name;
+    cv::Mat mask(rgb.size(), CV_8U, cv::Scalar(255));
+    ExcludeEyes(eyes, mask);
+    for (int i = 0; i < 2; ++i) {
+      const cv::Point pupil(static_cast<int>(x[i]), static_cast<int>(y[i]));
+      int holding = 0;
+      for (const cv::Rect& eye : eyes) holding += eye.contains(pupil) ? 1 : 0;
+      EXPECT_EQ(holding, 1) << name << " pupil " << i;
+      EXPECT_EQ(mask.at<uchar>(pupil), 0) << name << " pupil " << i;
+      const cv::Point cheek(pupil.x, pupil.y + face->height / 4);
+      EXPECT_EQ(mask.at<uchar>(cheek), 255) << name << " cheek below pupil " << i;
+    }
+  }
 }
 
 }  // namespace
