@@ -132,7 +132,12 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCaptu
   groups.push_back(std::move(wrinkles));
   SKT_RETURN_IF_ERROR(CheckDeadline("wrinkles"));
   SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame));
+  const bool scars_found = scars.Get("count") > 0;
   groups.push_back(std::move(scars));
+
+  // A whole face gives the single-image scar detector the shading of its own shape (the nose and
+  // nostrils, smile creases, hair over the skin), which it cannot tell from a depression.
+  if (face && scars_found) AddWarning(warnings, "scars_on_whole_face");
 
   json metrics = json::object();
   for (const MetricGroup& group : groups) {

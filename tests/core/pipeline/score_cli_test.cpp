@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/pipeline/generated_capture.h"
+#include "test_support/photos.h"
 #include "test_support/temp_dir.h"
 
 namespace skintrack {
@@ -127,6 +128,33 @@ TEST(ScoreCli, HeavilyCompressedJpegIsFlagged) {
         std::find(warnings.begin(), warnings.end(), "heavy_compression") != warnings.end();
     EXPECT_EQ(flagged, quality < 50) << quality << ": " << warnings.dump();
   }
+}
+
+// A whole-face portrait: both eyes are cleared from the mask, and scars counted on it carry the
+// warning that facial relief counts too. A close-up without a face carries neither.
+TEST(ScoreCli, WholeFaceExcludesEyesAndQualifiesScars) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  const ProcessRun face = RunSkintrack("score " + (photos / "faces" / "001_03.jpg").string() +
+                                       " --json");
+  ASSERT_EQ(face.exit_code, 0);
+  const nlohmann::json doc = nlohmann::json::parse(face.out);
+  if (doc["metrics"]["mask"]["face"].is_null()) GTEST_SKIP() << "no Haar cascades installed";
+  EXPECT_EQ(doc["metrics"]["mask"]["eyes_excluded"].size(), 2u);
+  const auto& warnings = doc["warnings"];
+  const bool qualified =
+      std::find(warnings.begin(), warnings.end(), "scars_on_whole_face") != warnings.end();
+  EXPECT_EQ(qualified, doc["metrics"]["scars"]["count"].get<double>() > 0) << warnings.dump();
+
+  testing::TempDir dir;
+  const ProcessRun closeup = RunSkintrack("score " + testing::WriteCloseUp(dir.path()).string() +
+                                          " --json");
+  ASSERT_EQ(closeup.exit_code, 0);
+  const nlohmann::json close_doc = nlohmann::json::parse(closeup.out);
+  EXPECT_TRUE(close_doc["metrics"]["mask"]["eyes_excluded"].empty());
+  const auto& close_warnings = close_doc["warnings"];
+  EXPECT_EQ(std::find(close_warnings.begin(), close_warnings.end(), "scars_on_whole_face"),
+            close_warnings.end());
 }
 
 }  // namespace
