@@ -36,6 +36,10 @@ cv::Mat RemoveShortDarkFeatures(const cv::Mat& contrast, double length_px) {
     cv::Mat kernel(size, size, CV_8U, cv::Scalar(0));
     cv::line(kernel, cv::Point(cvRound(half - dir.x), cvRound(half - dir.y)),
              cv::Point(cvRound(half + dir.x), cvRound(half + dir.y)), cv::Scalar(1), 1, cv::LINE_8);
+    // The same segment as a 1-pixel-thick kernel where it is one: OpenCV then takes its fast
+    // separable path for rectangles (same pixels, same result, about 10x faster).
+    if (cv::countNonZero(kernel.row(half)) == size) kernel = kernel.row(half).clone();
+    else if (cv::countNonZero(kernel.col(half)) == size) kernel = kernel.col(half).clone();
     cv::Mat closed;
     cv::morphologyEx(contrast, closed, cv::MORPH_CLOSE, kernel, cv::Point(-1, -1), 1,
                      cv::BORDER_REPLICATE);
