@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/base/order_statistics.h"
 #include "core/color/skin_model.h"
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
@@ -492,12 +493,10 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       }
       const double min_span_px = frame.MmToPx(options.min_length_mm);
       for (size_t i = 1; i < seeded.size(); ++i) {
-        std::vector<float>& z = ridge_snr[i];
         const cv::Rect& box = ridge_box[i];
         if (seeded[i] != 0 || std::hypot(box.width, box.height) < min_span_px) continue;
-        const auto middle = z.begin() + static_cast<std::ptrdiff_t>(z.size() / 2);
-        std::nth_element(z.begin(), middle, z.end());
-        if (*middle >= options.min_line_snr) seeded[i] = 1;
+        const size_t middle[] = {ridge_snr[i].size() / 2};
+        if (SelectRanks(ridge_snr[i], middle)[0] >= options.min_line_snr) seeded[i] = 1;
       }
       for (int y = 0; y < labels.rows; ++y) {
         const int* l = labels.ptr<int>(y);
