@@ -39,8 +39,10 @@ cv::Mat RemoveShortDarkFeatures(const cv::Mat& contrast, double length_px) {
              cv::Point(cvRound(half + dir.x), cvRound(half + dir.y)), cv::Scalar(1), 1, cv::LINE_8);
     // The same segment as a 1-pixel-thick kernel where it is one: OpenCV then takes its fast
     // separable path for rectangles (same pixels, same result, about 10x faster).
-    if (cv::countNonZero(kernel.row(half)) == size) kernel = kernel.row(half).clone();
-    else if (cv::countNonZero(kernel.col(half)) == size) kernel = kernel.col(half).clone();
+    if (cv::countNonZero(kernel.row(half)) == size)
+      kernel = kernel.row(half).clone();
+    else if (cv::countNonZero(kernel.col(half)) == size)
+      kernel = kernel.col(half).clone();
     cv::Mat closed;
     cv::morphologyEx(contrast, closed, cv::MORPH_CLOSE, kernel, cv::Point(-1, -1), 1,
                      cv::BORDER_REPLICATE);
@@ -314,10 +316,55 @@ void ExtendEnds(cv::Mat& skeleton, const cv::Mat& snr, const cv::Mat& contrast,
   }
 }
 
+// Index of the pixel of a path farthest from the chord between its ends.
+size_t FarthestFromChord(const std::vector<cv::Point>& path) {
+  const cv::Point2d a = path.front();
+  const cv::Point2d b = path.back();
+  const cv::Point2d ab = b - a;
+  const double norm = std::max(1e-9, cv::norm(ab));
+  size_t best = path.size() / 2;
+  double best_distance = -1;
+  for (size_t i = 1; i + 1 < path.size(); ++i) {
+    const cv::Point2d ap = cv::Point2d(path[i]) - a;
+    const double distance = std::abs(ab.x * ap.y - ab.y * ap.x) / norm;
+    if (distance > best_distance) {
+      best_distance = distance;
+      best = i;
+    }
+  }
+  return best;
+}
+
+// Cuts path[begin, end) at the pixel farthest from its chord, recursively, until each piece is
+// nearly straight (chord at least kStraightPiece of its length: a gently curved groove reaches
+// 0.99, a quarter circle 0.90); pieces shorter than min_piece_px are erased.
+constexpr double kStraightPiece = 0.95;
+// A piece cut from a bent chain is kept when it is 1.5 × the shortest line: a scar's wall (a circle
+// of at most 8 mm) cut into straight pieces gives none that long; a hooked line end gives none.
+constexpr double kMinPieceLines = 1.5;
+void SplitAtCorners(const std::vector<cv::Point>& path, size_t begin, size_t end,
+                    double min_piece_px, int half_window, cv::Mat& skeleton) {
+  if (end <= begin) return;
+  const std::vector<cv::Point> piece(path.begin() + static_cast<long>(begin),
+                                     path.begin() + static_cast<long>(end));
+  const double length = piece.size() < 2 ? 0.0 : SmoothedPathLength(piece, half_window);
+  if (length < min_piece_px || piece.size() < 3) {
+    for (const cv::Point& p : piece) skeleton.at<uchar>(p) = 0;
+    return;
+  }
+  if (cv::norm(piece.front() - piece.back()) >= kStraightPiece * length) return;
+  const size_t corner = begin + FarthestFromChord(piece);
+  skeleton.at<uchar>(path[corner]) = 0;
+  SplitAtCorners(path, begin, corner, min_piece_px, half_window, skeleton);
+  SplitAtCorners(path, corner + 1, end, min_piece_px, half_window, skeleton);
+}
+
 // Removes side branches (chains from a junction to a free end) shorter than `spur_px` and chains
 // whose chord is less than `min_straightness` × their length (tight arcs: the shadowed wall of a
-// pit or scar, not a line), then re-traces, until nothing changes.
-void CleanSkeleton(cv::Mat& skeleton, double spur_px, double min_straightness, int half_window) {
+// pit or scar, not a line), then re-traces, until nothing changes. A bent chain made of two
+// straight pieces (two grooves converging, a fork) is cut at its corner instead of dropped.
+void CleanSkeleton(cv::Mat& skeleton, double spur_px, double min_straightness, double min_line_px,
+                   int half_window) {
   for (int iteration = 0; iteration < 8; ++iteration) {
     RemoveRedundantPixels(skeleton);
     cv::Mat junctions;
@@ -328,6 +375,16 @@ void CleanSkeleton(cv::Mat& skeleton, double spur_px, double min_straightness, i
       const bool spur = !chain.cycle && chain.junction_ends == 1 && length < spur_px;
       const double chord = cv::norm(chain.pixels.front() - chain.pixels.back());
       const bool arc = length >= spur_px && chord < min_straightness * length;
+      if (arc && !chain.cycle) {
+        // Straight lines meeting at an angle (converging grooves, a fork) make one bent chain
+        // too: it is cut at its corners into straight pieces, and pieces at least
+        // kMinPieceLines × min_line_px long are kept. The shaded wall of a scar is curved
+        // throughout: cut, its pieces are too short and it goes.
+        SplitAtCorners(chain.pixels, 0, chain.pixels.size(), kMinPieceLines * min_line_px,
+                       half_window, skeleton);
+        changed = true;
+        continue;
+      }
       if (spur || arc) {
         for (const cv::Point& p : chain.pixels) skeleton.at<uchar>(p) = 0;
         changed = true;
@@ -336,6 +393,60 @@ void CleanSkeleton(cv::Mat& skeleton, double spur_px, double min_straightness, i
     if (!changed) break;
   }
   RemoveRedundantPixels(skeleton);
+}
+
+// Bilinear sample of a CV_32F image at (x, y), clamped to the image.
+float SampleBilinear(const cv::Mat& image, float x, float y) {
+  x = std::clamp(x, 0.0f, static_cast<float>(image.cols - 1));
+  y = std::clamp(y, 0.0f, static_cast<float>(image.rows - 1));
+  const int x0 = std::min(image.cols - 2, static_cast<int>(x));
+  const int y0 = std::min(image.rows - 2, static_cast<int>(y));
+  const float fx = x - static_cast<float>(x0);
+  const float fy = y - static_cast<float>(y0);
+  const float* r0 = image.ptr<float>(y0);
+  const float* r1 = image.ptr<float>(y0 + 1);
+  return (1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x0 + 1]) +
+         fy * ((1 - fx) * r1[x0] + fx * r1[x0 + 1]);
+}
+
+// The dark-line test. The second derivative across a direction is also positive beside every
+// bright feature (the lit wall of a scar, a bright streak of texture, a highlight): there the
+// profile bends upwards without being a valley, and the Hessian alone takes it for a dark line.
+// A pixel is a valley if the skin one line width away on both sides (across the line, on
+// `contrast`) is brighter than the pixel by at least `fraction` of its estimated contrast. Returns
+// the pixels tested (ratio at least `min_snr`, the lowest any later stage uses) that are not within
+// `reach_px` of a valley pixel: under oblique light a wide groove's dark wall is the valley and
+// the rest of its ridge lies beside it, so it must not be holed.
+cv::Mat ValleyFailures(const cv::Mat& contrast, const cv::Mat& width, const cv::Mat& angle,
+                       const cv::Mat& response, const cv::Mat& snr, float min_snr, float fraction,
+                       int reach_px) {
+  cv::Mat tested(contrast.size(), CV_8U, cv::Scalar(0));
+  cv::Mat passed(contrast.size(), CV_8U, cv::Scalar(0));
+  for (int y = 0; y < contrast.rows; ++y) {
+    const float* c = contrast.ptr<float>(y);
+    const float* w = width.ptr<float>(y);
+    const float* t = angle.ptr<float>(y);
+    const float* r = response.ptr<float>(y);
+    const float* z = snr.ptr<float>(y);
+    uchar* test = tested.ptr<uchar>(y);
+    uchar* pass = passed.ptr<uchar>(y);
+    for (int x = 0; x < contrast.cols; ++x) {
+      if (z[x] < min_snr) continue;
+      test[x] = 255;
+      const float d = std::max(1.5f, w[x]);
+      const float dx = d * std::cos(t[x]);
+      const float dy = d * std::sin(t[x]);
+      const auto fx = static_cast<float>(x);
+      const auto fy = static_cast<float>(y);
+      const float sides = std::min(SampleBilinear(contrast, fx + dx, fy + dy),
+                                   SampleBilinear(contrast, fx - dx, fy - dy));
+      if (sides - c[x] >= fraction * r[x]) pass[x] = 255;
+    }
+  }
+  cv::dilate(
+      passed, passed,
+      cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach_px + 1, 2 * reach_px + 1)));
+  return tested & ~passed;
 }
 
 }  // namespace
@@ -371,9 +482,8 @@ cv::Mat ThinZhangSuen(const cv::Mat& binary) {
         // Neighbours clockwise from north: p2 .. p9.
         const int p2 = up[x], p3 = up[x + 1], p4 = row[x + 1], p5 = down[x + 1];
         const int p6 = down[x], p7 = down[x - 1], p8 = row[x - 1], p9 = up[x - 1];
-        const int transitions = (p2 == 0 && p3 == 1) + (p3 == 0 && p4 == 1) +
-                                (p4 == 0 && p5 == 1) + (p5 == 0 && p6 == 1) +
-                                (p6 == 0 && p7 == 1) + (p7 == 0 && p8 == 1) +
+        const int transitions = (p2 == 0 && p3 == 1) + (p3 == 0 && p4 == 1) + (p4 == 0 && p5 == 1) +
+                                (p5 == 0 && p6 == 1) + (p6 == 0 && p7 == 1) + (p7 == 0 && p8 == 1) +
                                 (p8 == 0 && p9 == 1) + (p9 == 0 && p2 == 1);
         const int neighbours = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
         const int m1 = pass == 0 ? p2 * p4 * p6 : p2 * p4 * p8;
@@ -408,9 +518,9 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     // and redness patches are not taken for lines.
     const cv::Mat shading =
         frame.shading.empty() ? DecomposeChromophores(frame.rgb_linear).shading : frame.shading;
-    const cv::Mat contrast = RemoveShortDarkFeatures(
-        ShadingFlatField(shading, frame.mask, frame.MmToPx(options.flat_field_sigma_mm)),
-        frame.MmToPx(options.spot_removal_mm));
+    const cv::Mat flat =
+        ShadingFlatField(shading, frame.mask, frame.MmToPx(options.flat_field_sigma_mm));
+    const cv::Mat contrast = RemoveShortDarkFeatures(flat, frame.MmToPx(options.spot_removal_mm));
     const double w_min = std::max(1.5, frame.MmToPx(options.min_width_mm));
     const double w_max = std::max(w_min * 1.5, frame.MmToPx(options.max_width_mm));
     const int scales = std::max(2, options.scales);
@@ -422,7 +532,9 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
 
     cv::Mat best(contrast.size(), CV_32F, cv::Scalar(0));  // estimated contrast
     cv::Mat best_width(contrast.size(), CV_32F, cv::Scalar(0));
-    cv::Mat best_snr(contrast.size(), CV_32F, cv::Scalar(0));  // response / noise at its scale
+    cv::Mat best_snr(contrast.size(), CV_32F, cv::Scalar(0));    // response / noise at its scale
+    cv::Mat best_angle(contrast.size(), CV_32F, cv::Scalar(0));  // across the line at that scale
+    cv::Mat finest;  // the flat field smoothed at the finest scale, for the valley test
     const float ratio = static_cast<float>(options.max_eigen_ratio);
     const int rows = contrast.rows;
     const int cols = contrast.cols;
@@ -434,9 +546,9 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       const float norm = static_cast<float>(sigma * sigma / kBarResponse);
       // Noise of a directional second derivative at this scale (isotropic, so one direction is
       // enough), in the same contrast units as the line response.
-      const float noise = std::max(
-          1e-6f, norm * static_cast<float>(RobustSdOfSecondDifferenceX(
-                            smooth, noise_mask, std::max(2, static_cast<int>(sigma)))));
+      const float noise =
+          std::max(1e-6f, norm * static_cast<float>(RobustSdOfSecondDifferenceX(
+                                     smooth, noise_mask, std::max(2, static_cast<int>(sigma)))));
       const float width = static_cast<float>(kFwhmPerSigma * sigma);
       // The Hessian from second differences of the smoothed image (central differences for the
       // mixed term; beyond the border the edge row or column repeats), and its eigenvalues, in
@@ -448,6 +560,7 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
         float* out = best.ptr<float>(y);
         float* out_w = best_width.ptr<float>(y);
         float* out_z = best_snr.ptr<float>(y);
+        float* out_a = best_angle.ptr<float>(y);
         for (int x = 0; x < cols; ++x) {
           const int xl = std::max(0, x - 1);
           const int xr = std::min(cols - 1, x + 1);
@@ -460,10 +573,24 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
           if (v > out[x]) {
             out[x] = v;
             out_w[x] = width;
+            out_a[x] = 0.5f * std::atan2(2.0f * c, a - b);  // principal axis of λ1
           }
           out_z[x] = std::max(out_z[x], v / noise);
         }
       }
+      // The valley test reads the flat field before the spot removal: the closing that clears
+      // pores also reshapes the inside of larger dark patches into valleys that are not there.
+      if (i == 0) cv::GaussianBlur(flat, finest, cv::Size(), sigma, sigma, cv::BORDER_REFLECT);
+    }
+    if (options.min_valley_fraction > 0) {
+      const auto tested_snr = static_cast<float>(
+          std::min({options.min_snr_follow, options.trace_snr, options.min_snr}));
+      const cv::Mat fails =
+          ValleyFailures(finest, best_width, best_angle, best, best_snr, tested_snr,
+                         static_cast<float>(options.min_valley_fraction),
+                         std::max(1, static_cast<int>(std::ceil(0.5 * w_min))));
+      best.setTo(0, fails);
+      best_snr.setTo(0, fails);
     }
     // Hysteresis: lines are seeded where they stand out clearly (min_snr and min_contrast) and
     // followed along weaker ridge pixels (min_snr_follow) so their faint, tapering ends count.
@@ -511,7 +638,7 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     const int half_window =
         std::max(1, static_cast<int>(std::lround(frame.MmToPx(options.length_smoothing_mm))));
     CleanSkeleton(skeleton, frame.MmToPx(options.spur_length_mm), options.min_straightness,
-                  half_window);
+                  frame.MmToPx(options.min_length_mm), half_window);
     ExtendEnds(skeleton, best_snr, best, inside, static_cast<float>(options.trace_snr),
                static_cast<float>(options.trace_min_contrast),
                std::max(1, static_cast<int>(std::lround(frame.MmToPx(options.max_gap_mm)))),

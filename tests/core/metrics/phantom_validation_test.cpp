@@ -562,12 +562,20 @@ TEST(PhantomValidation, DISABLED_WrinkleLengthRepeatsWithinFourPercent) {
   }
 }
 
-// A wide, shallow groove (0.80 mm, 0.10 mm deep) whose line response sits just under the seed
-// ratio along its whole length was lost in one capture of six while any pixel had to reach it;
-// judged on its median along the line it is found in every capture.
+// A wide, shallow groove (0.80 mm, 0.10 mm deep, 15 mm of this skin's 34 mm of lines) whose line
+// response sits just under the seed ratio along its whole length was lost in one capture of six
+// while any pixel had to reach it (that capture read 51 % of truth); judged on its median along
+// the line it is found in every capture. Checked on length, not on the line count: two of this
+// skin's grooves converge, and whether their ends touch (one line or two) varies by capture.
 TEST(PhantomValidation, FaintWideGrooveIsFoundInEveryRecapture) {
-  const std::vector<double> count = RepeatCaptures(30)["wrinkles.count"];
-  for (size_t i = 0; i < count.size(); ++i) EXPECT_EQ(count[i], 3.0) << "capture " << i;
+  std::vector<double> length = RepeatCaptures(30)["wrinkles.length_mm_per_cm2"];
+  ASSERT_EQ(length.size(), 6U);
+  std::vector<double> sorted = length;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = 0.5 * (sorted[2] + sorted[3]);
+  for (size_t i = 0; i < length.size(); ++i) {
+    EXPECT_GE(length[i], 0.8 * median) << "capture " << i;
+  }
 }
 
 // The default MDC95s against the noise with the light moved (a study's captures).
