@@ -414,12 +414,13 @@ float SampleBilinear(const cv::Mat& image, float x, float y) {
 // profile bends upwards without being a valley, and the Hessian alone takes it for a dark line.
 // A pixel is a valley if the skin one line width away on both sides (across the line, on
 // `contrast`) is brighter than the pixel by at least `fraction` of its estimated contrast. Returns
-// the pixels tested (ratio at least `min_snr`, the lowest any later stage uses) that are not within
-// `reach_px` of a valley pixel: under oblique light a wide groove's dark wall is the valley and
-// the rest of its ridge lies beside it, so it must not be holed.
+// the pixels tested (ratio at least `min_snr` and estimated contrast at least `min_contrast`, the
+// lowest any later stage uses) that are not within `reach_px` of a valley pixel: under oblique
+// light a wide groove's dark wall is the valley and the rest of its ridge lies beside it, so it
+// must not be holed.
 cv::Mat ValleyFailures(const cv::Mat& contrast, const cv::Mat& width, const cv::Mat& angle,
-                       const cv::Mat& response, const cv::Mat& snr, float min_snr, float fraction,
-                       int reach_px) {
+                       const cv::Mat& response, const cv::Mat& snr, float min_snr,
+                       float min_contrast, float fraction, int reach_px) {
   cv::Mat tested(contrast.size(), CV_8U, cv::Scalar(0));
   cv::Mat passed(contrast.size(), CV_8U, cv::Scalar(0));
   for (int y = 0; y < contrast.rows; ++y) {
@@ -431,7 +432,7 @@ cv::Mat ValleyFailures(const cv::Mat& contrast, const cv::Mat& width, const cv::
     uchar* test = tested.ptr<uchar>(y);
     uchar* pass = passed.ptr<uchar>(y);
     for (int x = 0; x < contrast.cols; ++x) {
-      if (z[x] < min_snr) continue;
+      if (z[x] < min_snr || r[x] < min_contrast) continue;
       test[x] = 255;
       const float d = std::max(1.5f, w[x]);
       const float dx = d * std::cos(t[x]);
@@ -585,10 +586,11 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     if (options.min_valley_fraction > 0) {
       const auto tested_snr = static_cast<float>(
           std::min({options.min_snr_follow, options.trace_snr, options.min_snr}));
-      const cv::Mat fails =
-          ValleyFailures(finest, best_width, best_angle, best, best_snr, tested_snr,
-                         static_cast<float>(options.min_valley_fraction),
-                         std::max(1, static_cast<int>(std::ceil(0.5 * w_min))));
+      const cv::Mat fails = ValleyFailures(
+          finest, best_width, best_angle, best, best_snr, tested_snr,
+          static_cast<float>(std::min(options.min_contrast, options.trace_min_contrast)),
+          static_cast<float>(options.min_valley_fraction),
+          std::max(1, static_cast<int>(std::ceil(0.5 * w_min))));
       best.setTo(0, fails);
       best_snr.setTo(0, fails);
     }
