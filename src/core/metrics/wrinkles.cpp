@@ -335,13 +335,15 @@ size_t FarthestFromChord(const std::vector<cv::Point>& path) {
   return best;
 }
 
-// Cuts path[begin, end) at the pixel farthest from its chord, recursively, until each piece is
-// nearly straight (chord at least kStraightPiece of its length: a gently curved groove reaches
-// 0.99, a quarter circle 0.90); pieces shorter than min_piece_px are erased.
+// A chain cut at its corners is straight when its chord is at least kStraightPiece of its length
+// (a gently curved groove reaches 0.99, a quarter circle 0.90), and a piece is kept when it is at
+// least kMinPieceLines × the shortest line: a scar's wall (a circle of at most 8 mm) or a hooked
+// line end cut into straight pieces gives none that long.
 constexpr double kStraightPiece = 0.95;
-// A piece cut from a bent chain is kept when it is 1.5 × the shortest line: a scar's wall (a circle
-// of at most 8 mm) cut into straight pieces gives none that long; a hooked line end gives none.
 constexpr double kMinPieceLines = 1.5;
+
+// Cuts path[begin, end) at the pixel farthest from its chord, recursively, until each piece is
+// straight; pieces shorter than min_piece_px are erased from the skeleton.
 void SplitAtCorners(const std::vector<cv::Point>& path, size_t begin, size_t end,
                     double min_piece_px, int half_window, cv::Mat& skeleton) {
   if (end <= begin) return;
@@ -359,10 +361,10 @@ void SplitAtCorners(const std::vector<cv::Point>& path, size_t begin, size_t end
   SplitAtCorners(path, corner + 1, end, min_piece_px, half_window, skeleton);
 }
 
-// Removes side branches (chains from a junction to a free end) shorter than `spur_px` and chains
-// whose chord is less than `min_straightness` × their length (tight arcs: the shadowed wall of a
-// pit or scar, not a line), then re-traces, until nothing changes. A bent chain made of two
-// straight pieces (two grooves converging, a fork) is cut at its corner instead of dropped.
+// Removes side branches (chains from a junction to a free end) shorter than `spur_px`, cuts
+// chains whose chord is less than `min_straightness` × their length into straight pieces at least
+// kMinPieceLines × `min_line_px` long (SplitAtCorners: two grooves converging stay, the curved
+// shadowed wall of a pit or scar goes), drops closed loops, then re-traces, until nothing changes.
 void CleanSkeleton(cv::Mat& skeleton, double spur_px, double min_straightness, double min_line_px,
                    int half_window) {
   for (int iteration = 0; iteration < 8; ++iteration) {
@@ -412,26 +414,26 @@ float SampleBilinear(const cv::Mat& image, float x, float y) {
 // The dark-line test. The second derivative across a direction is also positive beside every
 // bright feature (the lit wall of a scar, a bright streak of texture, a highlight): there the
 // profile bends upwards without being a valley, and the Hessian alone takes it for a dark line.
-// A pixel is a valley if the skin one line width away on both sides (across the line, on
-// `contrast`) is brighter than the pixel by at least `fraction` of its estimated contrast. Returns
+// A pixel is a valley if the flat field one line width away on both sides (across the line) is
+// brighter than the pixel's by at least `fraction` of its estimated contrast (`response`). Returns
 // the pixels tested (ratio at least `min_snr` and estimated contrast at least `min_contrast`, the
 // lowest any later stage uses) that are not within `reach_px` of a valley pixel: under oblique
 // light a wide groove's dark wall is the valley and the rest of its ridge lies beside it, so it
 // must not be holed.
-cv::Mat ValleyFailures(const cv::Mat& contrast, const cv::Mat& width, const cv::Mat& angle,
+cv::Mat ValleyFailures(const cv::Mat& flat, const cv::Mat& width, const cv::Mat& angle,
                        const cv::Mat& response, const cv::Mat& snr, float min_snr,
                        float min_contrast, float fraction, int reach_px) {
-  cv::Mat tested(contrast.size(), CV_8U, cv::Scalar(0));
-  cv::Mat passed(contrast.size(), CV_8U, cv::Scalar(0));
-  for (int y = 0; y < contrast.rows; ++y) {
-    const float* c = contrast.ptr<float>(y);
+  cv::Mat tested(flat.size(), CV_8U, cv::Scalar(0));
+  cv::Mat passed(flat.size(), CV_8U, cv::Scalar(0));
+  for (int y = 0; y < flat.rows; ++y) {
+    const float* c = flat.ptr<float>(y);
     const float* w = width.ptr<float>(y);
     const float* t = angle.ptr<float>(y);
     const float* r = response.ptr<float>(y);
     const float* z = snr.ptr<float>(y);
     uchar* test = tested.ptr<uchar>(y);
     uchar* pass = passed.ptr<uchar>(y);
-    for (int x = 0; x < contrast.cols; ++x) {
+    for (int x = 0; x < flat.cols; ++x) {
       if (z[x] < min_snr || r[x] < min_contrast) continue;
       test[x] = 255;
       const float d = std::max(1.5f, w[x]);
@@ -439,8 +441,8 @@ cv::Mat ValleyFailures(const cv::Mat& contrast, const cv::Mat& width, const cv::
       const float dy = d * std::sin(t[x]);
       const auto fx = static_cast<float>(x);
       const auto fy = static_cast<float>(y);
-      const float sides = std::min(SampleBilinear(contrast, fx + dx, fy + dy),
-                                   SampleBilinear(contrast, fx - dx, fy - dy));
+      const float sides =
+          std::min(SampleBilinear(flat, fx + dx, fy + dy), SampleBilinear(flat, fx - dx, fy - dy));
       if (sides - c[x] >= fraction * r[x]) pass[x] = 255;
     }
   }
@@ -581,7 +583,8 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       }
       // The valley test reads the flat field before the spot removal: the closing that clears
       // pores also reshapes the inside of larger dark patches into valleys that are not there.
-      if (i == 0) cv::GaussianBlur(flat, finest, cv::Size(), sigma, sigma, cv::BORDER_REFLECT);
+      if (i == 0 && options.min_valley_fraction > 0)
+        cv::GaussianBlur(flat, finest, cv::Size(), sigma, sigma, cv::BORDER_REFLECT);
     }
     if (options.min_valley_fraction > 0) {
       const auto tested_snr = static_cast<float>(
