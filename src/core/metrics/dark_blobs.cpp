@@ -26,27 +26,73 @@ cv::Mat NormalisedLaplacian(const cv::Mat& smooth, float norm) {
   cv::Mat out(smooth.size(), CV_32F);
   const int rows = smooth.rows;
   const int cols = smooth.cols;
+  const auto at = [&](const float* up, const float* row, const float* down, int x) {
+    const float left = row[std::max(0, x - 1)];
+    const float right = row[std::min(cols - 1, x + 1)];
+    const float dxx = left - 2.0f * row[x] + right;
+    const float dyy = up[x] - 2.0f * row[x] + down[x];
+    return norm * (dxx + dyy);
+  };
   for (int y = 0; y < rows; ++y) {
     const float* up = smooth.ptr<float>(std::max(0, y - 1));
     const float* row = smooth.ptr<float>(y);
     const float* down = smooth.ptr<float>(std::min(rows - 1, y + 1));
     float* o = out.ptr<float>(y);
-    for (int x = 0; x < cols; ++x) {
-      const float left = row[std::max(0, x - 1)];
-      const float right = row[std::min(cols - 1, x + 1)];
-      const float dxx = left - 2.0f * row[x] + right;
+    o[0] = at(up, row, down, 0);
+    // The interior without index clamps, so that the compiler vectorises it (same arithmetic).
+    for (int x = 1; x < cols - 1; ++x) {
+      const float dxx = row[x - 1] - 2.0f * row[x] + row[x + 1];
       const float dyy = up[x] - 2.0f * row[x] + down[x];
       o[x] = norm * (dxx + dyy);
     }
+    if (cols > 1) o[cols - 1] = at(up, row, down, cols - 1);
   }
   return out;
+}
+
+// The contrast and mask at one sampling: area-averaged by `factor` (1 = the input itself). The
+// box average blurs by a variance of (1 − 1/factor²)/12 reduced pixels², which the first level
+// blurred from it leaves out.
+struct Resolution {
+  int factor = 0;
+  cv::Mat contrast;
+  cv::Mat mask;
+  double base_variance = 0;
+};
+
+Resolution MakeResolution(const cv::Mat& contrast, const cv::Mat& mask, int factor) {
+  Resolution res;
+  res.factor = factor;
+  if (factor == 1) {
+    res.contrast = contrast;
+    res.mask = mask;
+    return res;
+  }
+  const cv::Size size(std::max(1, contrast.cols / factor), std::max(1, contrast.rows / factor));
+  cv::resize(contrast, res.contrast, size, 0, 0, cv::INTER_AREA);
+  cv::resize(mask, res.mask, size, 0, 0, cv::INTER_AREA);
+  cv::threshold(res.mask, res.mask, 127, 255, cv::THRESH_BINARY);
+  res.base_variance = (1.0 - 1.0 / (factor * factor)) / 12.0;
+  return res;
+}
+
+// The largest power of two that leaves `sigma_px` at least `min_sigma_px` and the reduced image
+// at least 32 pixels across.
+int LevelFactor(double sigma_px, double min_sigma_px, cv::Size size) {
+  int factor = 1;
+  if (min_sigma_px <= 0) return factor;
+  while (sigma_px / (2 * factor) >= min_sigma_px &&
+         std::min(size.width, size.height) / (2 * factor) >= 32)
+    factor *= 2;
+  return factor;
 }
 
 // `previous` (may be null): the next finer level. Gaussians compose (G_a * G_b = G_√(a²+b²)), so
 // this level is that one blurred by the difference only, a kernel about half as wide; used once the
 // difference is at least 1 px, where a sampled Gaussian kernel has the variance it should.
-ScaleLevel ComputeLevel(const cv::Mat& contrast, const cv::Mat& mask, double sigma_px,
-                        const ScaleLevel* previous) {
+ScaleLevel ComputeLevel(const Resolution& res, double sigma_px, const ScaleLevel* previous) {
+  const cv::Mat& contrast = res.contrast;
+  const cv::Mat& mask = res.mask;
   ScaleLevel level;
   level.sigma_px = sigma_px;
   const double extra =
@@ -56,7 +102,8 @@ ScaleLevel ComputeLevel(const cv::Mat& contrast, const cv::Mat& mask, double sig
   if (extra >= 1.0) {
     cv::GaussianBlur(previous->smooth, level.smooth, cv::Size(), extra, extra, cv::BORDER_REFLECT);
   } else {
-    cv::GaussianBlur(contrast, level.smooth, cv::Size(), sigma_px, sigma_px, cv::BORDER_REFLECT);
+    const double sigma = std::sqrt(std::max(0.0625, sigma_px * sigma_px - res.base_variance));
+    cv::GaussianBlur(contrast, level.smooth, cv::Size(), sigma, sigma, cv::BORDER_REFLECT);
   }
   level.response = NormalisedLaplacian(level.smooth, static_cast<float>(sigma_px * sigma_px));
   // The noise is sampled on a grid of at least 2 px: the median absolute deviation of a quarter of
@@ -198,32 +245,49 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
   std::vector<double> sigmas;
   for (double s = sigma_min / step; s <= sigma_max * step * 1.0001; s *= step) sigmas.push_back(s);
   // Levels are built in increasing σ and only three are kept: level k is searched once k + 1
-  // exists, so memory stays at three levels whatever the number of scales.
+  // exists, so memory stays at three levels whatever the number of scales. A triple runs at the
+  // coarsest sampling its finest level allows; when that changes, the triple is rebuilt there.
   std::vector<DarkBlob> candidates;
-  const int rows = contrast.rows;
-  const int cols = contrast.cols;
   const float floor = static_cast<float>(kDiscLogResponse * options.min_contrast);
-  std::vector<ScaleLevel> window;  // levels k − 1, k, k + 1
-  const double mask_px = options.false_maxima_per_level > 0 ? cv::countNonZero(mask) : 0.0;
+  Resolution res;
+  std::vector<ScaleLevel> window;  // levels first − 1 ... at `res`
+  size_t first = 0;                // index in `sigmas` of window[0]
+  double mask_px = 0;
   // With tolerate_shaded_walls, a stronger response at the next finer scale counts against a
   // blob only where it is round too (the next coarser scale always counts), and a blob's
   // roundness is the larger of its own scale's and the next coarser scale's.
   const double round_floor = options.tolerate_shaded_walls ? options.min_roundness : -1.0;
-  for (double s : sigmas) {
-    window.push_back(ComputeLevel(contrast, mask, s, window.empty() ? nullptr : &window.back()));
-    if (window.size() > 3) window.erase(window.begin());
-    if (window.size() < 3) continue;
+  for (size_t k = 1; k + 1 < sigmas.size(); ++k) {
+    const int factor = LevelFactor(sigmas[k - 1], options.min_level_sigma_px, contrast.size());
+    if (factor != res.factor) {
+      res = MakeResolution(contrast, mask, factor);
+      window.clear();
+      first = k - 1;
+      mask_px = options.false_maxima_per_level > 0 ? cv::countNonZero(res.mask) : 0.0;
+    }
+    while (first + window.size() < k + 2) {
+      window.push_back(ComputeLevel(res, sigmas[first + window.size()] / factor,
+                                    window.empty() ? nullptr : &window.back()));
+    }
+    while (window.size() > 3) {
+      window.erase(window.begin());
+      ++first;
+    }
     const ScaleLevel& below = window[0];
     const ScaleLevel& level = window[1];
     const ScaleLevel& above = window[2];
     const cv::Mat& r = level.response;
-    const double snr = options.false_maxima_per_level > 0
-                           ? SignificantSnr(level, mask, mask_px, options.false_maxima_per_level)
-                           : options.min_snr;
+    const cv::Mat& level_mask = res.mask;
+    const int rows = r.rows;
+    const int cols = r.cols;
+    const double snr =
+        options.false_maxima_per_level > 0
+            ? SignificantSnr(level, level_mask, mask_px, options.false_maxima_per_level)
+            : options.min_snr;
     const float threshold = std::max(floor, static_cast<float>(snr) * level.noise);
     for (int y = 1; y < rows - 1; ++y) {
       const float* row = r.ptr<float>(y);
-      const uchar* m = mask.ptr<uchar>(y);
+      const uchar* m = level_mask.ptr<uchar>(y);
       for (int x = 1; x < cols - 1; ++x) {
         const float v = row[x];
         if (v < threshold || m[x] == 0) continue;
@@ -235,7 +299,7 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
         const double curvature = lo - 2.0 * v + hi;
         double offset = curvature < 0 ? 0.5 * (lo - hi) / curvature : 0.0;
         offset = std::clamp(offset, -0.5, 0.5);
-        const double sigma = level.sigma_px * std::pow(step, offset);
+        const double sigma = sigmas[k] * std::pow(step, offset);
         const double diameter = 2.0 * std::sqrt(2.0) * sigma;
         if (diameter < d_min || diameter > d_max) continue;
         double roundness = Roundness(level.smooth, x, y);
@@ -244,7 +308,9 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
         }
         if (roundness < options.min_roundness) continue;
         DarkBlob blob;
-        blob.center_px = cv::Point2f(static_cast<float>(x), static_cast<float>(y));
+        // The centre of reduced pixel x is input position (x + ½)·factor − ½.
+        blob.center_px = cv::Point2f(static_cast<float>((x + 0.5) * factor - 0.5),
+                                     static_cast<float>((y + 0.5) * factor - 0.5));
         blob.diameter_px = diameter;
         blob.contrast = v / kDiscLogResponse;
         blob.roundness = roundness;

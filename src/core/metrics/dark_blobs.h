@@ -25,6 +25,10 @@
 //  - best scale strictly inside the range;
 //  - centre inside `mask`.
 // Overlaps: a blob whose centre lies inside a stronger accepted blob is dropped.
+// Octaves: as in SIFT (Lowe 2004), coarse scales are computed on the contrast area-averaged by a
+// power of two, the largest that leaves every level of a searched triple at least
+// min_level_sigma_px wide; the normalised response, roundness and the random-field threshold do
+// not depend on the sampling, and positions and diameters are mapped back to input pixels.
 // Diameter = 2√2·σ, σ refined by a parabola through the three responses around the peak (log σ).
 //
 // Inputs: contrast CV_32F, mask CV_8U of the same size (non-zero = where centres may lie; the
@@ -57,6 +61,9 @@ struct DarkBlobOptions {
   // at the depression's scale; one scale up it is round again, while a line is elongated at every
   // scale).
   bool tolerate_shaded_walls = false;
+  // Levels whose σ is at least twice this (in input pixels) run on a copy reduced by 2, 4, ...;
+  // 0 keeps every level at full resolution.
+  double min_level_sigma_px = 2.0;
 };
 
 struct DarkBlob {

@@ -7,6 +7,7 @@
 
 #include "core/base/check.h"
 #include "core/base/order_statistics.h"
+#include "core/base/simd.h"
 #include "core/color/skin_model.h"
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
@@ -397,6 +398,60 @@ void CleanSkeleton(cv::Mat& skeleton, double spur_px, double min_straightness, d
   RemoveRedundantPixels(skeleton);
 }
 
+// The line response of one scale and what it is measured with.
+struct LineScale {
+  float max_ratio;  // |λ2| ≤ max_ratio·λ1 on a line
+  float norm;       // σ² over the bar response
+  float width;      // FWHM at this scale
+  float noise;      // of the response at this scale
+};
+
+// One pixel of UpdateBestLineRow from its Hessian [[a, c], [c, b]].
+inline void UpdateBestLine(float a, float b, float c, const LineScale& scale, float& out,
+                           float& out_w, float& out_z, float& out_ab, float& out_c2) {
+  // HessianEigenvalues written out: its std::pair return keeps the loop from vectorising.
+  const float mean = 0.5f * (a + b);
+  const float diff = std::sqrt(0.25f * (a - b) * (a - b) + c * c);
+  const float l1 = mean + diff;
+  const float l2 = mean - diff;
+  // 0 where the pixel is not on a dark line (every map starts at 0, so 0 changes nothing).
+  const bool line = (l1 > 0) & (std::abs(l2) <= scale.max_ratio * l1);
+  const float v = Select(line, scale.norm * l1, 0.0f);
+  const bool better = v > out;
+  out = Select(better, v, out);
+  out_w = Select(better, scale.width, out_w);
+  out_ab = Select(better, a - b, out_ab);
+  out_c2 = Select(better, 2.0f * c, out_c2);
+  const float z = v / scale.noise;
+  out_z = Select(z > out_z, z, out_z);
+}
+
+// The Hessian of one row from second differences of the smoothed image (central differences for
+// the mixed term; beyond the border the edge row or column repeats), its eigenvalues, and the
+// best-so-far maps updated, in one pass. The principal axis is kept as its two Hessian terms; its
+// angle is taken only where the valley test needs it. The interior runs without index clamps or
+// branches, so that it vectorises (not inlined: the caller's view of the rows loses `restrict`).
+[[gnu::noinline]] void UpdateBestLineRow(const float* __restrict up, const float* __restrict row,
+                                         const float* __restrict down, int cols, const LineScale s,
+                                         float* __restrict out, float* __restrict out_w,
+                                         float* __restrict out_z, float* __restrict out_ab,
+                                         float* __restrict out_c2) {
+  const auto edge = [&](int x) {
+    const int xl = std::max(0, x - 1);
+    const int xr = std::min(cols - 1, x + 1);
+    UpdateBestLine(row[xl] - 2.0f * row[x] + row[xr], up[x] - 2.0f * row[x] + down[x],
+                   0.25f * ((down[xr] - down[xl]) - (up[xr] - up[xl])), s, out[x], out_w[x],
+                   out_z[x], out_ab[x], out_c2[x]);
+  };
+  edge(0);
+  for (int x = 1; x < cols - 1; ++x) {
+    UpdateBestLine(row[x - 1] - 2.0f * row[x] + row[x + 1], up[x] - 2.0f * row[x] + down[x],
+                   0.25f * ((down[x + 1] - down[x - 1]) - (up[x + 1] - up[x - 1])), s, out[x],
+                   out_w[x], out_z[x], out_ab[x], out_c2[x]);
+  }
+  if (cols > 1) edge(cols - 1);
+}
+
 // Bilinear sample of a CV_32F image at (x, y), clamped to the image.
 float SampleBilinear(const cv::Mat& image, float x, float y) {
   x = std::clamp(x, 0.0f, static_cast<float>(image.cols - 1));
@@ -420,15 +475,16 @@ float SampleBilinear(const cv::Mat& image, float x, float y) {
 // lowest any later stage uses) that are not within `reach_px` of a valley pixel: under oblique
 // light a wide groove's dark wall is the valley and the rest of its ridge lies beside it, so it
 // must not be holed.
-cv::Mat ValleyFailures(const cv::Mat& flat, const cv::Mat& width, const cv::Mat& angle,
-                       const cv::Mat& response, const cv::Mat& snr, float min_snr,
-                       float min_contrast, float fraction, int reach_px) {
+cv::Mat ValleyFailures(const cv::Mat& flat, const cv::Mat& width, const cv::Mat& hessian_ab,
+                       const cv::Mat& hessian_c2, const cv::Mat& response, const cv::Mat& snr,
+                       float min_snr, float min_contrast, float fraction, int reach_px) {
   cv::Mat tested(flat.size(), CV_8U, cv::Scalar(0));
   cv::Mat passed(flat.size(), CV_8U, cv::Scalar(0));
   for (int y = 0; y < flat.rows; ++y) {
     const float* c = flat.ptr<float>(y);
     const float* w = width.ptr<float>(y);
-    const float* t = angle.ptr<float>(y);
+    const float* ab = hessian_ab.ptr<float>(y);
+    const float* c2 = hessian_c2.ptr<float>(y);
     const float* r = response.ptr<float>(y);
     const float* z = snr.ptr<float>(y);
     uchar* test = tested.ptr<uchar>(y);
@@ -437,8 +493,9 @@ cv::Mat ValleyFailures(const cv::Mat& flat, const cv::Mat& width, const cv::Mat&
       if (z[x] < min_snr || r[x] < min_contrast) continue;
       test[x] = 255;
       const float d = std::max(1.5f, w[x]);
-      const float dx = d * std::cos(t[x]);
-      const float dy = d * std::sin(t[x]);
+      const float across = 0.5f * std::atan2(c2[x], ab[x]);  // principal axis of λ1
+      const float dx = d * std::cos(across);
+      const float dy = d * std::sin(across);
       const auto fx = static_cast<float>(x);
       const auto fy = static_cast<float>(y);
       const float sides =
@@ -535,8 +592,9 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
 
     cv::Mat best(contrast.size(), CV_32F, cv::Scalar(0));  // estimated contrast
     cv::Mat best_width(contrast.size(), CV_32F, cv::Scalar(0));
-    cv::Mat best_snr(contrast.size(), CV_32F, cv::Scalar(0));    // response / noise at its scale
-    cv::Mat best_angle(contrast.size(), CV_32F, cv::Scalar(0));  // across the line at that scale
+    cv::Mat best_snr(contrast.size(), CV_32F, cv::Scalar(0));  // response / noise at its scale
+    cv::Mat best_ab(contrast.size(), CV_32F, cv::Scalar(0));   // Hessian a − b at that scale
+    cv::Mat best_c2(contrast.size(), CV_32F, cv::Scalar(0));   // and 2c
     cv::Mat finest;  // the flat field smoothed at the finest scale, for the valley test
     const float ratio = static_cast<float>(options.max_eigen_ratio);
     const int rows = contrast.rows;
@@ -553,33 +611,12 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
           std::max(1e-6f, norm * static_cast<float>(RobustSdOfSecondDifferenceX(
                                      smooth, noise_mask, std::max(2, static_cast<int>(sigma)))));
       const float width = static_cast<float>(kFwhmPerSigma * sigma);
-      // The Hessian from second differences of the smoothed image (central differences for the
-      // mixed term; beyond the border the edge row or column repeats), and its eigenvalues, in
-      // one pass.
+      const LineScale scale{ratio, norm, width, noise};
       for (int y = 0; y < rows; ++y) {
-        const float* up = smooth.ptr<float>(std::max(0, y - 1));
-        const float* row = smooth.ptr<float>(y);
-        const float* down = smooth.ptr<float>(std::min(rows - 1, y + 1));
-        float* out = best.ptr<float>(y);
-        float* out_w = best_width.ptr<float>(y);
-        float* out_z = best_snr.ptr<float>(y);
-        float* out_a = best_angle.ptr<float>(y);
-        for (int x = 0; x < cols; ++x) {
-          const int xl = std::max(0, x - 1);
-          const int xr = std::min(cols - 1, x + 1);
-          const float a = row[xl] - 2.0f * row[x] + row[xr];
-          const float b = up[x] - 2.0f * row[x] + down[x];
-          const float c = 0.25f * ((down[xr] - down[xl]) - (up[xr] - up[xl]));
-          const auto [l1, l2] = HessianEigenvalues(a, b, c);
-          if (l1 <= 0 || std::abs(l2) > ratio * l1) continue;
-          const float v = norm * l1;
-          if (v > out[x]) {
-            out[x] = v;
-            out_w[x] = width;
-            out_a[x] = 0.5f * std::atan2(2.0f * c, a - b);  // principal axis of λ1
-          }
-          out_z[x] = std::max(out_z[x], v / noise);
-        }
+        UpdateBestLineRow(smooth.ptr<float>(std::max(0, y - 1)), smooth.ptr<float>(y),
+                          smooth.ptr<float>(std::min(rows - 1, y + 1)), cols, scale,
+                          best.ptr<float>(y), best_width.ptr<float>(y), best_snr.ptr<float>(y),
+                          best_ab.ptr<float>(y), best_c2.ptr<float>(y));
       }
       // The valley test reads the flat field before the spot removal: the closing that clears
       // pores also reshapes the inside of larger dark patches into valleys that are not there.
@@ -590,7 +627,7 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       const auto tested_snr = static_cast<float>(
           std::min({options.min_snr_follow, options.trace_snr, options.min_snr}));
       const cv::Mat fails = ValleyFailures(
-          finest, best_width, best_angle, best, best_snr, tested_snr,
+          finest, best_width, best_ab, best_c2, best, best_snr, tested_snr,
           static_cast<float>(std::min(options.min_contrast, options.trace_min_contrast)),
           static_cast<float>(options.min_valley_fraction),
           std::max(1, static_cast<int>(std::ceil(0.5 * w_min))));

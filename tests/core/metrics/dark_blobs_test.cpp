@@ -105,5 +105,65 @@ TEST(DarkBlobs, ShadedWallRulesStayInsideTheImageAtItsBorders) {
   EXPECT_GE(blobs.size(), 4u);
 }
 
+TEST(DarkBlobs, CoarseScalesOnAReducedCopyFindWhatFullResolutionFinds) {
+  // Discs from 5 to 48 px across on mild noise: levels wider than 4 px run on copies reduced by
+  // 2, 4 and 8. Each disc must be found at its size and place with and without the reduction.
+  cv::Mat contrast(480, 640, CV_32F);
+  cv::RNG rng(7);
+  rng.fill(contrast, cv::RNG::NORMAL, 0.0, 0.01);
+  cv::GaussianBlur(contrast, contrast, cv::Size(), 1.0);
+  struct Disc {
+    cv::Point2f centre;
+    double diameter;
+  };
+  std::vector<Disc> discs;
+  int i = 0;
+  for (const double d : {5.0, 8.0, 12.0, 18.0, 26.0, 36.0, 48.0}) {
+    for (int j = 0; j < 2; ++j, ++i) {
+      const cv::Point2f c(
+          60.0f + 75.0f * static_cast<float>(i % 7) + 0.3f * static_cast<float>(i),
+          110.0f + 230.0f * static_cast<float>(i / 7) + 0.7f * static_cast<float>(j));
+      // Anti-aliased at 1/16 px so that sub-pixel centres and sizes are drawn as they are.
+      cv::circle(contrast, cv::Point(cvRound(c.x * 16), cvRound(c.y * 16)), cvRound(d * 8),
+                 cv::Scalar(-0.2), cv::FILLED, cv::LINE_AA, 4);
+      discs.push_back({c, d});
+    }
+  }
+  const cv::Mat mask(contrast.size(), CV_8U, cv::Scalar(255));
+  DarkBlobOptions o;
+  o.min_diameter_px = 4;
+  o.max_diameter_px = 60;
+  o.min_snr = 5;
+  o.min_level_sigma_px = 0;
+  const std::vector<DarkBlob> full = DetectDarkBlobs(contrast, mask, o);
+  o.min_level_sigma_px = 2;
+  const std::vector<DarkBlob> reduced = DetectDarkBlobs(contrast, mask, o);
+  const auto nearest = [](const std::vector<DarkBlob>& blobs, cv::Point2f p) {
+    const DarkBlob* best = nullptr;
+    for (const DarkBlob& b : blobs) {
+      if (best == nullptr || cv::norm(b.center_px - p) < cv::norm(best->center_px - p)) best = &b;
+    }
+    return best;
+  };
+  EXPECT_EQ(full.size(), discs.size());
+  EXPECT_EQ(reduced.size(), discs.size());
+  for (const Disc& disc : discs) {
+    const DarkBlob* f = nearest(full, disc.centre);
+    const DarkBlob* r = nearest(reduced, disc.centre);
+    ASSERT_TRUE(f != nullptr && r != nullptr);
+    std::printf(
+        "disc %4.1f px: full %5.2f px at %.2f px, %.3f; reduced %5.2f px at %.2f px, %.3f\n",
+        disc.diameter, f->diameter_px, cv::norm(f->center_px - disc.centre), f->contrast,
+        r->diameter_px, cv::norm(r->center_px - disc.centre), r->contrast);
+    // The reduction adds at most a pixel of the reduced grid to the centre and keeps the size and
+    // contrast of the full-resolution estimate.
+    EXPECT_LE(cv::norm(r->center_px - disc.centre), std::max(1.0, 0.1 * disc.diameter));
+    EXPECT_NEAR(r->diameter_px / f->diameter_px, 1.0, 0.05) << disc.diameter << " px";
+    EXPECT_NEAR(r->contrast / f->contrast, 1.0, 0.05) << disc.diameter << " px";
+    // And both read the size (the LoG reads discs of a few pixels somewhat large).
+    EXPECT_NEAR(r->diameter_px / disc.diameter, 1.0, disc.diameter < 10 ? 0.25 : 0.1);
+  }
+}
+
 }  // namespace
 }  // namespace skintrack::core
