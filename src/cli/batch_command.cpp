@@ -21,6 +21,7 @@ struct BatchCommandOptions {
   bool maps = false;
   bool quiet = false;
   std::string calibrate = "auto";
+  double chart_pitch_mm = core::kClassicPatchPitchMm;
   std::string model = "auto";
   double max_megapixels = 100;
   double image_timeout_s = 600;
@@ -59,6 +60,7 @@ int RunBatchCommand(const BatchCommandOptions& opts) {
   options.calibrate = opts.calibrate == "none"      ? core::CalibrateMode::kNone
                       : opts.calibrate == "require" ? core::CalibrateMode::kRequire
                                                     : core::CalibrateMode::kAuto;
+  options.chart_pitch_mm = opts.chart_pitch_mm;
   auto shard = ParseShard(opts.shard);
   if (!shard.ok()) return ReportError("batch", shard.error(), opts.json);
   options.shard_index = shard->first;
@@ -118,6 +120,7 @@ CommandRun SetupBatchCommand(CLI::App& root) {
   sub->add_flag("--maps", opts->maps, "Also write per-pixel metric maps into OUT/maps/");
   sub->add_option("--calibrate", opts->calibrate, "Colour calibration: auto, none or require")
       ->check(CLI::IsMember({"auto", "none", "require"}));
+  AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());
   sub->add_option("--image-timeout", opts->image_timeout_s,

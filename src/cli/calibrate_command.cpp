@@ -133,10 +133,7 @@ CommandRun SetupCalibrateCommand(CLI::App& root) {
   sub->add_option("--reference", opts->reference,
                   "Chart edition: post2014 (made after Nov 2014, default) or pre2014")
       ->check(CLI::IsMember({"post2014", "pre2014"}));
-  sub->add_option("--chart-pitch-mm", opts->chart_pitch_mm,
-                  "Patch centre-to-centre distance of the chart in mm (default 44, the Classic; "
-                  "smaller for Mini/Passport)")
-      ->check(CLI::PositiveNumber);
+  AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());
   sub->add_flag("--json", opts->json, "Print the skintrack.calibration/1 JSON document on stdout");

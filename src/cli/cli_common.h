@@ -47,4 +47,31 @@ inline CLI::Validator MegapixelLimit() {
       },
       "MP in [1e-6, 1e6]");
 }
+
+// The `--chart-pitch-mm` option of commands that calibrate: the ColorChecker's patch
+// centre-to-centre distance, from which the physical scale is taken. 44 mm is the Classic; a Mini,
+// Nano or Passport is smaller, and taking it for a Classic would make every size several times
+// too small. A number from 1 to 200 mm (NaN and infinity refused).
+inline void AddChartPitchOption(CLI::App* sub, double* pitch_mm) {
+  sub->add_option("--chart-pitch-mm", *pitch_mm,
+                  "Patch centre-to-centre distance of the colour chart in mm (default 44, the "
+                  "ColorChecker Classic; smaller for a Mini, Nano or Passport). The physical "
+                  "scale is taken from it")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double value = 0;
+            try {
+              std::size_t used = 0;
+              value = std::stod(text, &used);
+              if (used != text.size()) return "'" + text + "' is not a number";
+            } catch (const std::exception&) {
+              return "'" + text + "' is not a number";
+            }
+            if (!(value >= 1 && value <= 200)) {
+              return "--chart-pitch-mm must be between 1 and 200 mm, not " + text;
+            }
+            return std::string();
+          },
+          "mm in [1, 200]"));
+}
 }  // namespace skintrack::cli

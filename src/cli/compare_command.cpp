@@ -32,6 +32,7 @@ struct CompareCommandOptions {
   std::string model = "auto";
   std::string calibrate = "auto";
   double px_per_mm = 0;
+  double chart_pitch_mm = core::kClassicPatchPitchMm;
   double max_megapixels = 100;
   bool json = false;
 };
@@ -170,6 +171,7 @@ int RunCompare(const CompareCommandOptions& opts) {
                     : opts.calibrate == "require" ? core::CalibrateMode::kRequire
                                                   : core::CalibrateMode::kAuto;
   if (opts.px_per_mm > 0) score.px_per_mm = opts.px_per_mm;
+  score.chart_pitch_mm = opts.chart_pitch_mm;
   if (!opts.out_dir.empty()) score.maps_dir = work_dir / "before_maps";
   auto before_doc = core::ScoreLoadedImage(*before, score);
   if (!before_doc.ok()) return ReportError("compare", before_doc.error(), opts.json);
@@ -220,6 +222,7 @@ CommandRun SetupCompareCommand(CLI::App& root) {
       ->check(CLI::IsMember({"auto", "none", "require"}));
   sub->add_option("--px-per-mm", opts->px_per_mm, "Physical scale of BEFORE, pixels per mm")
       ->check(CLI::PositiveNumber);
+  AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());
   sub->add_flag("--json", opts->json, "Print the skintrack.compare/1 JSON document on stdout");

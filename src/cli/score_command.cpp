@@ -15,6 +15,7 @@ struct ScoreCommandOptions {
   std::string surface;
   std::string calibrate = "auto";
   double px_per_mm = 0;
+  double chart_pitch_mm = core::kClassicPatchPitchMm;
   double max_megapixels = 100;
   bool json = false;
 };
@@ -49,6 +50,7 @@ int RunScore(const ScoreCommandOptions& opts) {
                       : opts.calibrate == "require" ? core::CalibrateMode::kRequire
                                                     : core::CalibrateMode::kAuto;
   if (opts.px_per_mm > 0) options.px_per_mm = opts.px_per_mm;
+  options.chart_pitch_mm = opts.chart_pitch_mm;
   options.roi_path = opts.roi;
   options.maps_dir = opts.maps_dir;
   options.surface_path = opts.surface;
@@ -73,6 +75,7 @@ CommandRun SetupScoreCommand(CLI::App& root) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--calibrate", opts->calibrate, "Colour calibration: auto, none or require")
       ->check(CLI::IsMember({"auto", "none", "require"}));
+  AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_option("--maps", opts->maps_dir, "Write per-pixel metric maps into this directory");
   sub->add_option("--surface", opts->surface, "Height map (float TIFF, mm) from `skintrack surface`");
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")

@@ -71,6 +71,48 @@ TEST(ScoreCli, JsonMatchesGoldenWithinTolerance) {
   ASSERT_TRUE(doc.contains("metrics"));
 }
 
+// A chart smaller than the Classic (the phantom scales its chart down to fit a close-up): the
+// scale is right only when the chart's pitch is given, and is off by pitch / 44 mm when it is not.
+TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
+  testing::TempDir dir;
+  const fs::path out = dir / "phantom";
+  const auto made = RunSkintrack({"phantom", "-o", out.string(), "--seed", "5", "--sessions", "1",
+                                  "--subjects", "responder", "--size", "1200x900", "--px-per-mm",
+                                  "12", "--no-capture-variation"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::ifstream truth_file(out / "truth.json");
+  const json truth = json::parse(truth_file);
+  const json& chart = truth["subjects"][0]["chart"];
+  ASSERT_TRUE(chart["present"].get<bool>());
+  const double pitch_mm = chart["patch_pitch_mm"].get<double>();
+  ASSERT_LT(pitch_mm, 20.0) << "the phantom's chart should be a reduced one here";
+  const std::string image = (out / "S01" / "S01_baseline.jpg").string();
+  const double truth_px_per_mm = 12.0;
+
+  const auto given = RunSkintrack(
+      {"score", image, "--json", "--chart-pitch-mm", std::to_string(pitch_mm)});
+  ASSERT_EQ(given.exit_code, 0) << given.err;
+  const json with_pitch = json::parse(given.out);
+  ASSERT_TRUE(with_pitch["calibration"]["chart_found"].get<bool>());
+  EXPECT_NEAR(with_pitch["calibration"]["px_per_mm"].get<double>() / truth_px_per_mm, 1.0, 0.02);
+  EXPECT_NEAR(with_pitch["metrics"]["analysis"]["px_per_mm"].get<double>() /
+                  (truth_px_per_mm * with_pitch["metrics"]["analysis"]["scale"].get<double>()),
+              1.0, 0.02);
+
+  const auto assumed = RunSkintrack({"score", image, "--json"});
+  ASSERT_EQ(assumed.exit_code, 0) << assumed.err;
+  const json classic = json::parse(assumed.out);
+  EXPECT_NEAR(classic["calibration"]["px_per_mm"].get<double>() /
+                  (truth_px_per_mm * pitch_mm / 44.0),
+              1.0, 0.02);
+
+  for (const char* bad : {"nan", "inf", "0", "-4", "300", "4mm"}) {
+    const auto run = RunSkintrack({"score", image, "--chart-pitch-mm", bad});
+    EXPECT_EQ(run.exit_code, 1) << bad;
+    EXPECT_NE(run.err.find("chart-pitch-mm"), std::string::npos) << run.err;
+  }
+}
+
 TEST(ScoreCli, TruncatedJpegExitsTwoNamingFileAndProblem) {
   testing::TempDir dir;
   std::vector<uchar> jpeg;

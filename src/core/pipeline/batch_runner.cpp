@@ -292,6 +292,7 @@ void PrepareBaseline(BaselineSlot& slot, const ManifestEntry& baseline,
   ScoreOptions score;
   score.load = load;
   score.calibrate = options.calibrate;
+  score.chart_pitch_mm = options.chart_pitch_mm;
   score.px_per_mm = baseline.px_per_mm;
   score.roi_path = baseline.roi_path;
   auto mask = ScoringMask(*fixed, score);
@@ -438,6 +439,7 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
   ScoreOptions score;
   score.load = load;
   score.calibrate = options.calibrate;
+  score.chart_pitch_mm = options.chart_pitch_mm;
   score.px_per_mm = entry.px_per_mm;
   score.roi_path = entry.roi_path;
   score.include_paths = false;
@@ -579,6 +581,7 @@ json BatchResultParameters(const BatchOptions& options) {
   return {{"tool_version", kToolVersion},
           {"git_commit", kGitCommit},
           {"calibrate", calibrate},
+          {"chart_pitch_mm", options.chart_pitch_mm},
           {"align", options.align},
           // Follow-ups are measured in their baseline's frame on the common skin (earlier
           // builds measured them on their own pixels); hashed so such results are rescored.

@@ -65,6 +65,7 @@ struct BatchOptions {
   bool align = true;               // align follow-ups to the subject's baseline
   bool maps = false;               // write per-pixel maps into OUT/maps/<name>/
   CalibrateMode calibrate = CalibrateMode::kAuto;
+  double chart_pitch_mm = kClassicPatchPitchMm;  // the colour chart's patch pitch (scale)
   std::int64_t max_pixels = 100'000'000;  // per image, checked before decoding
   // Time budget per image in seconds (0: none), checked between pipeline stages: an image over it
   // fails with a "timed out" analysis error in errors.csv and the batch moves on. Not part of the

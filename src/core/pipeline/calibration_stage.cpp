@@ -11,6 +11,9 @@ namespace skintrack::core {
 Result<CalibratedCapture> RunCalibrationStage(const LoadedImage& image, const ScoreOptions& options) {
   CalibrationOptions calibration_options;
   calibration_options.detect_chart = options.calibrate != CalibrateMode::kNone;
+  calibration_options.detection.geometry.patch_pitch_mm = options.chart_pitch_mm;
+  calibration_options.detection.geometry.patch_size_mm =
+      options.chart_pitch_mm * kClassicPatchSizeMm / kClassicPatchPitchMm;
   CalibrationResult result = CalibrateImage(image.bgr, calibration_options);
   if (options.calibrate == CalibrateMode::kRequire && !result.chart_found) {
     return AnalysisError("no colour chart found in '" + image.path.filename().string() +

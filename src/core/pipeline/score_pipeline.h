@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/result.h"
+#include "core/calibration/chart_geometry.h"
 #include "core/io/image_io.h"
 #include "core/registration/registration.h"
 
@@ -26,6 +27,9 @@ struct ScoreOptions {
   LoadOptions load;
   CalibrateMode calibrate = CalibrateMode::kAuto;
   std::optional<double> px_per_mm;           // user-supplied scale; overrides the chart's
+  // Patch centre-to-centre distance of the colour chart in the frame (default the ColorChecker
+  // Classic's 44 mm); the chart's scale is read against it.
+  double chart_pitch_mm = kClassicPatchPitchMm;
   std::filesystem::path roi_path;            // optional ROI mask PNG or polygon JSON
   std::filesystem::path maps_dir;            // when set, per-pixel maps are written here
   std::filesystem::path surface_path;        // optional height map (float TIFF, mm)
