@@ -185,7 +185,8 @@ CalibrationResult CalibrateImage(const cv::Mat& bgr, const CalibrationOptions& o
              std::to_string(f.delta_e00_loo_mean) +
              "); check the lighting on the chart (glare, shadow) and the --reference edition");
   }
-  if (options.correct_image) result.rgb_linear = f.correction.ApplyToImage(result.rgb_linear);
+  // Corrected from the encoded photo into the linearised copy's own buffer (nothing else holds it).
+  if (options.correct_image) f.correction.ApplyToEncoded(bgr, result.rgb_linear);
   return result;
 }
 

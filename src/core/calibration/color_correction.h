@@ -103,6 +103,11 @@ class ColorCorrection {
   cv::Vec3d Apply(const cv::Vec3d& rgb_linear) const;
   // Whole CV_32FC3 image; output clamped to [0, 1] (the project's linear RGB convention).
   cv::Mat ApplyToImage(const cv::Mat& rgb_linear) const;
+  // The same from the encoded photo (CV_8UC3 or CV_16UC3 sRGB, B,G,R order) into `out` (CV_32FC3
+  // R,G,B; reallocated only if it has another size or type, so the linearised photo's buffer
+  // can be overwritten): equal to ApplyToImage(BgrToLinearRgb(bgr)), with the normalisation
+  // tabulated per code value instead of a power per pixel.
+  void ApplyToEncoded(const cv::Mat& bgr, cv::Mat& out) const;
 
  private:
   CorrectionModel model_ = CorrectionModel::kLinear3x3;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "core/color/color_space.h"
+#include "core/color/srgb.h"
+
+#include <opencv2/core.hpp>
 
 namespace skintrack::core {
 namespace {
@@ -105,6 +108,49 @@ TEST(ColorCorrection, ImageApplicationMatchesPixel) {
       for (int c = 0; c < 3; ++c) {
         EXPECT_NEAR(out.at<cv::Vec3f>(0, x)[c], std::clamp(expected[c], 0.0, 1.0), 1e-5)
             << CorrectionModelName(model);
+      }
+    }
+  }
+}
+
+TEST(ColorCorrection, EncodedApplicationEqualsLinearisedApplicationBitForBit) {
+  // Every 8-bit code in every channel, and a spread of 16-bit codes, through each model with and
+  // without the tone curve: the tabulated path must give exactly the per-pixel path's floats.
+  cv::Mat bgr8(256, 3, CV_8UC3);
+  cv::Mat bgr16(256, 3, CV_16UC3);
+  cv::RNG rng(4);
+  for (int code = 0; code < 256; ++code) {
+    for (int x = 0; x < 3; ++x) {
+      const auto other = static_cast<uchar>(rng.uniform(0, 256));
+      cv::Vec3b v(other, other, other);
+      v[x] = static_cast<uchar>(code);
+      bgr8.at<cv::Vec3b>(code, x) = v;
+      bgr16.at<cv::Vec3w>(code, x) = cv::Vec3w(static_cast<ushort>(rng.uniform(0, 65536)),
+                                               static_cast<ushort>(code * 257),
+                                               static_cast<ushort>(rng.uniform(0, 65536)));
+    }
+  }
+  const std::pair<CorrectionModel, int> models[] = {{CorrectionModel::kLinear3x3, 3},
+                                                    {CorrectionModel::kRootPolynomial2, 6},
+                                                    {CorrectionModel::kRootPolynomial3, 13}};
+  for (const auto& [model, terms] : models) {
+    // A near-identity correction with some cross-talk and small root-polynomial terms.
+    cv::Mat coefficients(terms, 3, CV_64F);
+    rng.fill(coefficients, cv::RNG::UNIFORM, -0.08, 0.08);
+    for (int c = 0; c < 3; ++c) coefficients.at<double>(c, c) += 1.0;
+    for (const bool tone : {false, true}) {
+      const ColorCorrection correction(model, cv::Vec3d(1.1, 0.95, 1.2),
+                                       tone ? cv::Vec3d(0.9, 1.05, 1.12) : cv::Vec3d(1, 1, 1),
+                                       coefficients);
+      ASSERT_EQ(correction.tone_curve(), tone);
+      for (const cv::Mat* bgr : {&bgr8, &bgr16}) {
+        const cv::Mat expected = correction.ApplyToImage(BgrToLinearRgb(*bgr));
+        cv::Mat actual = BgrToLinearRgb(*bgr);  // overwritten in place, as calibration does
+        correction.ApplyToEncoded(*bgr, actual);
+        ASSERT_EQ(actual.type(), CV_32FC3);
+        EXPECT_EQ(cv::norm(actual, expected, cv::NORM_INF), 0.0)
+            << CorrectionModelName(model) << (tone ? " with tone curve" : "")
+            << (bgr->depth() == CV_16U ? ", 16-bit" : ", 8-bit");
       }
     }
   }
