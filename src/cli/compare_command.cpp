@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <random>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -38,27 +37,6 @@ struct CompareCommandOptions {
 };
 
 const char* const kGroups[] = {"redness", "pigmentation", "pores", "texture", "wrinkles", "scars"};
-
-// A scratch directory removed on scope exit (used when no -o is given).
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("skintrack-compare-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 Status WritePng(const fs::path& path, const cv::Mat& image) {
   std::vector<uchar> bytes;
@@ -138,12 +116,10 @@ int RunCompare(const CompareCommandOptions& opts) {
                        opts.json);
   }
 
-  std::optional<ScratchDir> scratch;
-  fs::path work_dir = opts.out_dir;
-  if (work_dir.empty()) {
-    scratch.emplace();
-    work_dir = scratch->path();
-  } else {
+  // With -o the common mask, the aligned follow-up and the maps are written there; without it
+  // nothing touches the disk (the mask is handed to the scorer in memory).
+  const fs::path work_dir = opts.out_dir;
+  if (!work_dir.empty()) {
     std::error_code ec;
     fs::create_directories(work_dir, ec);
     if (ec) {
@@ -151,10 +127,9 @@ int RunCompare(const CompareCommandOptions& opts) {
                                                  ec.message()),
                          opts.json);
     }
-  }
-  const fs::path common_path = work_dir / "common_mask.png";
-  if (Status s = WritePng(common_path, common); !s.ok()) {
-    return ReportError("compare", s.error(), opts.json);
+    if (Status s = WritePng(work_dir / "common_mask.png", common); !s.ok()) {
+      return ReportError("compare", s.error(), opts.json);
+    }
   }
   core::LoadedImage after_aligned = *after;
   after_aligned.bgr = *warped;
@@ -166,7 +141,8 @@ int RunCompare(const CompareCommandOptions& opts) {
 
   core::ScoreOptions score;
   score.load = load;
-  score.roi_path = common_path;
+  score.roi_mask = common;
+  score.roi_mask_source = "baseline_common";
   score.calibrate = opts.calibrate == "none"      ? core::CalibrateMode::kNone
                     : opts.calibrate == "require" ? core::CalibrateMode::kRequire
                                                   : core::CalibrateMode::kAuto;

@@ -89,7 +89,9 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCaptu
   const std::optional<cv::Rect>& face = detected.face;
   for (const auto& w : detected.warnings) AddWarning(warnings, w);
   if (!options.roi_mask.empty()) {
-    mask_info["source"] = options.fixed_frame ? "baseline_common" : "given";
+    mask_info["source"] = !options.roi_mask_source.empty() ? options.roi_mask_source
+                          : options.fixed_frame            ? "baseline_common"
+                                                           : "given";
   } else {
     mask_info["source"] = options.roi_path.empty() ? "auto" : "roi";
   }

@@ -44,6 +44,9 @@ struct ScoreOptions {
   // In-memory region to measure, CV_8U of the measured frame's size, non-zero = measure; when set
   // it replaces `roi_path` and the automatic skin mask (the chart is still left out).
   cv::Mat roi_mask;
+  // What `roi_mask` is, for the score's `metrics.mask.source` (empty: "baseline_common" with
+  // `fixed_frame`, else "given").
+  std::string roi_mask_source;
 };
 
 // Scores an image that is already loaded (used by compare, batch and the viewer).
