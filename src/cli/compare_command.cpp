@@ -143,6 +143,7 @@ int RunCompare(const CompareCommandOptions& opts) {
   score.load = load;
   score.roi_mask = common;
   score.roi_mask_source = "baseline_common";
+  score.face = mask->face;
   score.calibrate = opts.calibrate == "none"      ? core::CalibrateMode::kNone
                     : opts.calibrate == "require" ? core::CalibrateMode::kRequire
                                                   : core::CalibrateMode::kAuto;

@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/base/check.h"
 #include "core/color/skin_model.h"
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
@@ -24,7 +25,9 @@ std::pair<cv::Rect, cv::Mat> DiscInImage(cv::Point centre, int radius, const cv:
 
 }  // namespace
 
-Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options) {
+Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options,
+                                  const cv::Mat& search) {
+  SKT_CHECK(search.empty() || (search.type() == CV_8U && search.size() == frame.mask.size()));
   try {
     // Scars are millimetres across: detect on a copy at most `work_px_per_mm` (cheaper large
     // scales); positions and sizes are mapped back to analysis pixels.
@@ -93,6 +96,11 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     const cv::Mat deficit_pct = deficit * 100.0;
     const cv::Rect image_rect(0, 0, shading.cols, shading.rows);
     for (const DarkBlob& b : blobs) {
+      if (!search.empty()) {
+        const int x = std::clamp(cvRound(b.center_px.x * to_analysis), 0, search.cols - 1);
+        const int y = std::clamp(cvRound(b.center_px.y * to_analysis), 0, search.rows - 1);
+        if (search.at<uchar>(y, x) == 0) continue;
+      }
       // Each blob's disc, within its bounding box only.
       const int radius = std::max(1, cvRound(b.diameter_px / 2.0));
       const cv::Point centre(cvRound(b.center_px.x), cvRound(b.center_px.y));
@@ -141,8 +149,11 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
   }
 }
 
-Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& options) {
-  SKT_ASSIGN_OR_RETURN(ScarDetection detection, DetectScars(frame, options));
+Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& options,
+                                 const cv::Mat& search) {
+  SKT_ASSIGN_OR_RETURN(ScarDetection detection, DetectScars(frame, options, search));
+  double searched_px = frame.mask_area_px;
+  if (!search.empty()) searched_px = std::max(1, cv::countNonZero(search & frame.mask));
   MetricGroup group;
   group.name = "scars";
   double area = 0;
@@ -153,7 +164,7 @@ Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& 
   }
   const double count = static_cast<double>(detection.scars.size());
   group.scalars.push_back({"count", count, "count"});
-  group.scalars.push_back({"area_pct", 100.0 * area / frame.mask_area_px, "%"});
+  group.scalars.push_back({"area_pct", 100.0 * area / searched_px, "%"});
   group.scalars.push_back({"shadow_index", count > 0 ? shadow / count : 0.0,
                            "% luminance deficit (relative, not a depth)"});
   if (detection.scars.empty()) group.warnings.push_back("scars_none_found");

@@ -73,8 +73,14 @@ struct ScarDetection {
   cv::Mat map;  // CV_32F deficit × 100 inside scars
 };
 
-Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options = {});
+// `search` (optional, CV_8U of the analysis size): only scars centred inside it are kept. The
+// whole mask still sets the background and the noise level, so a search area only removes scars
+// (a whole face is searched in its forehead, cheeks and chin).
+Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options = {},
+                                  const cv::Mat& search = cv::Mat());
 
-Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& options = {});
+// With `search`, area_pct refers to the skin inside it.
+Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& options = {},
+                                 const cv::Mat& search = cv::Mat());
 
 }  // namespace skintrack::core

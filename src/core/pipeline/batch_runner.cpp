@@ -227,6 +227,7 @@ struct BaselineSlot {
   std::string message;  // why it cannot be used
   cv::Mat bgr;
   cv::Mat mask;
+  std::optional<cv::Rect> face;  // the baseline's face box, when its mask found one
 };
 
 // The most recently used baselines (rows of one subject are usually together, so a few slots
@@ -302,7 +303,8 @@ void PrepareBaseline(BaselineSlot& slot, const ManifestEntry& baseline,
     return;
   }
   slot.bgr = std::move(fixed->bgr);
-  slot.mask = std::move(*mask);
+  slot.mask = std::move(mask->mask);
+  slot.face = mask->face;
 }
 
 // How a follow-up is measured: in its baseline's frame when `registration` is set (inside
@@ -311,6 +313,7 @@ struct Alignment {
   nlohmann::json block;
   std::optional<Registration> registration;
   cv::Mat common_mask;
+  std::optional<cv::Rect> face;  // the baseline's face box (baseline frame)
   std::vector<std::string> warnings;
 };
 
@@ -335,6 +338,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
   };
   PrepareBaseline(slot, baseline, options);
   cv::Mat fixed_bgr, fixed_mask;
+  std::optional<cv::Rect> fixed_face;
   {
     std::lock_guard<std::mutex> lock(slot.mutex);
     if (slot.sha256) block["baseline"]["sha256"] = *slot.sha256;
@@ -344,6 +348,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
     }
     fixed_bgr = slot.bgr;
     fixed_mask = slot.mask;
+    fixed_face = slot.face;
   }
   auto registration =
       RegisterImagesDetailed(moving.bgr, fixed_bgr, fixed_mask, options.registration);
@@ -380,6 +385,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
   block["scored_on"] = "baseline_frame";
   out.registration = std::move(*registration);
   out.common_mask = std::move(common);
+  out.face = fixed_face;
   return out;
 }
 
@@ -466,6 +472,7 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
       // Measured in the baseline's frame, on the skin both photos show (DESIGN.md step 6).
       score.fixed_frame = std::move(alignment->registration);
       score.roi_mask = std::move(alignment->common_mask);
+      score.face = alignment->face;
       score.roi_path.clear();
     }
     alignment_block = std::move(alignment->block);

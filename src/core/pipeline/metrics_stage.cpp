@@ -29,6 +29,9 @@ using nlohmann::json;
 // when no measured scale exists.
 constexpr double kFaceBoxWidthMm = 140.0;
 
+// Fewer analysis pixels than this in a face's scar regions: the whole mask is searched instead.
+constexpr int kMinScarSearchPx = 400;
+
 void AddWarning(std::vector<std::string>& warnings, const std::string& code) {
   if (std::find(warnings.begin(), warnings.end(), code) == warnings.end()) {
     warnings.push_back(code);
@@ -54,6 +57,33 @@ Status WriteMaskPng(const std::filesystem::path& path, const cv::Mat& mask) {
   if (!cv::imencode(".png", mask, bytes)) return StorageError("cannot encode " + path.string());
   return WriteFileAtomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()),
                                                 bytes.size()));
+}
+
+// Where the single-image scar detector looks for scars (empty: the whole mask). On a whole face
+// (named regions found) that is the forehead, the cheeks and the chin, where atrophic acne scars
+// are graded: the nose and nostrils, the creases beside them, the lips, the eyes and the face's
+// outline shade like depressions. The whole mask still sets the detector's background and noise
+// level, so this only removes detections. `names` receives the regions searched (null: the whole
+// mask).
+cv::Mat ScarSearchArea(const AnalysisFrame& frame, const std::map<std::string, cv::Mat>& regions,
+                       json& names) {
+  names = nullptr;
+  cv::Mat search;
+  json kept = json::array();
+  for (const auto& [name, region] : regions) {
+    if (name == "nose") continue;
+    search = search.empty() ? region.clone() : (search | region);
+    kept.push_back(name);
+  }
+  if (search.empty()) return search;
+  if (search.size() != frame.mask.size()) {
+    cv::resize(search, search, frame.mask.size(), 0, 0, cv::INTER_AREA);
+    cv::threshold(search, search, 127, 255, cv::THRESH_BINARY);
+  }
+  // Too little of the regions is skin: search the whole mask, as without a face.
+  if (cv::countNonZero(search & frame.mask) < kMinScarSearchPx) return cv::Mat();
+  names = std::move(kept);
+  return search;
 }
 
 }  // namespace
@@ -86,7 +116,12 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCaptu
   json mask_info = json::object();
   SKT_ASSIGN_OR_RETURN(SkinMaskResult detected, SelectSkinMask(capture, options));
   const cv::Mat& skin = detected.mask;
-  const std::optional<cv::Rect>& face = detected.face;
+  // The face: found on this image, or, when measuring in another image's frame, that image's.
+  std::optional<cv::Rect> face = detected.face;
+  if (!face && !options.roi_mask.empty() && options.face) {
+    const cv::Rect clipped = *options.face & cv::Rect(0, 0, skin.cols, skin.rows);
+    if (!clipped.empty()) face = clipped;
+  }
   for (const auto& w : detected.warnings) AddWarning(warnings, w);
   if (!options.roi_mask.empty()) {
     mask_info["source"] = !options.roi_mask_source.empty() ? options.roi_mask_source
@@ -133,7 +168,8 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCaptu
   SKT_ASSIGN_OR_RETURN(MetricGroup wrinkles, MeasureWrinkles(frame));
   groups.push_back(std::move(wrinkles));
   SKT_RETURN_IF_ERROR(CheckDeadline("wrinkles"));
-  SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame));
+  const cv::Mat scar_search = ScarSearchArea(frame, regions, mask_info["scar_regions"]);
+  SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame, {}, scar_search));
   const bool scars_found = scars.Get("count") > 0;
   groups.push_back(std::move(scars));
 

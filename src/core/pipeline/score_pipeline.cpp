@@ -53,10 +53,9 @@ Status MoveToFixedFrame(const Registration& registration, CalibratedCapture& cap
 
 }  // namespace
 
-Result<cv::Mat> ScoringMask(const LoadedImage& image, const ScoreOptions& options) {
+Result<SkinMaskResult> ScoringMask(const LoadedImage& image, const ScoreOptions& options) {
   SKT_ASSIGN_OR_RETURN(CalibratedCapture capture, RunCalibrationStage(image, options));
-  SKT_ASSIGN_OR_RETURN(SkinMaskResult mask, SelectSkinMask(capture, options));
-  return mask.mask;
+  return SelectSkinMask(capture, options);
 }
 
 json InputToJson(const LoadedImage& image, bool include_path) {

@@ -17,6 +17,7 @@
 #include "core/base/result.h"
 #include "core/calibration/chart_geometry.h"
 #include "core/io/image_io.h"
+#include "core/mask/skin_mask.h"
 #include "core/registration/registration.h"
 
 namespace skintrack::core {
@@ -47,16 +48,21 @@ struct ScoreOptions {
   // What `roi_mask` is, for the score's `metrics.mask.source` (empty: "baseline_common" with
   // `fixed_frame`, else "given").
   std::string roi_mask_source;
+  // With `roi_mask`: the face box found on the image whose frame is measured (the baseline's),
+  // in that frame's pixels. The named regions and the whole-face rules then apply as they did on
+  // that image, so a follow-up is measured on the same face regions as its baseline.
+  std::optional<cv::Rect> face;
 };
 
 // Scores an image that is already loaded (used by compare, batch and the viewer).
 Result<nlohmann::json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& options);
 
 // The region ScoreLoadedImage measures on this image with these options (the user ROI or the
-// automatic skin mask, computed on the calibrated image, chart excluded): CV_8U 0/255 of the image
-// size. Batch intersects a baseline's mask with each aligned follow-up. Errors as the calibration
-// and mask stages of ScoreLoadedImage.
-Result<cv::Mat> ScoringMask(const LoadedImage& image, const ScoreOptions& options);
+// automatic skin mask, computed on the calibrated image, chart excluded): `mask` is CV_8U 0/255
+// of the image size, with the face box when one was found. Batch intersects a baseline's mask
+// with each aligned follow-up and hands the face on (ScoreOptions::face). Errors as the
+// calibration and mask stages of ScoreLoadedImage.
+Result<SkinMaskResult> ScoringMask(const LoadedImage& image, const ScoreOptions& options);
 
 // Loads and scores one file.
 Result<nlohmann::json> ScoreImageFile(const std::filesystem::path& path,

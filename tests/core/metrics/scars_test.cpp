@@ -58,6 +58,37 @@ TEST(Scars, FindsDepressionsAndOrdersShadowIndexByDepth) {
   EXPECT_GT(group->Get("area_pct"), 0.5);
 }
 
+TEST(Scars, SearchAreaKeepsOnlyScarsCentredInsideIt) {
+  // Four scars; the search area covers the two on the left. Those two are found exactly as
+  // without a search area, the others are not, and the area refers to the searched skin.
+  SkinCanvas canvas(cv::Size(900, 300));
+  for (int i = 0; i < 4; ++i) DrawScar(canvas, {150.0 + 200 * i, 150}, 4.0, 0.2);
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kScarPxPerMm);
+  cv::Mat search(frame.mask.size(), CV_8U, cv::Scalar(0));
+  search(cv::Rect(0, 0, frame.mask.cols * 45 / 100, frame.mask.rows)).setTo(255);
+  auto everywhere = DetectScars(frame);
+  auto left = DetectScars(frame, {}, search);
+  ASSERT_TRUE(everywhere.ok() && left.ok());
+  ASSERT_EQ(everywhere->scars.size(), 4u);
+  ASSERT_EQ(left->scars.size(), 2u);
+  for (const Scar& s : left->scars) {
+    EXPECT_LT(s.center_px.x, 0.45 * frame.mask.cols);
+    const auto same = std::find_if(everywhere->scars.begin(), everywhere->scars.end(),
+                                   [&](const Scar& e) { return e.center_px == s.center_px; });
+    ASSERT_NE(same, everywhere->scars.end());
+    EXPECT_DOUBLE_EQ(same->shadow_index, s.shadow_index);
+  }
+  EXPECT_EQ(cv::countNonZero(left->map(cv::Rect(frame.mask.cols / 2, 0, frame.mask.cols / 2,
+                                                frame.mask.rows))),
+            0);
+  auto all = MeasureScars(frame);
+  auto part = MeasureScars(frame, {}, search);
+  ASSERT_TRUE(all.ok() && part.ok());
+  EXPECT_EQ(part->Get("count"), 2.0);
+  // Half the scar area over 45 % of the skin.
+  EXPECT_NEAR(part->Get("area_pct") / all->Get("area_pct"), 0.5 / 0.45, 0.05);
+}
+
 TEST(Scars, DarkEdgesOfMaskHolesAreNotScars) {
   // Two equal depressions; the right one sits against a hole in the mask (an eye, a nostril): its
   // surround is not skin, so it cannot be judged as a depression and is not counted.

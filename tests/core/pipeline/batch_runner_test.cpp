@@ -13,6 +13,7 @@
 #include "core/base/atomic_file.h"
 #include "core/io/csv.h"
 #include "core/pipeline/batch_tables.h"
+#include "test_support/photos.h"
 #include "test_support/temp_dir.h"
 
 namespace skintrack::core {
@@ -196,6 +197,45 @@ TEST(BatchRunner, ScoresStudyIntoTidyTablesWithProvenance) {
     }
   }
   EXPECT_EQ(aligned, 4);
+}
+
+// A whole-face baseline: its follow-up, measured in the baseline's frame on the common mask, gets
+// the baseline's face box, so the named regions and the face's scar search area are the same in
+// both documents (they were missing from follow-ups, whose mask is given, not detected).
+TEST(BatchRunner, FollowUpsOfAFaceUseTheBaselinesFaceRegions) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  TempDir dir;
+  const cv::Mat face = cv::imread((photos / "faces" / "001_03.jpg").string());
+  ASSERT_FALSE(face.empty());
+  // The follow-up: the same photo moved by (9, 6) px.
+  cv::Mat moved;
+  cv::warpAffine(face, moved, cv::Matx23d(1, 0, 9, 0, 1, 6), face.size(), cv::INTER_LINEAR,
+                 cv::BORDER_REFLECT);
+  ASSERT_TRUE(cv::imwrite((dir / "base.png").string(), face));
+  ASSERT_TRUE(cv::imwrite((dir / "follow.png").string(), moved));
+  std::ofstream(dir / "manifest.csv") << "subject,session,date,kind,image\n"
+                                         "p1,v0,2024-01-10,baseline,base.png\n"
+                                         "p1,v1,2024-03-10,followup,follow.png\n";
+  Study study;
+  study.manifest = dir / "manifest.csv";
+  study.rows = 2;
+  auto summary = RunBatch(Options(study, dir / "out"));
+  ASSERT_TRUE(summary.ok()) << summary.error().message;
+  ASSERT_EQ(summary->counts.scored, 2u);
+  std::map<std::string, nlohmann::json> docs;
+  for (const auto& entry : fs::directory_iterator(dir / "out" / "images")) {
+    const auto doc = nlohmann::json::parse(Slurp(entry.path()));
+    docs[doc["manifest"]["kind"]] = doc;
+  }
+  const nlohmann::json& base = docs["baseline"];
+  const nlohmann::json& follow = docs["followup"];
+  if (base["metrics"]["mask"]["face"].is_null()) GTEST_SKIP() << "no Haar cascades installed";
+  ASSERT_EQ(follow["alignment"]["status"], "ok") << follow["alignment"].dump();
+  EXPECT_EQ(follow["metrics"]["mask"]["face"], base["metrics"]["mask"]["face"]);
+  EXPECT_EQ(follow["metrics"]["mask"]["scar_regions"], base["metrics"]["mask"]["scar_regions"]);
+  const auto& regions = follow["metrics"]["mask"]["regions"];
+  EXPECT_TRUE(regions.contains("left_cheek") && regions.contains("forehead")) << regions.dump();
 }
 
 TEST(BatchRunner, BadRowsAreListedAndGoodImagesFinish) {

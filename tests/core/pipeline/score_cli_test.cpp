@@ -147,6 +147,12 @@ TEST(ScoreCli, WholeFaceExcludesEyesAndQualifiesScars) {
   const bool qualified =
       std::find(warnings.begin(), warnings.end(), "scars_on_whole_face") != warnings.end();
   EXPECT_EQ(qualified, doc["metrics"]["scars"]["count"].get<double>() > 0) << warnings.dump();
+  // Scars are searched in the forehead, cheeks and chin, not on the nose.
+  const auto& searched = doc["metrics"]["mask"]["scar_regions"];
+  ASSERT_TRUE(searched.is_array()) << doc["metrics"]["mask"].dump();
+  EXPECT_EQ(std::count(searched.begin(), searched.end(), "nose"), 0);
+  EXPECT_EQ(std::count(searched.begin(), searched.end(), "left_cheek"), 1);
+  EXPECT_EQ(std::count(searched.begin(), searched.end(), "forehead"), 1);
 
   testing::TempDir dir;
   const ProcessRun closeup = RunSkintrack("score " + testing::WriteCloseUp(dir.path()).string() +
@@ -154,6 +160,7 @@ TEST(ScoreCli, WholeFaceExcludesEyesAndQualifiesScars) {
   ASSERT_EQ(closeup.exit_code, 0);
   const nlohmann::json close_doc = nlohmann::json::parse(closeup.out);
   EXPECT_TRUE(close_doc["metrics"]["mask"]["eyes_excluded"].empty());
+  EXPECT_TRUE(close_doc["metrics"]["mask"]["scar_regions"].is_null());
   const auto& close_warnings = close_doc["warnings"];
   EXPECT_EQ(std::find(close_warnings.begin(), close_warnings.end(), "scars_on_whole_face"),
             close_warnings.end());
