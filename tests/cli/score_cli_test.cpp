@@ -89,8 +89,8 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
   const std::string image = (out / "S01" / "S01_baseline.jpg").string();
   const double truth_px_per_mm = 12.0;
 
-  const auto given = RunSkintrack(
-      {"score", image, "--json", "--chart-pitch-mm", std::to_string(pitch_mm)});
+  const auto given =
+      RunSkintrack({"score", image, "--json", "--chart-pitch-mm", std::to_string(pitch_mm)});
   ASSERT_EQ(given.exit_code, 0) << given.err;
   const json with_pitch = json::parse(given.out);
   ASSERT_TRUE(with_pitch["calibration"]["chart_found"].get<bool>());
@@ -102,9 +102,9 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
   const auto assumed = RunSkintrack({"score", image, "--json"});
   ASSERT_EQ(assumed.exit_code, 0) << assumed.err;
   const json classic = json::parse(assumed.out);
-  EXPECT_NEAR(classic["calibration"]["px_per_mm"].get<double>() /
-                  (truth_px_per_mm * pitch_mm / 44.0),
-              1.0, 0.02);
+  EXPECT_NEAR(
+      classic["calibration"]["px_per_mm"].get<double>() / (truth_px_per_mm * pitch_mm / 44.0), 1.0,
+      0.02);
 
   for (const char* bad : {"nan", "inf", "0", "-4", "300", "4mm"}) {
     const auto run = RunSkintrack({"score", image, "--chart-pitch-mm", bad});

@@ -298,8 +298,8 @@ void ColorCorrection::ApplyToEncoded(const cv::Mat& bgr, cv::Mat& out) const {
       } else {
         const auto* src = bgr.ptr<cv::Vec3b>(y);
         for (int x = 0; x < bgr.cols; ++x) {
-          dst[x] = CorrectNormalised(table[0][src[x][2]], table[1][src[x][1]],
-                                     table[2][src[x][0]], columns, model);
+          dst[x] = CorrectNormalised(table[0][src[x][2]], table[1][src[x][1]], table[2][src[x][0]],
+                                     columns, model);
         }
       }
     }

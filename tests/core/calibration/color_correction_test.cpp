@@ -125,9 +125,9 @@ TEST(ColorCorrection, EncodedApplicationEqualsLinearisedApplicationBitForBit) {
       cv::Vec3b v(other, other, other);
       v[x] = static_cast<uchar>(code);
       bgr8.at<cv::Vec3b>(code, x) = v;
-      bgr16.at<cv::Vec3w>(code, x) = cv::Vec3w(static_cast<ushort>(rng.uniform(0, 65536)),
-                                               static_cast<ushort>(code * 257),
-                                               static_cast<ushort>(rng.uniform(0, 65536)));
+      bgr16.at<cv::Vec3w>(code, x) =
+          cv::Vec3w(static_cast<ushort>(rng.uniform(0, 65536)), static_cast<ushort>(code * 257),
+                    static_cast<ushort>(rng.uniform(0, 65536)));
     }
   }
   const std::pair<CorrectionModel, int> models[] = {{CorrectionModel::kLinear3x3, 3},

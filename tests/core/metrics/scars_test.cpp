@@ -78,8 +78,8 @@ TEST(Scars, SearchAreaKeepsOnlyScarsCentredInsideIt) {
     ASSERT_NE(same, everywhere->scars.end());
     EXPECT_DOUBLE_EQ(same->shadow_index, s.shadow_index);
   }
-  EXPECT_EQ(cv::countNonZero(left->map(cv::Rect(frame.mask.cols / 2, 0, frame.mask.cols / 2,
-                                                frame.mask.rows))),
+  EXPECT_EQ(cv::countNonZero(
+                left->map(cv::Rect(frame.mask.cols / 2, 0, frame.mask.cols / 2, frame.mask.rows))),
             0);
   auto all = MeasureScars(frame);
   auto part = MeasureScars(frame, {}, search);
