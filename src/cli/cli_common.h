@@ -26,12 +26,13 @@ void PrintJson(const nlohmann::json& document);
 // Writes a JSON document atomically to a file.
 Status WriteJsonFile(const std::filesystem::path& path, const nlohmann::json& document);
 
-// Validator of the common `--max-megapixels` option of commands that read images: a number from
-// 1e-6 to 1e6 MP, so that the limit always converts to a pixel count (1e300 or NaN would make the
-// conversion undefined behaviour; CLI::Range alone lets NaN through, as NaN fails no comparison).
-inline CLI::Validator MegapixelLimit() {
+// A CLI11 validator of a whole-text number in [lo, hi]; NaN and infinity fail (CLI::Range alone
+// lets NaN through, as NaN fails no comparison). The message names `option` and `range`
+// ("1 and 200 mm").
+inline CLI::Validator NumberIn(double lo, double hi, const std::string& option,
+                               const std::string& range) {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
+      [lo, hi, option, range](std::string& text) -> std::string {
         double value = 0;
         try {
           std::size_t used = 0;
@@ -40,38 +41,30 @@ inline CLI::Validator MegapixelLimit() {
         } catch (const std::exception&) {
           return "'" + text + "' is not a number";
         }
-        if (!(value >= 1e-6 && value <= 1e6)) {
-          return "--max-megapixels must be between 1e-6 and 1e6, not " + text;
+        if (!(value >= lo && value <= hi)) {
+          return option + " must be between " + range + ", not " + text;
         }
         return std::string();
       },
-      "MP in [1e-6, 1e6]");
+      "between " + range);
+}
+
+// Validator of the common `--max-megapixels` option of commands that read images: a number from
+// 1e-6 to 1e6 MP, so that the limit always converts to a pixel count (1e300 or NaN would make the
+// conversion undefined behaviour).
+inline CLI::Validator MegapixelLimit() {
+  return NumberIn(1e-6, 1e6, "--max-megapixels", "1e-6 and 1e6 MP");
 }
 
 // The `--chart-pitch-mm` option of commands that calibrate: the ColorChecker's patch
 // centre-to-centre distance, from which the physical scale is taken. 44 mm is the Classic; a Mini,
 // Nano or Passport is smaller, and taking it for a Classic would make every size several times
-// too small. A number from 1 to 200 mm (NaN and infinity refused).
+// too small. A number from 1 to 200 mm.
 inline void AddChartPitchOption(CLI::App* sub, double* pitch_mm) {
   sub->add_option("--chart-pitch-mm", *pitch_mm,
                   "Patch centre-to-centre distance of the colour chart in mm (default 44, the "
                   "ColorChecker Classic; smaller for a Mini, Nano or Passport). The physical "
                   "scale is taken from it")
-      ->check(CLI::Validator(
-          [](std::string& text) -> std::string {
-            double value = 0;
-            try {
-              std::size_t used = 0;
-              value = std::stod(text, &used);
-              if (used != text.size()) return "'" + text + "' is not a number";
-            } catch (const std::exception&) {
-              return "'" + text + "' is not a number";
-            }
-            if (!(value >= 1 && value <= 200)) {
-              return "--chart-pitch-mm must be between 1 and 200 mm, not " + text;
-            }
-            return std::string();
-          },
-          "mm in [1, 200]"));
+      ->check(NumberIn(1, 200, "--chart-pitch-mm", "1 and 200 mm"));
 }
 }  // namespace skintrack::cli

@@ -238,16 +238,25 @@ inline float NormaliseChannel(float value, float gain, float gamma, bool tone) {
 
 }  // namespace
 
+// A fitted correction in the float form the per-pixel loops use.
+struct ColorCorrection::PixelForm {
+  std::array<cv::Vec3f, kMaxTerms> columns;
+  cv::Vec3f gain;
+  cv::Vec3f gamma;
+  bool tone;
+  CorrectionModel model;
+};
+
+ColorCorrection::PixelForm ColorCorrection::ForPixels() const {
+  SKT_CHECK(!coefficients_.empty()) << "ColorCorrection used before being fitted";
+  return {CoefficientColumns(coefficients_, CorrectionTermCount(model_)), cv::Vec3f(channel_gain_),
+          cv::Vec3f(channel_gamma_), tone_curve(), model_};
+}
+
 cv::Mat ColorCorrection::ApplyToImage(const cv::Mat& rgb_linear) const {
   SKT_CHECK(rgb_linear.type() == CV_32FC3)
       << "expected CV_32FC3 linear RGB, got type " << rgb_linear.type();
-  SKT_CHECK(!coefficients_.empty()) << "ColorCorrection used before being fitted";
-  const std::array<cv::Vec3f, kMaxTerms> columns =
-      CoefficientColumns(coefficients_, CorrectionTermCount(model_));
-  const cv::Vec3f gain(channel_gain_);
-  const cv::Vec3f gamma(channel_gamma_);
-  const bool tone = tone_curve();
-  const CorrectionModel model = model_;
+  const auto [columns, gain, gamma, tone, model] = ForPixels();
   cv::Mat out(rgb_linear.size(), CV_32FC3);
   cv::parallel_for_(cv::Range(0, rgb_linear.rows), [&](const cv::Range& range) {
     for (int y = range.start; y < range.end; ++y) {
@@ -266,13 +275,7 @@ cv::Mat ColorCorrection::ApplyToImage(const cv::Mat& rgb_linear) const {
 
 void ColorCorrection::ApplyToEncoded(const cv::Mat& bgr, cv::Mat& out) const {
   SKT_CHECK(bgr.type() == CV_8UC3 || bgr.type() == CV_16UC3) << "type " << bgr.type();
-  SKT_CHECK(!coefficients_.empty()) << "ColorCorrection used before being fitted";
-  const std::array<cv::Vec3f, kMaxTerms> columns =
-      CoefficientColumns(coefficients_, CorrectionTermCount(model_));
-  const cv::Vec3f gain(channel_gain_);
-  const cv::Vec3f gamma(channel_gamma_);
-  const bool tone = tone_curve();
-  const CorrectionModel model = model_;
+  const auto [columns, gain, gamma, tone, model] = ForPixels();
   // The normalised value of every code, per channel (R, G, B): the same float operations on the
   // same linearised values as ApplyToImage, taken once per code instead of once per pixel.
   const bool wide = bgr.depth() == CV_16U;

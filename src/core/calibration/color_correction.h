@@ -110,6 +110,9 @@ class ColorCorrection {
   void ApplyToEncoded(const cv::Mat& bgr, cv::Mat& out) const;
 
  private:
+  struct PixelForm;  // the float form of the per-pixel loops
+  PixelForm ForPixels() const;
+
   CorrectionModel model_ = CorrectionModel::kLinear3x3;
   cv::Vec3d channel_gain_{1, 1, 1};
   cv::Vec3d channel_gamma_{1, 1, 1};
