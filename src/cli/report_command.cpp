@@ -64,8 +64,9 @@ std::string CaveatFor(const std::string& code, int photos) {
   if (code == "colour_cast") return "Some photos had a colour tint from the room lighting" + count + ".";
   if (code == "no_scale") return "No physical scale was known, so sizes are in pixels" + count + ".";
   if (code == "scars_on_whole_face") {
-    return "Scars were counted on whole-face photos, where shadows of the face's own shape (nose, "
-           "nostrils, creases) also count; close-ups of the scarred area are more reliable" +
+    return "Scars were counted on whole-face photos (on the forehead, cheeks and chin), where "
+           "shadows of the face's own shape can still count; close-ups of the scarred area are "
+           "more reliable" +
            count + ".";
   }
   return "Capture note '" + code + "'" + count + ".";
