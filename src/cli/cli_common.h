@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/result.h"
+#include "core/calibration/chart_geometry.h"
 
 namespace skintrack::cli {
 
@@ -66,5 +67,12 @@ inline void AddChartPitchOption(CLI::App* sub, double* pitch_mm) {
                   "ColorChecker Classic; smaller for a Mini, Nano or Passport). The physical "
                   "scale is taken from it")
       ->check(NumberIn(1, 200, "--chart-pitch-mm", "1 and 200 mm"));
+}
+
+// The part of a stored score's parameter hash that the chart pitch adds: nothing for the
+// Classic's default pitch, so stores scored before the option existed keep their hashes.
+inline std::string ChartPitchParameter(double pitch_mm) {
+  return pitch_mm == core::kClassicPatchPitchMm ? std::string()
+                                                : ";chart_pitch_mm=" + std::to_string(pitch_mm);
 }
 }  // namespace skintrack::cli

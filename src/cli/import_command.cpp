@@ -18,6 +18,7 @@ struct ImportCommandOptions {
   std::string db;
   std::string calibrate = "auto";
   double px_per_mm = 0;
+  double chart_pitch_mm = core::kClassicPatchPitchMm;
   double max_megapixels = 100;
   bool json = false;
   bool quiet = false;
@@ -29,6 +30,7 @@ core::ScoreOptions BaseScoreOptions(const ImportCommandOptions& opts) {
   options.calibrate =
       opts.calibrate == "none" ? core::CalibrateMode::kNone : core::CalibrateMode::kAuto;
   if (opts.px_per_mm > 0) options.px_per_mm = opts.px_per_mm;
+  options.chart_pitch_mm = opts.chart_pitch_mm;
   return options;
 }
 
@@ -45,7 +47,8 @@ int RunImport(const ImportCommandOptions& opts) {
   store::ImportOptions import_options;
   import_options.pipeline_version = std::string(kToolVersion) + "+" + kGitCommit;
   import_options.params_hash =
-      Sha256Hex("calibrate=" + opts.calibrate + ";px_per_mm=" + std::to_string(opts.px_per_mm))
+      Sha256Hex("calibrate=" + opts.calibrate + ";px_per_mm=" + std::to_string(opts.px_per_mm) +
+                ChartPitchParameter(opts.chart_pitch_mm))
           .substr(0, 16);
   if (!opts.quiet && !opts.json) {
     import_options.progress = [](const store::ImportRow& row, const std::string& outcome) {
@@ -97,6 +100,7 @@ CommandRun SetupImportCommand(CLI::App& root) {
       ->check(CLI::IsMember({"auto", "none"}));
   sub->add_option("--px-per-mm", opts->px_per_mm, "Scale for images whose row gives none")
       ->check(CLI::PositiveNumber);
+  AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());
   sub->add_flag("--quiet", opts->quiet, "No per-image progress on stderr");

@@ -19,6 +19,7 @@ struct RescoreCommandOptions {
   std::string db;
   std::string subject;
   std::string calibrate = "auto";
+  double chart_pitch_mm = core::kClassicPatchPitchMm;
   bool json = false;
 };
 
@@ -47,7 +48,9 @@ int RunRescore(const RescoreCommandOptions& opts) {
   if (!captures.ok()) return ReportError("rescore", captures.error(), opts.json);
   const std::string version = std::string(kToolVersion) + "+" + kGitCommit;
   const std::string params_hash =
-      Sha256Hex("calibrate=" + opts.calibrate + ";px_per_mm=0").substr(0, 16);
+      Sha256Hex("calibrate=" + opts.calibrate + ";px_per_mm=0" +
+                ChartPitchParameter(opts.chart_pitch_mm))
+          .substr(0, 16);
   int rescored = 0;
   std::vector<std::string> problems;
   for (const store::CaptureRecord& c : *captures) {
@@ -56,6 +59,7 @@ int RunRescore(const RescoreCommandOptions& opts) {
     options.calibrate =
         opts.calibrate == "none" ? core::CalibrateMode::kNone : core::CalibrateMode::kAuto;
     if (c.px_per_mm) options.px_per_mm = *c.px_per_mm;
+    options.chart_pitch_mm = opts.chart_pitch_mm;
     auto doc = core::ScoreImageFile(c.path, options);
     if (!doc.ok()) {
       problems.push_back(c.path + ": " + doc.error().message);
@@ -95,6 +99,7 @@ CommandRun SetupRescoreCommand(CLI::App& root) {
   sub->add_option("--subject", opts->subject, "Only this subject");
   sub->add_option("--calibrate", opts->calibrate, "Colour calibration: auto or none")
       ->check(CLI::IsMember({"auto", "none"}));
+  AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_flag("--json", opts->json, "Print a skintrack.rescore/1 JSON summary");
   return [opts] { return RunRescore(*opts); };
 }

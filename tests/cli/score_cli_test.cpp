@@ -111,6 +111,18 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
     EXPECT_EQ(run.exit_code, 1) << bad;
     EXPECT_NE(run.err.find("chart-pitch-mm"), std::string::npos) << run.err;
   }
+  // Every command that scores takes the option and checks it alike.
+  const std::string db = (dir / "s.db").string();
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"compare", image, image}, {"batch", image, "-o", db},
+        {"import", image, "--db", db}, {"rescore", "--db", db}, {"calibrate", image}}) {
+    std::vector<std::string> args = command;
+    args.insert(args.end(), {"--chart-pitch-mm", "nan"});
+    const auto run = RunSkintrack(args);
+    EXPECT_EQ(run.exit_code, 1) << command[0];
+    EXPECT_NE(run.err.find("--chart-pitch-mm must be between 1 and 200 mm"), std::string::npos)
+        << command[0] << ": " << run.err;
+  }
 }
 
 TEST(ScoreCli, TruncatedJpegExitsTwoNamingFileAndProblem) {
