@@ -234,6 +234,11 @@ TEST(BatchRunner, FollowUpsOfAFaceUseTheBaselinesFaceRegions) {
   ASSERT_EQ(follow["alignment"]["status"], "ok") << follow["alignment"].dump();
   EXPECT_EQ(follow["metrics"]["mask"]["face"], base["metrics"]["mask"]["face"]);
   EXPECT_EQ(follow["metrics"]["mask"]["scar_regions"], base["metrics"]["mask"]["scar_regions"]);
+  // Without a measured scale both size their filters from the same face width.
+  EXPECT_EQ(base["metrics"]["analysis"]["scale_basis"], "face_width");
+  EXPECT_EQ(follow["metrics"]["analysis"]["scale_basis"], "face_width");
+  EXPECT_NEAR(follow["metrics"]["analysis"]["px_per_mm"].get<double>(),
+              base["metrics"]["analysis"]["px_per_mm"].get<double>(), 1e-9);
   const auto& regions = follow["metrics"]["mask"]["regions"];
   EXPECT_TRUE(regions.contains("left_cheek") && regions.contains("forehead")) << regions.dump();
 }
