@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <system_error>
+
+#include <nlohmann/json.hpp>
 
 #include "core/base/atomic_file.h"
 #include "core/io/csv.h"
@@ -155,6 +158,27 @@ Result<Catalog> LoadCatalog(const std::filesystem::path& path) {
   return LoadManifestCatalog(path);
 }
 
+#if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_STORE)
+namespace {
+
+// The scale a stored capture was scored at: its row's own, else the one its stored score took
+// from the chart (read with the chart pitch given at import). The viewer's own scoring then sizes
+// its maps as the stored scores were sized.
+std::optional<double> StoredScale(const store::CaptureRecord& capture) {
+  if (capture.px_per_mm) return capture.px_per_mm;
+  const nlohmann::json calibration =
+      nlohmann::json::parse(capture.calibration_json, nullptr, /*allow_exceptions=*/false);
+  if (!calibration.is_object()) return std::nullopt;
+  const auto scale = calibration.find("px_per_mm");
+  if (scale == calibration.end() || !scale->is_number()) return std::nullopt;
+  const double value = scale->get<double>();
+  if (!std::isfinite(value) || value <= 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+#endif
+
 Result<Catalog> LoadDatabaseCatalog(const std::filesystem::path& database) {
 #if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_STORE)
   std::error_code ec;
@@ -179,7 +203,7 @@ Result<Catalog> LoadDatabaseCatalog(const std::filesystem::path& database) {
                              session_record.kind, {}};
       for (const store::CaptureRecord& capture : captures) {
         if (capture.session_id == session_record.id) {
-          session.photos.push_back({capture.path, capture.px_per_mm});
+          session.photos.push_back({capture.path, StoredScale(capture)});
         }
       }
       subject.sessions.push_back(std::move(session));

@@ -21,8 +21,9 @@ namespace skintrack::viewer {
 
 struct CatalogPhoto {
   std::filesystem::path path;  // absolute or relative to the working directory
-  // Scale from the manifest's px_per_mm column or the database capture; scoring uses it instead
-  // of the chart's, as `skintrack score --px-per-mm` does.
+  // Scale from the manifest's px_per_mm column or the database capture (its row's scale, else
+  // the scale its stored score took from the chart); scoring uses it instead of reading the chart
+  // again, as `skintrack score --px-per-mm` does.
   std::optional<double> px_per_mm;
 };
 

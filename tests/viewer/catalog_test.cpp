@@ -2,11 +2,16 @@
 #include "viewer/catalog.h"
 
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include <gtest/gtest.h>
 
 #include "test_support/temp_dir.h"
 #include "viewer/settings.h"
+#if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_STORE)
+#include "store/store.h"
+#endif
 
 namespace skintrack::viewer {
 namespace {
@@ -84,6 +89,56 @@ TEST(ViewerCatalog, SavedManifestReadsBack) {
   EXPECT_TRUE(IsTreatmentKind("microneedling"));
   EXPECT_FALSE(IsTreatmentKind("follow-up"));
 }
+
+#if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_STORE)
+// A capture imported without a scale but scored with a chart: the viewer scores it at the scale
+// the stored score used (which `import --chart-pitch-mm` set), not by reading the chart again.
+TEST(ViewerCatalog, DatabaseCapturesCarryTheScaleTheirScoresUsed) {
+  testing::TempDir dir;
+  const std::filesystem::path db_path = dir / "study.db";
+  {
+    auto db = store::Store::Open(db_path);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    const struct {
+      const char* name;
+      std::optional<double> row_scale;
+      const char* calibration;
+    } captures[] = {{"row.jpg", 12.5, R"({"px_per_mm": 40.0})"},
+                    {"chart.jpg", std::nullopt, R"({"px_per_mm": 7.25, "method": "chart"})"},
+                    {"none.jpg", std::nullopt, R"({"px_per_mm": null, "method": "none"})"},
+                    {"broken.jpg", std::nullopt, "not json"}};
+    int day = 1;
+    for (const auto& c : captures) {
+      store::SessionRecord session;
+      session.label = std::string("s_") + c.name;
+      session.started_at = "2026-01-0" + std::to_string(day++) + "T10:00:00";
+      session.kind = "follow-up";
+      store::CaptureRecord capture;
+      capture.path = (dir / c.name).string();
+      capture.sha256 = std::string(63, '0') + std::to_string(day);
+      capture.px_per_mm = c.row_scale;
+      capture.calibration_json = c.calibration;
+      capture.alignment_json = "{}";
+      capture.warnings_json = "[]";
+      const auto added = db->ImportCapture({0, "P1", "", "", ""}, session, capture, {});
+      ASSERT_TRUE(added.ok()) << added.error().message;
+    }
+  }
+  auto catalog = LoadDatabaseCatalog(db_path);
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  std::map<std::string, std::optional<double>> scales;
+  for (const auto& subject : catalog->subjects) {
+    for (const auto& session : subject.sessions) {
+      for (const auto& photo : session.photos) scales[photo.path.filename().string()] = photo.px_per_mm;
+    }
+  }
+  ASSERT_EQ(scales.size(), 4u);
+  EXPECT_EQ(scales["row.jpg"], 12.5);  // the row's own scale wins
+  EXPECT_EQ(scales["chart.jpg"], 7.25);
+  EXPECT_FALSE(scales["none.jpg"].has_value());
+  EXPECT_FALSE(scales["broken.jpg"].has_value());
+}
+#endif
 
 TEST(ViewerSettings, RoundTripAndBadFile) {
   testing::TempDir dir;
