@@ -14,6 +14,10 @@ namespace skintrack::compare {
 namespace {
 
 constexpr double kDaysPerMonth = 30.4375;
+// Upper bound of any [low, high] pair in a claim spec (hours, days, weeks, months or sessions).
+constexpr double kMaxRangeValue = 1e6;
+// Upper bound of a protocol's session count.
+constexpr int kMaxSessions = 1000;
 
 // Compiled-in presets (docs/CLAIMS.md). Primary metrics, one per concern, keep the number of
 // metrics small: "any of many metrics passes" would turn noise into support.
@@ -141,8 +145,11 @@ class TableReader {
       return Problem(key, "'" + std::string(key) + "' must be a pair of numbers like [6, 8]");
     }
     const double lo = *(*arr)[0].value<double>(), hi = *(*arr)[1].value<double>();
-    if (lo > hi || lo < 0) {
-      return Problem(key, "'" + std::string(key) + "' must be [low, high] with 0 <= low <= high");
+    // Written so that NaN fails too; the ceiling keeps every later conversion (to days, to a
+    // session count) finite and in range.
+    if (!(lo >= 0 && lo <= hi && hi <= kMaxRangeValue)) {
+      return Problem(key, "'" + std::string(key) +
+                              "' must be [low, high] with 0 <= low <= high <= 1000000");
     }
     return std::optional<std::pair<double, double>>(std::make_pair(lo, hi));
   }
@@ -195,6 +202,11 @@ Result<ClaimSpec> ParseOneClaim(const toml::table& table, std::string_view sourc
   if (c.kind == ClaimKind::kProtocol) {
     SKT_ASSIGN_OR_RETURN(auto sessions, reader.Range("sessions"));
     if (sessions) {
+      if (std::floor(sessions->first) != sessions->first ||
+          std::floor(sessions->second) != sessions->second || sessions->second > kMaxSessions) {
+        return reader.Problem("sessions", "'sessions' must be whole numbers of sessions up to " +
+                                              std::to_string(kMaxSessions) + ", like [3, 6]");
+      }
       c.min_sessions = static_cast<int>(sessions->first);
       c.max_sessions = static_cast<int>(sessions->second);
     }

@@ -363,6 +363,17 @@ INSTANTIATE_TEST_SUITE_P(
                 "[[claim]]\nid = \"a\"\nmetrics = \"pores\"\nwindow_days = [1, 2]\n"
                 "multiplicity = \"holm\"\n",
                 "spec.toml:5: multiplicity must be"},
+        BadSpec{"HugeSessions",  // found by the claims fuzzer: a session count beyond int
+                "[[claim]]\nid = \"a\"\nkind = \"protocol\"\nsessions = [0e2, 290e181]\n",
+                "spec.toml:4: 'sessions' must be [low, high] with 0 <= low <= high <= 1000000"},
+        BadSpec{"FractionalSessions",
+                "[[claim]]\nid = \"a\"\nkind = \"protocol\"\nsessions = [2.5, 6]\n",
+                "spec.toml:4: 'sessions' must be whole numbers"},
+        BadSpec{"NanWindow", "[[claim]]\nid = \"a\"\nmetrics = \"pores\"\nwindow_days = [nan, 2]\n",
+                "spec.toml:4: 'window_days' must be [low, high]"},
+        BadSpec{"InfiniteWindow",
+                "[[claim]]\nid = \"a\"\nmetrics = \"pores\"\nwindow_weeks = [1, inf]\n",
+                "spec.toml:4: 'window_weeks' must be [low, high]"},
         BadSpec{"Empty", "# nothing\n", "no [[claim]] tables"}),
     [](const ::testing::TestParamInfo<BadSpec>& param_info) { return std::string(param_info.param.name); });
 
