@@ -18,9 +18,11 @@ endfunction()
 
 function(skintrack_apply_sanitizers target)
   if(SKINTRACK_SANITIZE)
-    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
-      -fno-sanitize-recover=undefined)
-    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    # float-cast-overflow (a double too large for the int it is converted to) is part of Clang's
+    # "undefined" but not of GCC's, so it is named.
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined,float-cast-overflow
+      -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined,float-cast-overflow)
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
       # With the sanitizers' instrumentation GCC 12 reports -Wmaybe-uninitialized inside
       # libstdc++'s <regex> (std::function members of its NFA states), which the GCC manual warns
