@@ -29,9 +29,6 @@ using nlohmann::json;
 // when no measured scale exists.
 constexpr double kFaceBoxWidthMm = 140.0;
 
-// Fewer analysis pixels than this in a face's scar regions: the whole mask is searched instead.
-constexpr int kMinScarSearchPx = 400;
-
 void AddWarning(std::vector<std::string>& warnings, const std::string& code) {
   if (std::find(warnings.begin(), warnings.end(), code) == warnings.end()) {
     warnings.push_back(code);
@@ -80,8 +77,9 @@ cv::Mat ScarSearchArea(const AnalysisFrame& frame, const std::map<std::string, c
     cv::resize(search, search, frame.mask.size(), 0, 0, cv::INTER_AREA);
     cv::threshold(search, search, 127, 255, cv::THRESH_BINARY);
   }
-  // Too little of the regions is skin: search the whole mask, as without a face.
-  if (cv::countNonZero(search & frame.mask) < kMinScarSearchPx) return cv::Mat();
+  // Too little of the regions is skin (less than a frame may hold): search the whole mask, as
+  // without a face.
+  if (cv::countNonZero(search & frame.mask) < AnalysisFrameOptions{}.min_mask_px) return cv::Mat();
   names = std::move(kept);
   return search;
 }
