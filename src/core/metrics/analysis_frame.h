@@ -6,6 +6,11 @@
 // 0.1 mm and more) and (b) the image holds at most `max_megapixels`. Sizes are converted back to mm
 // (or to original pixels for `_px` keys) so results do not depend on this choice.
 //
+// Colour: redness and pigmentation measure averages and patches of colour at 0.2 mm and more, so
+// they run on `frame.colour`, the frame reduced by a whole factor (INTER_AREA) to at most
+// `max_colour_px_per_mm`, and their maps are brought back to the analysis size. At 20 px/mm this
+// quarters their work; the values differ from full-resolution ones by well under their noise.
+//
 // Scale: `px_per_mm` from calibration or the user is "known"; otherwise an estimate (e.g. from the
 // face width) or `assumed_short_side_mm` sizes the filters only, and size keys are reported in pixels.
 //
@@ -32,6 +37,10 @@ struct AnalysisFrameOptions {
   double max_px_per_mm = 20.0;       // downsample finer captures to this scale (default 20 px/mm)
   double max_megapixels = 3.0;       // and to at most this many pixels (default 3 MP)
   double assumed_short_side_mm = 80; // scale assumption when nothing is known (filter sizing only)
+  // Redness and pigmentation are measured on a copy reduced by a whole factor to at most this
+  // scale (default 10 px/mm: their finest filters are 0.2-0.3 mm, and colour needs no more).
+  // 0 measures them on the frame itself.
+  double max_colour_px_per_mm = 10.0;
   int min_mask_px = 400;             // fewer skin pixels than this (at analysis size) -> error
 };
 
@@ -42,6 +51,10 @@ Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat
                                         std::optional<double> px_per_mm,
                                         std::optional<double> estimated_px_per_mm,
                                         const AnalysisFrameOptions& options = {});
+
+// A map measured on frame.ColourFrame() brought to the frame's size (bilinear), 0 outside the
+// frame's mask; unchanged when it already has that size.
+cv::Mat ToFrameSize(const cv::Mat& map, const AnalysisFrame& frame);
 
 // Y = 0.2126 R + 0.7152 G + 0.0722 B of a linear RGB (R,G,B order) CV_32FC3 image.
 cv::Mat LinearLuminance(const cv::Mat& rgb_linear);
@@ -96,7 +109,8 @@ std::vector<double> MaskedPercentiles(const cv::Mat& values, const cv::Mat& mask
 cv::Mat PercentileBandMask(const cv::Mat& values, const cv::Mat& mask, double lo_pct,
                            double hi_pct);
 
-// The mask eroded by `radius_px` (border of the skin excluded from detectors).
+// The mask eroded by a disc of `radius_px` (border of the skin excluded from detectors): the pixels
+// farther than radius_px from every pixel outside the mask (the image border does not count).
 cv::Mat ErodeMask(const cv::Mat& mask, int radius_px);
 
 }  // namespace skintrack::core

@@ -13,6 +13,7 @@
 // - Metric functions never throw cv::Exception: they return Result errors (kAnalysisFailed when the
 //   mask is empty, kInternal for unexpected OpenCV failures). Thread-safety: reentrant.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,11 +70,17 @@ struct AnalysisFrame {
   bool scale_known = false; // true: px_per_mm is measured (chart or user); false: assumed
   double downscale = 1;     // analysis pixels per original pixel (<= 1)
   double mask_area_px = 0;  // number of mask pixels
+  // The same capture reduced by a whole factor for the measures of colour over areas (redness,
+  // pigmentation), with its own mask, Lab and chromophores; null: they use this frame. Built by
+  // MakeAnalysisFrame when the frame is finer than AnalysisFrameOptions::max_colour_px_per_mm.
+  std::shared_ptr<const AnalysisFrame> colour;
 
   // Mask area in cm^2 (uses px_per_mm whether known or assumed).
   double MaskAreaCm2() const;
   // Converts a length in mm to analysis pixels.
   double MmToPx(double mm) const { return mm * px_per_mm; }
+  // The frame colour measures use: `colour` if there is one, else this frame.
+  const AnalysisFrame& ColourFrame() const { return colour ? *colour : *this; }
 };
 
 }  // namespace skintrack::core

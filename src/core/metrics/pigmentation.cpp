@@ -11,9 +11,10 @@
 
 namespace skintrack::core {
 
-Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& frame,
+Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& analysis,
                                         const PigmentationOptions& options) {
   try {
+    const AnalysisFrame& frame = analysis.ColourFrame();
     const cv::Mat lab = FrameLabD50(frame);
     cv::Mat channels[3];
     cv::split(lab, channels);
@@ -58,9 +59,12 @@ Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& frame,
     mi.setTo(0, frame.mask == 0);
     cv::Mat spot_map(excess.size(), CV_32F, cv::Scalar(0));
     excess.copyTo(spot_map, spots);
-    group.maps.push_back({"pigmentation_melanin", melanin, "c_m", 0.0f, 3.0f});
-    group.maps.push_back({"pigmentation_melanin_index", mi, "MI", 0.0f, 150.0f});
-    group.maps.push_back({"pigmentation_brown_spots", spot_map, "delta c_m", 0.0f, 1.0f});
+    group.maps.push_back(
+        {"pigmentation_melanin", ToFrameSize(melanin, analysis), "c_m", 0.0f, 3.0f});
+    group.maps.push_back(
+        {"pigmentation_melanin_index", ToFrameSize(mi, analysis), "MI", 0.0f, 150.0f});
+    group.maps.push_back(
+        {"pigmentation_brown_spots", ToFrameSize(spot_map, analysis), "delta c_m", 0.0f, 1.0f});
     return group;
   } catch (const cv::Exception& e) {
     return InternalError(std::string("pigmentation measurement failed in OpenCV: ") + e.what());

@@ -21,8 +21,9 @@ void ZeroOutside(cv::Mat& map, const cv::Mat& mask) { map.setTo(0, mask == 0); }
 
 }  // namespace
 
-Result<MetricGroup> MeasureRedness(const AnalysisFrame& frame, const RednessOptions& options) {
+Result<MetricGroup> MeasureRedness(const AnalysisFrame& analysis, const RednessOptions& options) {
   try {
+    const AnalysisFrame& frame = analysis.ColourFrame();
     const cv::Mat lab = FrameLabD50(frame);
     cv::Mat channels[3];
     cv::split(lab, channels);
@@ -50,9 +51,12 @@ Result<MetricGroup> MeasureRedness(const AnalysisFrame& frame, const RednessOpti
     ZeroOutside(a_star, frame.mask);
     ZeroOutside(ei, frame.mask);
     ZeroOutside(hemoglobin, frame.mask);
-    group.maps.push_back({"redness_a_star", a_star, "CIELAB a* (D50)", 0.0f, 40.0f});
-    group.maps.push_back({"redness_erythema_index", ei, "EI", 0.0f, 60.0f});
-    group.maps.push_back({"redness_hemoglobin", hemoglobin, "c_h", 0.0f, 2.0f});
+    group.maps.push_back(
+        {"redness_a_star", ToFrameSize(a_star, analysis), "CIELAB a* (D50)", 0.0f, 40.0f});
+    group.maps.push_back(
+        {"redness_erythema_index", ToFrameSize(ei, analysis), "EI", 0.0f, 60.0f});
+    group.maps.push_back(
+        {"redness_hemoglobin", ToFrameSize(hemoglobin, analysis), "c_h", 0.0f, 2.0f});
     return group;
   } catch (const cv::Exception& e) {
     return InternalError(std::string("redness measurement failed in OpenCV: ") + e.what());

@@ -739,10 +739,10 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     detection.area_px = width_length_sum;
     detection.mean_width_px = detection.length_px > 0 ? width_length_sum / detection.length_px : 0;
     // Map: contrast on the ridge pixels that belong to kept lines (dilated centre lines).
-    cv::Mat near_line;
-    cv::dilate(
-        detection.centerline, near_line,
-        cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * border + 1, 2 * border + 1)));
+    cv::Mat to_line;  // distance to the nearest kept centre-line pixel
+    cv::distanceTransform(detection.centerline == 0, to_line, cv::DIST_L2, cv::DIST_MASK_PRECISE,
+                          CV_32F);
+    const cv::Mat near_line = to_line <= static_cast<float>(border);
     detection.map = cv::Mat(best.size(), CV_32F, cv::Scalar(0));
     best.copyTo(detection.map, ridge & near_line);
     return detection;

@@ -185,6 +185,7 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, const CalibratedCaptu
       {"width", frame.mask.cols},
       {"height", frame.mask.rows},
       {"scale", frame.downscale},
+      {"colour_scale", frame.ColourFrame().downscale},
       {"px_per_mm", frame.px_per_mm},
       {"scale_known", frame.scale_known},
       {"scale_basis", frame.scale_known ? "measured" : (estimate ? "face_width" : "assumed")}};
