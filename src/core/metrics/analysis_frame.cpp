@@ -11,6 +11,7 @@
 #include "core/base/order_statistics.h"
 #include "core/color/color_space.h"
 #include "core/color/skin_model.h"
+#include "core/metrics/octave.h"
 
 namespace skintrack::core {
 
@@ -222,14 +223,11 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
   const int factor = static_cast<int>(std::floor(frame.px_per_mm / options.max_colour_px_per_mm));
   if (factor < 2 || frame.mask.cols < 2 * factor || frame.mask.rows < 2 * factor) return nullptr;
   auto colour = std::make_shared<AnalysisFrame>();
+  // Whole blocks only, as the octaves of octave.h, so that ExpandByFactor maps the colour maps back.
   const cv::Size size(frame.mask.cols / factor, frame.mask.rows / factor);
-  // Only whole blocks: the last partial column or row of blocks is dropped, which keeps OpenCV on
-  // its exact block-average path and each colour pixel over the same frame pixels.
   const cv::Rect whole(0, 0, size.width * factor, size.height * factor);
   cv::resize(frame.rgb_linear(whole), colour->rgb_linear, size, 0, 0, cv::INTER_AREA);
-  cv::Mat mask_small;
-  cv::resize(frame.mask(whole), mask_small, size, 0, 0, cv::INTER_AREA);
-  cv::threshold(mask_small, colour->mask, 127, 255, cv::THRESH_BINARY);
+  colour->mask = ReduceMask(frame.mask, factor);
   colour->mask_area_px = cv::countNonZero(colour->mask);
   if (colour->mask_area_px < options.min_mask_px) return nullptr;
   colour->scale_known = frame.scale_known;
@@ -248,18 +246,9 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
 
 cv::Mat ToFrameSize(const cv::Mat& map, const AnalysisFrame& frame) {
   if (map.size() == frame.mask.size()) return map;
-  // The colour frame covers whole blocks of `factor` frame pixels from the top left; a block's
-  // centre is at (i + 0.5)·factor − 0.5 frame pixels, which is what INTER_LINEAR to the covered
-  // area assumes. The uncovered last columns and rows repeat the edge.
-  const int factor = std::max(1, static_cast<int>(std::lround(
-                                     static_cast<double>(frame.mask.cols) / map.cols)));
-  const cv::Size covered(std::min(frame.mask.cols, map.cols * factor),
-                         std::min(frame.mask.rows, map.rows * factor));
-  cv::Mat up;
-  cv::resize(map, up, covered, 0, 0, cv::INTER_LINEAR);
-  cv::Mat out;
-  cv::copyMakeBorder(up, out, 0, frame.mask.rows - covered.height, 0,
-                     frame.mask.cols - covered.width, cv::BORDER_REPLICATE);
+  const int factor = std::max(
+      1, static_cast<int>(std::lround(static_cast<double>(frame.mask.cols) / map.cols)));
+  cv::Mat out = ExpandByFactor(map, factor, frame.mask.size());
   out.setTo(0, frame.mask == 0);
   return out;
 }

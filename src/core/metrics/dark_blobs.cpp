@@ -8,6 +8,7 @@
 
 #include "core/base/check.h"
 #include "core/base/order_statistics.h"
+#include "core/metrics/octave.h"
 
 namespace skintrack::core {
 namespace {
@@ -50,48 +51,11 @@ cv::Mat NormalisedLaplacian(const cv::Mat& smooth, float norm) {
   return out;
 }
 
-// The contrast and mask at one sampling: area-averaged by `factor` (1 = the input itself). The
-// box average blurs by a variance of (1 − 1/factor²)/12 reduced pixels², which the first level
-// blurred from it leaves out.
-struct Resolution {
-  int factor = 0;
-  cv::Mat contrast;
-  cv::Mat mask;
-  double base_variance = 0;
-};
-
-Resolution MakeResolution(const cv::Mat& contrast, const cv::Mat& mask, int factor) {
-  Resolution res;
-  res.factor = factor;
-  if (factor == 1) {
-    res.contrast = contrast;
-    res.mask = mask;
-    return res;
-  }
-  const cv::Size size(std::max(1, contrast.cols / factor), std::max(1, contrast.rows / factor));
-  cv::resize(contrast, res.contrast, size, 0, 0, cv::INTER_AREA);
-  cv::resize(mask, res.mask, size, 0, 0, cv::INTER_AREA);
-  cv::threshold(res.mask, res.mask, 127, 255, cv::THRESH_BINARY);
-  res.base_variance = (1.0 - 1.0 / (factor * factor)) / 12.0;
-  return res;
-}
-
-// The largest power of two that leaves `sigma_px` at least `min_sigma_px` and the reduced image
-// at least 32 pixels across.
-int LevelFactor(double sigma_px, double min_sigma_px, cv::Size size) {
-  int factor = 1;
-  if (min_sigma_px <= 0) return factor;
-  while (sigma_px / (2 * factor) >= min_sigma_px &&
-         std::min(size.width, size.height) / (2 * factor) >= 32)
-    factor *= 2;
-  return factor;
-}
-
 // `previous` (may be null): the next finer level. Gaussians compose (G_a * G_b = G_√(a²+b²)), so
 // this level is that one blurred by the difference only, a kernel about half as wide; used once the
 // difference is at least 1 px, where a sampled Gaussian kernel has the variance it should.
-ScaleLevel ComputeLevel(const Resolution& res, double sigma_px, const ScaleLevel* previous) {
-  const cv::Mat& contrast = res.contrast;
+ScaleLevel ComputeLevel(const Octave& res, double sigma_px, const ScaleLevel* previous) {
+  const cv::Mat& contrast = res.values;
   const cv::Mat& mask = res.mask;
   ScaleLevel level;
   level.sigma_px = sigma_px;
@@ -249,7 +213,7 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
   // coarsest sampling its finest level allows; when that changes, the triple is rebuilt there.
   std::vector<DarkBlob> candidates;
   const float floor = static_cast<float>(kDiscLogResponse * options.min_contrast);
-  Resolution res;
+  Octave res;
   std::vector<ScaleLevel> window;  // levels first − 1 ... at `res`
   size_t first = 0;                // index in `sigmas` of window[0]
   double mask_px = 0;
@@ -258,9 +222,9 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
   // roundness is the larger of its own scale's and the next coarser scale's.
   const double round_floor = options.tolerate_shaded_walls ? options.min_roundness : -1.0;
   for (size_t k = 1; k + 1 < sigmas.size(); ++k) {
-    const int factor = LevelFactor(sigmas[k - 1], options.min_level_sigma_px, contrast.size());
+    const int factor = OctaveFactor(sigmas[k - 1], options.min_level_sigma_px, contrast.size());
     if (factor != res.factor) {
-      res = MakeResolution(contrast, mask, factor);
+      res = MakeOctave(contrast, mask, factor);
       window.clear();
       first = k - 1;
       mask_px = options.false_maxima_per_level > 0 ? cv::countNonZero(res.mask) : 0.0;
