@@ -195,6 +195,7 @@ App::App(ViewerOptions viewer_options) : options(std::move(viewer_options)) {
   } else {
     log.Warning(loaded.error().message);
   }
+  if (options.chart_pitch_mm) settings.chart_pitch_mm = *options.chart_pitch_mm;
   if (options.width > 0 && options.height > 0) {
     settings.window_width = options.width;
     settings.window_height = options.height;
@@ -450,6 +451,21 @@ void App::WriteScreenshot() {
                                  r.height * scale.y};
     layout["split"] = compare_view->split();
   }
+  // And what each session's score was measured with.
+  layout["chart_pitch_mm"] = settings.chart_pitch_mm;
+  nlohmann::json scored = nlohmann::json::object();
+  for (const auto& [session, score] : scores) {
+    nlohmann::json entry = {{"state", score.state == JobState::kReady    ? "ready"
+                                      : score.state == JobState::kFailed ? "failed"
+                                                                         : "pending"}};
+    if (score.state == JobState::kReady) {
+      const nlohmann::json& calibration = score.document.value("calibration", nlohmann::json());
+      entry["px_per_mm"] = calibration.value("px_per_mm", nlohmann::json());
+      entry["scale_source"] = calibration.value("scale_source", nlohmann::json());
+    }
+    scored[session] = entry;
+  }
+  layout["scores"] = scored;
   std::filesystem::path sidecar = options.screenshot;
   sidecar += ".json";
   Status sidecar_written = WriteFileAtomic(sidecar, layout.dump(2) + "\n");
@@ -674,6 +690,26 @@ void App::SelectSubject(const std::string& id) {
   }
 }
 
+void App::SetChartPitch(double pitch_mm) {
+  if (!(pitch_mm >= kMinChartPitchMm && pitch_mm <= kMaxChartPitchMm)) {
+    log.Error("the chart's patch pitch must be between 1 and 200 mm");
+    return;
+  }
+  if (pitch_mm == settings.chart_pitch_mm) return;
+  settings.chart_pitch_mm = pitch_mm;
+  ++score_generation_;
+  scores.clear();
+  ++scores_version;
+  overlay_maps.clear();
+  char text[96];
+  std::snprintf(text, sizeof(text), "chart patch pitch set to %.1f mm; scoring again", pitch_mm);
+  log.Info(text);
+  const CatalogSubject* subject = CurrentSubject();
+  if (subject == nullptr || !options.score) return;
+  for (const CatalogSession& session : subject->sessions) RequestScore(session.id);
+  if (mode == CompareMode::kOverlay) RequestOverlay(overlay);
+}
+
 void App::RequestPhotoInfo(const std::filesystem::path& path) {
   PhotoInfo& info = photos[path.string()];
   if (info.state == JobState::kRunning || info.state == JobState::kReady) return;
@@ -723,16 +759,20 @@ void App::RequestScore(const std::string& session_id) {
   const std::filesystem::path maps_dir = cache_dir_ / "maps" / (subject_id + "_" + session_id);
   score.maps_dir = maps_dir;
   const std::string subject_at_start = subject_id;
-  workers->Submit("scoring " + session_id, [this, photo, maps_dir, session_id,
-                                            subject_at_start]() -> WorkerPool::Completion {
+  const std::uint64_t generation = score_generation_;
+  const double chart_pitch_mm = settings.chart_pitch_mm;
+  workers->Submit("scoring " + session_id, [this, photo, maps_dir, session_id, subject_at_start,
+                                            generation,
+                                            chart_pitch_mm]() -> WorkerPool::Completion {
     std::error_code ec;
     std::filesystem::create_directories(maps_dir, ec);
     core::ScoreOptions score_options;
     score_options.maps_dir = maps_dir;
     score_options.px_per_mm = photo->px_per_mm;  // the manifest's or database's scale, if given
+    score_options.chart_pitch_mm = chart_pitch_mm;  // otherwise the chart's, read with this pitch
     Result<nlohmann::json> document = core::ScoreImageFile(photo->path, score_options);
-    return [this, document, session_id, subject_at_start] {
-      if (subject_id != subject_at_start) return;
+    return [this, document, session_id, subject_at_start, generation] {
+      if (subject_id != subject_at_start || score_generation_ != generation) return;
       ++scores_version;
       SessionScore& done = scores[session_id];
       if (document.ok()) {
@@ -1023,6 +1063,7 @@ void App::ScoreRoi(std::size_t index) {
     }
   }
   const std::uint64_t generation = comparison_generation_;
+  const double chart_pitch_mm = settings.chart_pitch_mm;
   workers->Submit("measuring ROI " + std::to_string(index + 1), [=, this]() -> WorkerPool::Completion {
     // The pipeline takes the ROI as a mask PNG in the photo's own pixel grid (baseline grid; the
     // aligned follow-up shares it).
@@ -1035,6 +1076,7 @@ void App::ScoreRoi(std::size_t index) {
     core::ScoreOptions score_options;
     score_options.roi_path = mask_path;
     score_options.px_per_mm = px_per_mm;
+    score_options.chart_pitch_mm = chart_pitch_mm;
     auto score = [&](const cv::Mat& pixels, const std::filesystem::path& path) {
       core::LoadedImage image;
       image.bgr = pixels;

@@ -61,6 +61,7 @@ struct ViewerOptions {
   bool align = true;                // --no-align shows the unaligned follow-up without registering
   std::filesystem::path settings_path;
   int max_tile_px = 0;              // --max-tile (testing the tiled path)
+  std::optional<double> chart_pitch_mm;  // --chart-pitch-mm: sets the setting of that name
   int width = 0;                    // --size WxH overrides the settings
   int height = 0;
 };
@@ -167,6 +168,9 @@ class App {
   void OpenSource(const std::filesystem::path& path, bool is_database);
   void SelectSubject(const std::string& id);
   void SetComparison(const std::string& before_session, const std::string& after_session);
+  // Changes the chart pitch photos without a scale of their own are measured with, and scores the
+  // subject's sessions again (results of scorings still running are dropped).
+  void SetChartPitch(double pitch_mm);
   void AddPhotos(const std::vector<std::filesystem::path>& paths);
   void RequestOverlay(OverlayKind kind);
   void ScoreRoi(std::size_t index);
@@ -199,6 +203,7 @@ class App {
   FrameStats stats_;
   std::shared_ptr<const AlignmentResult> alignment_;
   std::uint64_t comparison_generation_ = 0;  // drops results of superseded comparisons
+  std::uint64_t score_generation_ = 0;       // drops scores made with a superseded chart pitch
   std::filesystem::path cache_dir_;
   bool want_export_png_ = false;
   bool want_report_ = false;

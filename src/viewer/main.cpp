@@ -49,10 +49,25 @@ int main(int argc, char** argv) {
   cli.add_option("--max-tile", options.max_tile_px, "largest texture tile in pixels (testing)")
       ->check(CLI::Range(16, 16384));
   cli.add_option("--size", size, "window size WxH in logical pixels");
+  double chart_pitch_mm = 0;
+  CLI::Option* pitch = cli.add_option(
+      "--chart-pitch-mm", chart_pitch_mm,
+      "patch centre-to-centre distance of the colour chart in mm (default 44, the ColorChecker "
+      "Classic; smaller for a Mini, Nano or Passport), for photos without a scale of their own; "
+      "kept as a setting");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e) == 0 ? 0 : 1;
+  }
+  if (pitch->count() > 0) {
+    // Checked here rather than with CLI::Range, which lets NaN through.
+    if (!(chart_pitch_mm >= skintrack::viewer::kMinChartPitchMm &&
+          chart_pitch_mm <= skintrack::viewer::kMaxChartPitchMm)) {
+      std::fprintf(stderr, "skintrack-viewer: --chart-pitch-mm must be between 1 and 200 mm\n");
+      return 1;
+    }
+    options.chart_pitch_mm = chart_pitch_mm;
   }
   auto parsed_mode = skintrack::viewer::ParseCompareMode(mode);
   if (!parsed_mode) {

@@ -32,6 +32,36 @@ std::string Number(std::optional<double> value, const char* format = "%.4g") {
   return text;
 }
 
+// The chart pitch that photos without a scale of their own are measured with, and the scale the
+// baseline's score took. A change applies when the field is left, and scores every session again.
+void DrawChartPitch(App& app, const std::string& before_id) {
+  static double value = 0;
+  static bool editing = false;
+  if (!editing) value = app.settings.chart_pitch_mm;
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.0f);
+  ImGui::InputDouble("chart patch pitch (mm)", &value, 0.0, 0.0, "%.1f");
+  editing = ImGui::IsItemActive();
+  if (ImGui::IsItemDeactivatedAfterEdit()) app.SetChartPitch(value);
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip(
+        "Centre-to-centre distance of the colour chart's patches: 44 mm for a ColorChecker\n"
+        "Classic, less for a Mini, Nano or Passport. The scale of a photo without one of its\n"
+        "own (manifest px_per_mm, database score) is read from the chart with it.");
+  }
+  const auto score = app.scores.find(before_id);
+  if (score == app.scores.end() || score->second.state != JobState::kReady) return;
+  const nlohmann::json calibration =
+      score->second.document.value("calibration", nlohmann::json::object());
+  const nlohmann::json scale = calibration.value("px_per_mm", nlohmann::json());
+  ImGui::SameLine();
+  if (scale.is_number()) {
+    ImGui::TextDisabled("baseline %.2f px/mm (%s)", scale.get<double>(),
+                        calibration.value("scale_source", std::string("?")).c_str());
+  } else {
+    ImGui::TextDisabled("baseline: no scale (sizes in pixels)");
+  }
+}
+
 void DrawAlignment(App& app) {
   if (!app.alignment_status.empty()) ImGui::TextWrapped("%s", app.alignment_status.c_str());
   if (app.registration.is_object() && !app.registration.empty()) {
@@ -122,6 +152,7 @@ void DrawMeasurementPanel(App& app) {
   const std::string& after_id = app.after_unaligned.session_id;
   ImGui::Text("%s: %s  ->  %s", subject->id.c_str(), before_id.c_str(), after_id.c_str());
   DrawAlignment(app);
+  DrawChartPitch(app, before_id);
   ImGui::Separator();
 
   if (cache.subject != subject->id || cache.version != app.scores_version) {

@@ -36,6 +36,13 @@ void ReadKey(const nlohmann::json& doc, const char* key, float& value) {
   if (std::isfinite(number) && std::abs(number) <= 1e30) value = static_cast<float>(number);
 }
 
+void ReadKey(const nlohmann::json& doc, const char* key, double& value) {
+  const auto it = doc.find(key);
+  if (it == doc.end() || !it->is_number()) return;
+  const double number = it->get<double>();
+  if (std::isfinite(number)) value = number;
+}
+
 void ReadKey(const nlohmann::json& doc, const char* key, int& value) {
   const auto it = doc.find(key);
   if (it == doc.end() || !it->is_number()) return;
@@ -75,6 +82,7 @@ Result<ViewerSettings> ParseSettings(std::string_view json_text, std::string_vie
   ReadKey(doc, "overlay_alpha", settings.overlay_alpha);
   ReadKey(doc, "max_tile_px", settings.max_tile_px);
   ReadKey(doc, "worker_threads", settings.worker_threads);
+  ReadKey(doc, "chart_pitch_mm", settings.chart_pitch_mm);
   ReadKey(doc, "last_source", settings.last_source);
   // The file is edited by hand and shared on clinic workstations: a value the viewer cannot use
   // (a million worker threads, a 1e30 px font, NaN) is brought into range instead of crashing it.
@@ -89,6 +97,8 @@ Result<ViewerSettings> ParseSettings(std::string_view json_text, std::string_vie
   settings.overlay_alpha = ClampFinite(settings.overlay_alpha, 0.0f, 1.0f, defaults.overlay_alpha);
   settings.max_tile_px = settings.max_tile_px <= 0 ? 0 : std::clamp(settings.max_tile_px, 64, 16384);
   settings.worker_threads = std::clamp(settings.worker_threads, 1, 64);
+  if (!(settings.chart_pitch_mm >= kMinChartPitchMm && settings.chart_pitch_mm <= kMaxChartPitchMm))
+    settings.chart_pitch_mm = defaults.chart_pitch_mm;
   if (settings.font_path.size() > 4096) settings.font_path = defaults.font_path;
   if (settings.last_source.size() > 4096) settings.last_source.clear();
   return settings;
@@ -106,6 +116,7 @@ Status SaveSettings(const std::filesystem::path& path, const ViewerSettings& set
       {"overlay_alpha", settings.overlay_alpha},
       {"max_tile_px", settings.max_tile_px},
       {"worker_threads", settings.worker_threads},
+      {"chart_pitch_mm", settings.chart_pitch_mm},
       {"last_source", settings.last_source},
   };
   std::error_code ec;

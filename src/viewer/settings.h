@@ -24,15 +24,23 @@ struct ViewerSettings {
   float overlay_alpha = 0.7f;     // opacity of metric-map overlays
   int max_tile_px = 0;            // texture tile size; 0 = GL_MAX_TEXTURE_SIZE (capped at 8192)
   int worker_threads = 2;         // decoding/scoring threads
+  // Patch centre-to-centre distance of the colour chart in the photos, in mm: the scale of a photo
+  // without one of its own (manifest px_per_mm, database score) is read from the chart with it.
+  // 44 mm is the ColorChecker Classic; a Mini, Nano or Passport is smaller. 1 to 200 mm.
+  double chart_pitch_mm = 44.0;
   std::string last_source;        // last database, manifest or folder opened
 };
+
+inline constexpr double kMinChartPitchMm = 1.0;
+inline constexpr double kMaxChartPitchMm = 200.0;
 
 std::filesystem::path DefaultSettingsPath();
 
 // Reads settings; a missing file gives the defaults. Files over 1 MiB are refused (kBadInput).
 Result<ViewerSettings> LoadSettings(const std::filesystem::path& path);
 // Parses settings text; `name` names the file in messages. Values out of range (a window of
-// 100000 px, 10000 worker threads, a NaN gain) are clamped to what the viewer can use.
+// 100000 px, 10000 worker threads, a NaN gain) are clamped to what the viewer can use; a chart
+// pitch outside 1-200 mm falls back to the Classic's 44 mm.
 Result<ViewerSettings> ParseSettings(std::string_view json_text, std::string_view name);
 Status SaveSettings(const std::filesystem::path& path, const ViewerSettings& settings);
 

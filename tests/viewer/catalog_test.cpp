@@ -145,10 +145,12 @@ TEST(ViewerSettings, RoundTripAndBadFile) {
   ViewerSettings settings;
   settings.difference_gain = 7.5f;
   settings.last_source = "/data/study.db";
+  settings.chart_pitch_mm = 17.5;
   ASSERT_TRUE(SaveSettings(dir / "cfg" / "viewer.json", settings).ok());
   Result<ViewerSettings> back = LoadSettings(dir / "cfg" / "viewer.json");
   ASSERT_TRUE(back.ok());
   EXPECT_FLOAT_EQ(back->difference_gain, 7.5f);
+  EXPECT_DOUBLE_EQ(back->chart_pitch_mm, 17.5);
   EXPECT_EQ(back->last_source, "/data/study.db");
   Result<ViewerSettings> missing = LoadSettings(dir / "none.json");
   ASSERT_TRUE(missing.ok());
@@ -174,6 +176,12 @@ TEST(ViewerSettings, OutOfRangeValuesAreClamped) {
   EXPECT_FLOAT_EQ(odd->overlay_alpha, 1.0f);
   EXPECT_EQ(odd->max_tile_px, 64);
   EXPECT_FLOAT_EQ(odd->difference_gain, defaults.difference_gain);
+  // A chart pitch the scale cannot be read with falls back to the Classic's.
+  for (const char* pitch : {"0", "-3", "1e9", "\"small\""}) {
+    auto parsed = ParseSettings(std::string("{\"chart_pitch_mm\": ") + pitch + "}", "pitch.json");
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_DOUBLE_EQ(parsed->chart_pitch_mm, 44.0) << pitch;
+  }
   testing::TempDir dir;
   WriteText(dir / "huge.json", "{\"last_source\": \"" + std::string(2 << 20, 'x') + "\"}");
   const auto huge = LoadSettings(dir / "huge.json");

@@ -15,6 +15,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/calibration/synthetic_chart.h"
+#include "core/color/srgb.h"
 #include "test_support/photos.h"
 #include "test_support/temp_dir.h"
 
@@ -208,6 +210,54 @@ TEST_F(ViewerScripted, CorruptAndMissingPhotosAreLoggedAndTheViewerKeepsRunning)
   EXPECT_NE(run.output.find("missing.jpg"), std::string::npos) << run.output;
   ASSERT_TRUE(run.layout.is_object());
   EXPECT_GE(run.layout.value("errors", 0), 2);
+}
+
+// A photo of skin beside a small colour chart (15 mm patch pitch, as on a pocket chart) at 8 px/mm:
+// the viewer reads the scale from the chart with the pitch it is given, and a Classic's 44 mm
+// would make it 15/44 of the truth.
+TEST_F(ViewerScripted, ChartPitchSetsTheScaleOfPhotosWithoutOne) {
+  constexpr double kPitchMm = 15.0;
+  constexpr double kPxPerMm = 8.0;
+  cv::Mat rgb(1000, 1600, CV_32FC3, cv::Scalar(0.18, 0.18, 0.18));
+  cv::ellipse(rgb, {1200, 600}, {320, 330}, 0, 0, 360, cv::Scalar(0.42, 0.27, 0.20), cv::FILLED);
+  skintrack::core::ChartGeometry geometry;
+  geometry.patch_pitch_mm = kPitchMm;
+  geometry.patch_size_mm = kPitchMm * 40.0 / 44.0;
+  skintrack::core::RenderChart(rgb, skintrack::core::ChartPlacement({40, 40}, kPxPerMm, 0.0),
+                               geometry, skintrack::core::ChartReference::kPost2014,
+                               [](const cv::Vec3d& linear) { return linear; });
+  cv::Mat noise(rgb.size(), CV_32FC3);
+  cv::RNG(3).fill(noise, cv::RNG::NORMAL, 0.0, 0.004);
+  rgb += noise;
+  ASSERT_TRUE(cv::imwrite((dir_ / "chart.png").string(), skintrack::core::LinearRgbToBgr8(rgb)));
+  std::ofstream(dir_ / "chart_manifest.csv") << "subject,session,date,kind,image\n"
+                                                "p02,baseline,2026-01-05,baseline,chart.png\n"
+                                                "p02,week8,2026-03-02,follow-up,chart.png\n";
+
+  auto scale_of = [](const RunResult& run, const std::string& session) {
+    const nlohmann::json& score = run.layout.at("scores").at(session);
+    EXPECT_EQ(score.value("state", ""), "ready") << session;
+    EXPECT_EQ(score.value("scale_source", nlohmann::json()), "chart") << session;
+    return score.value("px_per_mm", 0.0);
+  };
+  const std::string common = "--subject p02 --compare baseline week8 --frames 2";
+  RunResult given = Run("pitch15", common + " --chart-pitch-mm 15", "chart_manifest.csv");
+  ASSERT_EQ(given.exit_code, 0) << given.output;
+  ASSERT_TRUE(given.layout.is_object()) << given.output;
+  EXPECT_DOUBLE_EQ(given.layout.value("chart_pitch_mm", 0.0), kPitchMm);
+  for (const char* session : {"baseline", "week8"}) {
+    EXPECT_NEAR(scale_of(given, session) / kPxPerMm, 1.0, 0.03) << session;
+  }
+  // Without the option the setting's default, the Classic's pitch, reads the chart 44/15 too big.
+  RunResult classic = Run("pitch44", common, "chart_manifest.csv");
+  ASSERT_EQ(classic.exit_code, 0) << classic.output;
+  EXPECT_NEAR(scale_of(classic, "baseline") / (kPxPerMm * kPitchMm / 44.0), 1.0, 0.03);
+
+  for (const char* bad : {"nan", "0", "500"}) {
+    RunResult refused = Run("bad", common + " --chart-pitch-mm " + bad, "chart_manifest.csv");
+    EXPECT_EQ(refused.exit_code, 1) << bad;
+    EXPECT_NE(refused.output.find("chart-pitch-mm"), std::string::npos) << refused.output;
+  }
 }
 
 }  // namespace
