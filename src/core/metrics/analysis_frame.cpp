@@ -214,13 +214,13 @@ cv::Mat ErodeMask(const cv::Mat& mask, int radius_px) {
 
 namespace {
 
-// frame.colour (analysis_frame.h): the frame reduced by the whole factor that brings it to at most
-// options.max_colour_px_per_mm; null when no factor of 2 or more does, or when the reduced mask
+// frame.colour (analysis_frame.h): the frame reduced by the largest whole factor that keeps it at
+// options.min_colour_px_per_mm or finer; null when that factor is 1, or when the reduced mask
 // would hold fewer than options.min_mask_px pixels (a small ROI keeps its full resolution).
 std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
                                                      const AnalysisFrameOptions& options) {
-  if (options.max_colour_px_per_mm <= 0) return nullptr;
-  const int factor = static_cast<int>(std::floor(frame.px_per_mm / options.max_colour_px_per_mm));
+  if (options.min_colour_px_per_mm <= 0) return nullptr;
+  const int factor = static_cast<int>(std::floor(frame.px_per_mm / options.min_colour_px_per_mm));
   if (factor < 2 || frame.mask.cols < 2 * factor || frame.mask.rows < 2 * factor) return nullptr;
   auto colour = std::make_shared<AnalysisFrame>();
   // Whole blocks only, as the octaves of octave.h, so that ExpandByFactor maps the colour maps back.

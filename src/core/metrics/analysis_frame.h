@@ -7,9 +7,10 @@
 // (or to original pixels for `_px` keys) so results do not depend on this choice.
 //
 // Colour: redness and pigmentation measure averages and patches of colour at 0.2 mm and more, so
-// they run on `frame.colour`, the frame reduced by a whole factor (INTER_AREA) to at most
-// `max_colour_px_per_mm`, and their maps are brought back to the analysis size. At 20 px/mm this
-// quarters their work; the values differ from full-resolution ones by well under their noise.
+// they run on `frame.colour`, the frame reduced by the largest whole factor (INTER_AREA) that keeps
+// it at `min_colour_px_per_mm` or finer, and their maps are brought back to the analysis size. At
+// 16-24 px/mm this halves each side and quarters their work; the values differ from
+// full-resolution ones by well under their noise (ColourFrame test).
 //
 // Scale: `px_per_mm` from calibration or the user is "known"; otherwise an estimate (e.g. from the
 // face width) or `assumed_short_side_mm` sizes the filters only, and size keys are reported in pixels.
@@ -37,10 +38,10 @@ struct AnalysisFrameOptions {
   double max_px_per_mm = 20.0;       // downsample finer captures to this scale (default 20 px/mm)
   double max_megapixels = 3.0;       // and to at most this many pixels (default 3 MP)
   double assumed_short_side_mm = 80; // scale assumption when nothing is known (filter sizing only)
-  // Redness and pigmentation are measured on a copy reduced by a whole factor to at most this
-  // scale (default 10 px/mm: their finest filters are 0.2-0.3 mm, and colour needs no more).
+  // Redness and pigmentation are measured on a copy reduced by the largest whole factor that
+  // keeps at least this scale (default 8 px/mm: their finest filter, 0.2 mm, is then 1.6 px).
   // 0 measures them on the frame itself.
-  double max_colour_px_per_mm = 10.0;
+  double min_colour_px_per_mm = 8.0;
   int min_mask_px = 400;             // fewer skin pixels than this (at analysis size) -> error
 };
 

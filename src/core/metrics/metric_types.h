@@ -72,7 +72,7 @@ struct AnalysisFrame {
   double mask_area_px = 0;  // number of mask pixels
   // The same capture reduced by a whole factor for the measures of colour over areas (redness,
   // pigmentation), with its own mask, Lab and chromophores; null: they use this frame. Built by
-  // MakeAnalysisFrame when the frame is finer than AnalysisFrameOptions::max_colour_px_per_mm.
+  // MakeAnalysisFrame when the frame is at least twice AnalysisFrameOptions::min_colour_px_per_mm.
   std::shared_ptr<const AnalysisFrame> colour;
 
   // Mask area in cm^2 (uses px_per_mm whether known or assumed).

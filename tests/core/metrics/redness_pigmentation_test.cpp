@@ -106,7 +106,8 @@ TEST(Pigmentation, DarkerSkinHasLowerItaAndBrownSpotsAreFound) {
 }
 
 // Skin at 20 px/mm with red blotches and brown spots of 0.5 to 3 mm, shading and sensor noise,
-// inside an oval mask: the colour groups run on a copy at 10 px/mm.
+// inside an oval mask: the colour groups run on a copy at 10 px/mm (the largest whole reduction
+// that keeps 8 px/mm).
 TEST(ColourFrame, HalvesAFineFrameAndAgreesWithTheFullResolution) {
   const cv::Size size(800, 600);
   cv::Mat melanin(size, CV_32F, cv::Scalar(0.6));
@@ -136,7 +137,7 @@ TEST(ColourFrame, HalvesAFineFrameAndAgreesWithTheFullResolution) {
 
   auto frame = MakeAnalysisFrame(rgb, mask, 20.0, std::nullopt);
   AnalysisFrameOptions full_options;
-  full_options.max_colour_px_per_mm = 0;
+  full_options.min_colour_px_per_mm = 0;
   auto full = MakeAnalysisFrame(rgb, mask, 20.0, std::nullopt, full_options);
   ASSERT_TRUE(frame.ok() && full.ok());
   ASSERT_NE(frame->colour, nullptr);
@@ -170,6 +171,13 @@ TEST(ColourFrame, HalvesAFineFrameAndAgreesWithTheFullResolution) {
   EXPECT_GT(MeasureRedness(*frame)->Get("red_area_pct"), 1.0);
   EXPECT_GT(MeasurePigmentation(*frame)->Get("brown_spot_area_pct"), 1.0);
 
+  // The reduction keeps at least 8 px/mm: none at 15 px/mm, by 2 from 16 px/mm, by 3 from 24.
+  auto at15 = MakeAnalysisFrame(rgb, mask, 15.0, std::nullopt);
+  auto at18 = MakeAnalysisFrame(rgb, mask, 18.75, std::nullopt);
+  ASSERT_TRUE(at15.ok() && at18.ok());
+  EXPECT_EQ(at15->colour, nullptr);
+  ASSERT_NE(at18->colour, nullptr);
+  EXPECT_DOUBLE_EQ(at18->colour->px_per_mm, 18.75 / 2);
   // A small region keeps the frame's resolution rather than falling under the mask minimum.
   cv::Mat small_mask(size, CV_8U, cv::Scalar(0));
   small_mask(cv::Rect(100, 100, 30, 30)).setTo(255);
