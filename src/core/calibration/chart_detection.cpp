@@ -37,6 +37,8 @@ cv::Matx33d HomographyFromCorners(const std::array<cv::Point2d, 4>& corners_px,
   return cv::Matx33d(cv::getPerspectiveTransform(src, dst));
 }
 
+constexpr int kOrientationPixelsPerPatch = 400;
+
 double Median(std::vector<float>& values) {
   if (values.empty()) return 0.0;
   const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
@@ -46,7 +48,7 @@ double Median(std::vector<float>& values) {
 
 PatchSample SamplePatch(const cv::Mat& rgb_linear, const cv::Matx33d& image_from_chart_mm,
                         const cv::Matx33d& chart_mm_from_image, const cv::Point2d& centre_mm,
-                        double half_mm) {
+                        double half_mm, int max_pixels) {
   PatchSample sample;
   sample.centre_px = Project(image_from_chart_mm, centre_mm);
   std::vector<cv::Point2f> quad;
@@ -58,8 +60,9 @@ PatchSample SamplePatch(const cv::Mat& rgb_linear, const cv::Matx33d& image_from
   const cv::Rect bounds =
       cv::boundingRect(quad) & cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
   if (bounds.empty()) return sample;
-  // Large patches are subsampled to ~4000 pixels: the mean needs no more.
-  const int stride = std::max(1, static_cast<int>(std::sqrt(bounds.area() / 4000.0)));
+  // Large patches are subsampled to about max_pixels pixels: the mean needs no more.
+  const int stride =
+      std::max(1, static_cast<int>(std::sqrt(bounds.area() / static_cast<double>(max_pixels))));
   std::vector<cv::Vec3f> pixels;
   for (int y = bounds.y; y < bounds.y + bounds.height; y += stride) {
     const auto* row = rgb_linear.ptr<cv::Vec3f>(y);
@@ -283,16 +286,18 @@ std::optional<std::array<cv::Point2d, 4>> RefineCornersFromPatches(
 std::array<PatchSample, kChartPatches> SampleChartPatches(const cv::Mat& rgb_linear,
                                                           const cv::Matx33d& image_from_chart_mm,
                                                           const ChartGeometry& geometry,
-                                                          double sample_fraction) {
+                                                          double sample_fraction,
+                                                          int max_pixels_per_patch) {
   SKT_CHECK(rgb_linear.type() == CV_32FC3) << "expected CV_32FC3 linear RGB, got type "
                                            << rgb_linear.type();
   SKT_CHECK(sample_fraction > 0 && sample_fraction <= 1) << "sample_fraction " << sample_fraction;
+  SKT_CHECK(max_pixels_per_patch > 0) << "max_pixels_per_patch " << max_pixels_per_patch;
   const cv::Matx33d chart_mm_from_image = image_from_chart_mm.inv();
   std::array<PatchSample, kChartPatches> patches;
   const double half_mm = geometry.patch_size_mm * sample_fraction / 2.0;
   for (int i = 0; i < kChartPatches; ++i) {
     patches[i] = SamplePatch(rgb_linear, image_from_chart_mm, chart_mm_from_image,
-                             geometry.PatchCentreMm(i), half_mm);
+                             geometry.PatchCentreMm(i), half_mm, max_pixels_per_patch);
   }
   return patches;
 }
@@ -413,8 +418,11 @@ ChartSearchResult DetectChart(const cv::Mat& bgr, const cv::Mat& rgb_linear,
       for (int rotation = 0; rotation < 4; ++rotation) {
         const auto corners = AssignCorners(best.box, rotation, mirrored != 0);
         const cv::Matx33d h = HomographyFromCorners(corners, options.geometry);
+        // Telling the eight orientations apart needs only rough colours: a few hundred pixels
+        // per patch (the chart's final sampling uses the full budget).
         const double score = OrientationScore(
-            SampleChartPatches(rgb_linear, h, options.geometry, options.sample_fraction),
+            SampleChartPatches(rgb_linear, h, options.geometry, options.sample_fraction,
+                               kOrientationPixelsPerPatch),
             options.reference);
         if (score < best_score) {
           second_score = best_score;

@@ -92,11 +92,13 @@ ChartSearchResult DetectChart(const cv::Mat& bgr, const cv::Mat& rgb_linear,
 ChartDetection ChartFromCorners(const std::array<cv::Point2d, 4>& corners_px,
                                 const cv::Mat& rgb_linear, const ChartDetectionOptions& options);
 
-// Robust patch sampling (see file comment) through a chart mm -> image homography.
+// Robust patch sampling (see file comment) through a chart mm -> image homography. A patch larger
+// than max_pixels_per_patch pixels is sampled on a regular grid of about that many.
 std::array<PatchSample, kChartPatches> SampleChartPatches(const cv::Mat& rgb_linear,
                                                           const cv::Matx33d& image_from_chart_mm,
                                                           const ChartGeometry& geometry,
-                                                          double sample_fraction);
+                                                          double sample_fraction,
+                                                          int max_pixels_per_patch = 4000);
 
 // CV_8U mask (255 inside) covering the chart and a margin of `margin_fraction` of its size around
 // the box (the card border), for excluding the chart from skin analysis.
