@@ -39,6 +39,16 @@ constexpr double kMinOctaveSigmaPx = 4.0;
 cv::Mat RemoveShortDarkFeatures(const cv::Mat& contrast, double length_px) {
   const int half = std::max(1, static_cast<int>(std::lround(length_px / 2.0)));
   const int size = 2 * half + 1;
+  // The closings run on the contrast quantised to 16 bits over its own range: OpenCV's grey
+  // morphology handles twice as many 16-bit values as floats per vector instruction, which halves
+  // the eight closings' time. A closing only orders and copies values, so the result is the float
+  // one rounded to a step of range/65535 (≈ 2·10⁻⁵ of contrast for a range of 1.3, against skin
+  // texture of ≈ 10⁻²).
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(contrast, &lo, &hi);
+  const double step = std::max(hi - lo, 1e-12) / 65535.0;
+  cv::Mat quantised;
+  contrast.convertTo(quantised, CV_16U, 1.0 / step, -lo / step);
   cv::Mat out;
   for (int i = 0; i < 8; ++i) {
     const double angle = i * M_PI / 8.0;
@@ -53,11 +63,13 @@ cv::Mat RemoveShortDarkFeatures(const cv::Mat& contrast, double length_px) {
     else if (cv::countNonZero(kernel.col(half)) == size)
       kernel = kernel.col(half).clone();
     cv::Mat closed;
-    cv::morphologyEx(contrast, closed, cv::MORPH_CLOSE, kernel, cv::Point(-1, -1), 1,
+    cv::morphologyEx(quantised, closed, cv::MORPH_CLOSE, kernel, cv::Point(-1, -1), 1,
                      cv::BORDER_REPLICATE);
     out = out.empty() ? closed : cv::min(out, closed);
   }
-  return out;
+  cv::Mat result;
+  out.convertTo(result, CV_32F, step, lo);
+  return result;
 }
 
 constexpr int kDx[8] = {1, 1, 0, -1, -1, -1, 0, 1};  // around the 8-neighbourhood, in order
