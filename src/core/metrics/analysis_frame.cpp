@@ -244,13 +244,14 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
 
 }  // namespace
 
-cv::Mat ToFrameSize(const cv::Mat& map, const AnalysisFrame& frame) {
-  if (map.size() == frame.mask.size()) return map;
-  const int factor = std::max(
-      1, static_cast<int>(std::lround(static_cast<double>(frame.mask.cols) / map.cols)));
-  cv::Mat out = ExpandByFactor(map, factor, frame.mask.size());
-  out.setTo(0, frame.mask == 0);
-  return out;
+void MapsToFrameSize(MetricGroup& group, const AnalysisFrame& frame) {
+  for (MetricMap& map : group.maps) {
+    if (map.values.size() == frame.mask.size()) continue;
+    const int factor = std::max(
+        1, static_cast<int>(std::lround(static_cast<double>(frame.mask.cols) / map.values.cols)));
+    map.values = ExpandByFactor(map.values, factor, frame.mask.size());
+    map.values.setTo(0, frame.mask == 0);
+  }
 }
 
 Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat& mask,

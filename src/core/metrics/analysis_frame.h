@@ -53,9 +53,9 @@ Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat
                                         std::optional<double> estimated_px_per_mm,
                                         const AnalysisFrameOptions& options = {});
 
-// A map measured on frame.ColourFrame() brought to the frame's size (bilinear), 0 outside the
-// frame's mask; unchanged when it already has that size.
-cv::Mat ToFrameSize(const cv::Mat& map, const AnalysisFrame& frame);
+// The group's maps, measured on frame.ColourFrame(), brought to the frame's size (bilinear between
+// block centres), 0 outside the frame's mask; maps that already have that size are unchanged.
+void MapsToFrameSize(MetricGroup& group, const AnalysisFrame& frame);
 
 // Y = 0.2126 R + 0.7152 G + 0.0722 B of a linear RGB (R,G,B order) CV_32FC3 image.
 cv::Mat LinearLuminance(const cv::Mat& rgb_linear);

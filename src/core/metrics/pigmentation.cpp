@@ -59,12 +59,10 @@ Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& analysis,
     mi.setTo(0, frame.mask == 0);
     cv::Mat spot_map(excess.size(), CV_32F, cv::Scalar(0));
     excess.copyTo(spot_map, spots);
-    group.maps.push_back(
-        {"pigmentation_melanin", ToFrameSize(melanin, analysis), "c_m", 0.0f, 3.0f});
-    group.maps.push_back(
-        {"pigmentation_melanin_index", ToFrameSize(mi, analysis), "MI", 0.0f, 150.0f});
-    group.maps.push_back(
-        {"pigmentation_brown_spots", ToFrameSize(spot_map, analysis), "delta c_m", 0.0f, 1.0f});
+    group.maps.push_back({"pigmentation_melanin", melanin, "c_m", 0.0f, 3.0f});
+    group.maps.push_back({"pigmentation_melanin_index", mi, "MI", 0.0f, 150.0f});
+    group.maps.push_back({"pigmentation_brown_spots", spot_map, "delta c_m", 0.0f, 1.0f});
+    MapsToFrameSize(group, analysis);
     return group;
   } catch (const cv::Exception& e) {
     return InternalError(std::string("pigmentation measurement failed in OpenCV: ") + e.what());

@@ -51,12 +51,10 @@ Result<MetricGroup> MeasureRedness(const AnalysisFrame& analysis, const RednessO
     ZeroOutside(a_star, frame.mask);
     ZeroOutside(ei, frame.mask);
     ZeroOutside(hemoglobin, frame.mask);
-    group.maps.push_back(
-        {"redness_a_star", ToFrameSize(a_star, analysis), "CIELAB a* (D50)", 0.0f, 40.0f});
-    group.maps.push_back(
-        {"redness_erythema_index", ToFrameSize(ei, analysis), "EI", 0.0f, 60.0f});
-    group.maps.push_back(
-        {"redness_hemoglobin", ToFrameSize(hemoglobin, analysis), "c_h", 0.0f, 2.0f});
+    group.maps.push_back({"redness_a_star", a_star, "CIELAB a* (D50)", 0.0f, 40.0f});
+    group.maps.push_back({"redness_erythema_index", ei, "EI", 0.0f, 60.0f});
+    group.maps.push_back({"redness_hemoglobin", hemoglobin, "c_h", 0.0f, 2.0f});
+    MapsToFrameSize(group, analysis);
     return group;
   } catch (const cv::Exception& e) {
     return InternalError(std::string("redness measurement failed in OpenCV: ") + e.what());
