@@ -32,6 +32,24 @@ double AnalysisFrame::MaskAreaCm2() const {
   return mm2 / 100.0;
 }
 
+namespace {
+
+// Distance of each mask pixel to the nearest pixel outside the mask (exact Euclidean,
+// Felzenszwalb-Huttenlocher, linear time); beyond the image border counts as inside.
+cv::Mat MaskDistance(const cv::Mat& mask) {
+  cv::Mat distance;
+  cv::distanceTransform(mask, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE, CV_32F);
+  return distance;
+}
+
+}  // namespace
+
+cv::Mat AnalysisFrame::InnerMask(int radius_px) const {
+  if (radius_px <= 0) return mask.clone();
+  const cv::Mat distance = mask_distance.empty() ? MaskDistance(mask) : mask_distance;
+  return distance > static_cast<float>(radius_px);
+}
+
 cv::Mat LinearLuminance(const cv::Mat& rgb_linear) {
   SKT_CHECK(rgb_linear.type() == CV_32FC3) << "type " << rgb_linear.type();
   cv::Mat y;
@@ -203,13 +221,9 @@ cv::Mat PercentileBandMask(const cv::Mat& values, const cv::Mat& mask, double lo
 
 cv::Mat ErodeMask(const cv::Mat& mask, int radius_px) {
   if (radius_px <= 0) return mask.clone();
-  // Erosion by a disc as a threshold on the exact Euclidean distance to the nearest pixel outside
-  // the mask (Felzenszwalb-Huttenlocher, linear time): at the radii the detectors use (20-25 px)
-  // OpenCV's erosion by an elliptic kernel takes twice as long. Beyond the image border counts as
-  // inside, as it did for the erosion.
-  cv::Mat distance;
-  cv::distanceTransform(mask, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE, CV_32F);
-  return distance > static_cast<float>(radius_px);
+  // Erosion by a disc as a threshold on the distance to the nearest pixel outside the mask: at the
+  // radii the detectors use (20-25 px) OpenCV's erosion by an elliptic kernel takes twice as long.
+  return MaskDistance(mask) > static_cast<float>(radius_px);
 }
 
 namespace {
@@ -295,6 +309,7 @@ Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat
     ChromophoreMaps chromophores = DecomposeChromophores(frame.rgb_linear);
     frame.shading = std::move(chromophores.shading);
     frame.mask_area_px = cv::countNonZero(frame.mask);
+    frame.mask_distance = MaskDistance(frame.mask);
     if (frame.mask_area_px < options.min_mask_px) {
       return AnalysisError("the skin mask holds only " +
                            std::to_string(static_cast<long>(frame.mask_area_px)) +

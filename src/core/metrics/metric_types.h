@@ -74,11 +74,18 @@ struct AnalysisFrame {
   // pigmentation), with its own mask, Lab and chromophores; null: they use this frame. Built by
   // MakeAnalysisFrame when the frame is at least twice AnalysisFrameOptions::min_colour_px_per_mm.
   std::shared_ptr<const AnalysisFrame> colour;
+  // CV_32F distance of each mask pixel to the nearest pixel outside the mask (0 outside; the image
+  // border does not count), so that each detector's inner mask is a threshold (InnerMask) rather
+  // than a distance transform of its own. Empty: InnerMask computes it.
+  cv::Mat mask_distance;
 
   // Mask area in cm^2 (uses px_per_mm whether known or assumed).
   double MaskAreaCm2() const;
   // Converts a length in mm to analysis pixels.
   double MmToPx(double mm) const { return mm * px_per_mm; }
+  // The mask eroded by a disc of radius_px: the pixels farther than that from every pixel outside
+  // it (analysis_frame.h ErodeMask).
+  cv::Mat InnerMask(int radius_px) const;
   // The frame colour measures use: `colour` if there is one, else this frame.
   const AnalysisFrame& ColourFrame() const { return colour ? *colour : *this; }
 };

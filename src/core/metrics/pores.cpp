@@ -23,7 +23,7 @@ Result<PoreDetection> DetectPores(const AnalysisFrame& frame, const PoreOptions&
         FlatFieldContrast(frame.luminance, frame.mask, frame.MmToPx(options.flat_field_sigma_mm));
     const int border = static_cast<int>(std::ceil(blob.max_diameter_px / 2.0)) + 1;
     PoreDetection detection;
-    detection.detect_mask = ErodeMask(frame.mask, border);
+    detection.detect_mask = frame.InnerMask(border);
     detection.detect_area_px = cv::countNonZero(detection.detect_mask);
     for (const DarkBlob& b : DetectDarkBlobs(contrast, detection.detect_mask, blob)) {
       Pore pore;

@@ -21,7 +21,7 @@ Result<MetricGroup> MeasureTexture(const AnalysisFrame& frame, const TextureOpti
     cv::GaussianBlur(contrast, fine, cv::Size(), fine_px, fine_px, cv::BORDER_REFLECT);
     const cv::Mat coarse = MaskedGaussian(contrast, frame.mask, coarse_px);
     cv::Mat band = fine - coarse;
-    const cv::Mat measure_mask = ErodeMask(frame.mask, static_cast<int>(std::ceil(2 * coarse_px)));
+    const cv::Mat measure_mask = frame.InnerMask(static_cast<int>(std::ceil(2 * coarse_px)));
     const cv::Mat& used = cv::countNonZero(measure_mask) > 0 ? measure_mask : frame.mask;
     cv::Mat abs_band = cv::abs(band);
     const double ra = cv::mean(abs_band, used)[0];

@@ -642,7 +642,7 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     const int scales = std::max(2, options.scales);
     const int border = static_cast<int>(std::ceil(w_max));
     WrinkleDetection detection;
-    detection.detect_mask = ErodeMask(frame.mask, border);
+    detection.detect_mask = frame.InnerMask(border);
     detection.detect_area_px = cv::countNonZero(detection.detect_mask);
     const cv::Mat& noise_mask = detection.detect_area_px > 0 ? detection.detect_mask : frame.mask;
 
