@@ -237,10 +237,8 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
   const int factor = static_cast<int>(std::floor(frame.px_per_mm / options.min_colour_px_per_mm));
   if (factor < 2 || frame.mask.cols < 2 * factor || frame.mask.rows < 2 * factor) return nullptr;
   auto colour = std::make_shared<AnalysisFrame>();
-  // Whole blocks only, as the octaves of octave.h, so that ExpandByFactor maps the colour maps back.
-  const cv::Size size(frame.mask.cols / factor, frame.mask.rows / factor);
-  const cv::Rect whole(0, 0, size.width * factor, size.height * factor);
-  cv::resize(frame.rgb_linear(whole), colour->rgb_linear, size, 0, 0, cv::INTER_AREA);
+  // Whole blocks, as the octaves of octave.h, so that ExpandByFactor brings the colour maps back.
+  colour->rgb_linear = ReduceByFactor(frame.rgb_linear, factor);
   colour->mask = ReduceMask(frame.mask, factor);
   colour->mask_area_px = cv::countNonZero(colour->mask);
   if (colour->mask_area_px < options.min_mask_px) return nullptr;
@@ -309,12 +307,12 @@ Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat
     ChromophoreMaps chromophores = DecomposeChromophores(frame.rgb_linear);
     frame.shading = std::move(chromophores.shading);
     frame.mask_area_px = cv::countNonZero(frame.mask);
-    frame.mask_distance = MaskDistance(frame.mask);
     if (frame.mask_area_px < options.min_mask_px) {
       return AnalysisError("the skin mask holds only " +
                            std::to_string(static_cast<long>(frame.mask_area_px)) +
                            " pixels at the analysis size; frame more skin or give a larger --roi");
     }
+    frame.mask_distance = MaskDistance(frame.mask);
     frame.colour = MakeColourFrame(frame, options);
     if (!frame.colour) {
       frame.lab_d50 = LabD50FromLinearRgb(frame.rgb_linear);

@@ -8,26 +8,21 @@
 
 namespace skintrack::core {
 
-namespace {
-
-cv::Size ReducedSize(cv::Size size, int factor) {
-  return {std::max(1, size.width / factor), std::max(1, size.height / factor)};
+cv::Mat ReduceByFactor(const cv::Mat& image, int factor) {
+  SKT_CHECK(factor >= 1);
+  if (factor == 1) return image;
+  const cv::Size reduced(std::max(1, image.cols / factor), std::max(1, image.rows / factor));
+  const cv::Rect whole(0, 0, std::min(image.cols, reduced.width * factor),
+                       std::min(image.rows, reduced.height * factor));
+  cv::Mat out;
+  cv::resize(image(whole), out, reduced, 0, 0, cv::INTER_AREA);
+  return out;
 }
-
-cv::Rect WholeBlocks(cv::Size size, int factor) {
-  const cv::Size reduced = ReducedSize(size, factor);
-  return {0, 0, std::min(size.width, reduced.width * factor),
-          std::min(size.height, reduced.height * factor)};
-}
-
-}  // namespace
 
 cv::Mat ReduceMask(const cv::Mat& mask, int factor) {
   if (factor == 1) return mask;
   cv::Mat reduced;
-  cv::resize(mask(WholeBlocks(mask.size(), factor)), reduced, ReducedSize(mask.size(), factor), 0,
-             0, cv::INTER_AREA);
-  cv::threshold(reduced, reduced, 127, 255, cv::THRESH_BINARY);
+  cv::threshold(ReduceByFactor(mask, factor), reduced, 127, 255, cv::THRESH_BINARY);
   return reduced;
 }
 
@@ -40,9 +35,7 @@ Octave MakeOctave(const cv::Mat& values, const cv::Mat& mask, int factor) {
     octave.mask = mask;
     return octave;
   }
-  const cv::Rect whole = WholeBlocks(values.size(), factor);
-  cv::resize(values(whole), octave.values, ReducedSize(values.size(), factor), 0, 0,
-             cv::INTER_AREA);
+  octave.values = ReduceByFactor(values, factor);
   octave.mask = ReduceMask(mask, factor);
   octave.base_variance = (1.0 - 1.0 / (factor * factor)) / 12.0;
   return octave;

@@ -25,6 +25,10 @@ struct Octave {
 // values CV_32F, mask CV_8U of the same size; factor ≥ 1.
 Octave MakeOctave(const cv::Mat& values, const cv::Mat& mask, int factor);
 
+// An image of any type reduced to the means of whole blocks of factor × factor pixels (the last
+// partial block of columns or rows dropped); the image itself for factor 1.
+cv::Mat ReduceByFactor(const cv::Mat& image, int factor);
+
 // A CV_8U mask reduced as MakeOctave reduces it.
 cv::Mat ReduceMask(const cv::Mat& mask, int factor);
 
