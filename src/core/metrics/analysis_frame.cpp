@@ -257,10 +257,12 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
 }  // namespace
 
 void MapsToFrameSize(MetricGroup& group, const AnalysisFrame& frame) {
+  if (!frame.colour) return;
+  const int factor = static_cast<int>(std::lround(frame.downscale / frame.colour->downscale));
   for (MetricMap& map : group.maps) {
     if (map.values.size() == frame.mask.size()) continue;
-    const int factor = std::max(
-        1, static_cast<int>(std::lround(static_cast<double>(frame.mask.cols) / map.values.cols)));
+    SKT_CHECK(map.values.size() == frame.colour->mask.size())
+        << "map '" << map.name << "' is neither at the frame's nor at the colour frame's size";
     map.values = ExpandByFactor(map.values, factor, frame.mask.size());
     map.values.setTo(0, frame.mask == 0);
   }
