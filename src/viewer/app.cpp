@@ -756,7 +756,12 @@ void App::RequestScore(const std::string& session_id) {
   SessionScore& score = scores[session_id];
   if (score.state == JobState::kRunning || score.state == JobState::kReady) return;
   score.state = JobState::kRunning;
-  const std::filesystem::path maps_dir = cache_dir_ / "maps" / (subject_id + "_" + session_id);
+  // One folder per chart-pitch generation: a scoring made with a superseded pitch that is still
+  // running must not overwrite the maps of the current one.
+  const std::filesystem::path maps_dir =
+      cache_dir_ / "maps" /
+      (subject_id + "_" + session_id +
+       (score_generation_ > 0 ? "_g" + std::to_string(score_generation_) : std::string()));
   score.maps_dir = maps_dir;
   const std::string subject_at_start = subject_id;
   const std::uint64_t generation = score_generation_;
