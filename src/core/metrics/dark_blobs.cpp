@@ -130,6 +130,8 @@ template <typename Value>
 std::vector<float> SampleOnGrid(const cv::Mat& mask, int step, Value&& value) {
   step = std::max(1, step);
   std::vector<float> samples;
+  samples.reserve(static_cast<size_t>((mask.rows + step - 1) / step) *
+                  static_cast<size_t>((mask.cols + step - 1) / step));
   for (int y = 0; y < mask.rows; y += step) {
     const uchar* m = mask.ptr<uchar>(y);
     for (int x = 0; x < mask.cols; x += step) {
