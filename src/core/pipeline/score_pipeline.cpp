@@ -109,7 +109,8 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   doc["calibration"] = capture.calibration;
   for (const auto& w : capture.warnings) warnings.push_back(w);
   std::vector<std::string> metric_warnings;
-  SKT_ASSIGN_OR_RETURN(json metrics, RunMetricsStage(image, capture, options, metric_warnings));
+  SKT_ASSIGN_OR_RETURN(json metrics,
+                       RunMetricsStage(image, std::move(capture), options, metric_warnings));
   doc["metrics"] = std::move(metrics);
   for (const auto& w : metric_warnings) warnings.push_back(w);
   doc["warnings"] = warnings;

@@ -37,8 +37,9 @@ Result<CalibratedCapture> RunCalibrationStage(const LoadedImage& image, const Sc
 Result<SkinMaskResult> SelectSkinMask(const CalibratedCapture& capture,
                                       const ScoreOptions& options);
 
-// Fills the `metrics` block; per-pixel maps go to options.maps_dir when set. Adds warnings.
-Result<nlohmann::json> RunMetricsStage(const LoadedImage& image, const CalibratedCapture& capture,
+// Fills the `metrics` block; per-pixel maps go to options.maps_dir when set. Adds warnings. Takes
+// the capture, whose full-resolution image it releases once the analysis frame is built.
+Result<nlohmann::json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture,
                                        const ScoreOptions& options,
                                        std::vector<std::string>& warnings);
 
