@@ -10,8 +10,8 @@
 #include "core/base/simd.h"
 #include "core/color/skin_model.h"
 #include "core/metrics/analysis_frame.h"
-#include "core/metrics/octave.h"
 #include "core/metrics/dark_blobs.h"
+#include "core/metrics/octave.h"
 
 namespace skintrack::core {
 namespace {
