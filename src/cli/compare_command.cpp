@@ -98,7 +98,9 @@ int RunCompare(const CompareCommandOptions& opts) {
   if (!after.ok()) return ReportError("compare", after.error(), opts.json);
 
   // The baseline's skin mask (or the user's ROI) is the one both captures are scored on.
-  auto mask = core::CaptureSkinMask(core::BgrToLinearRgb(before->bgr), opts.roi, cv::Mat());
+  auto mask = core::CaptureSkinMask(
+      core::BgrToLinearRgb(before->bgr), opts.roi, cv::Mat(),
+      opts.px_per_mm > 0 ? std::optional<double>(opts.px_per_mm) : std::nullopt);
   if (!mask.ok()) return ReportError("compare", mask.error(), opts.json);
   auto model = core::ParseMotionModel(opts.model);
   if (!model.ok()) return ReportError("compare", model.error(), opts.json);

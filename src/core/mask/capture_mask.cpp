@@ -1,5 +1,7 @@
 #include "core/mask/capture_mask.h"
 
+#include <algorithm>
+
 #include "core/mask/face_regions.h"
 #include "core/mask/roi.h"
 
@@ -7,7 +9,7 @@ namespace skintrack::core {
 
 Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
                                        const std::filesystem::path& roi_path,
-                                       const cv::Mat& exclude) {
+                                       const cv::Mat& exclude, std::optional<double> px_per_mm) {
   const bool use_exclude = !exclude.empty() && exclude.size() == rgb_linear.size();
   if (!roi_path.empty()) {
     SKT_ASSIGN_OR_RETURN(cv::Mat mask, LoadRoiMask(roi_path, rgb_linear.size()));
@@ -17,7 +19,11 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
     return result;
   }
   std::vector<std::string> warnings;
-  const auto face = FindFace(rgb_linear, warnings);
+  const bool close_up =
+      px_per_mm && *px_per_mm > 0 &&
+      std::min(rgb_linear.cols, rgb_linear.rows) / *px_per_mm < kMinFaceFrameMm;
+  const std::optional<cv::Rect> face =
+      close_up ? std::nullopt : FindFace(rgb_linear, warnings);
   SKT_ASSIGN_OR_RETURN(SkinMaskResult result,
                        DetectSkinMask(rgb_linear, use_exclude ? exclude : cv::Mat(), face));
   result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());

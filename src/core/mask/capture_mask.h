@@ -6,6 +6,7 @@
 // Thread-safety: reentrant.
 
 #include <filesystem>
+#include <optional>
 
 #include <opencv2/core.hpp>
 
@@ -14,10 +15,18 @@
 
 namespace skintrack::core {
 
-// rgb_linear: CV_32FC3 (R,G,B); exclude: optional CV_8U (non-zero = not skin, e.g. the chart).
-// result.face is set when a face was detected (automatic mode only).
+// A face (its Haar box spans about 140 mm) cannot be in a frame whose shorter side is under this;
+// with a measured scale, such a close-up is not searched for one.
+inline constexpr double kMinFaceFrameMm = 100.0;
+
+// rgb_linear: CV_32FC3 (R,G,B); exclude: optional CV_8U (non-zero = not skin, e.g. the chart);
+// px_per_mm: the capture's measured scale, if any. result.face is set when a face was detected
+// (automatic mode only). With a scale, a frame shorter than kMinFaceFrameMm on either side is a
+// close-up and is not searched for a face: nothing a face detector finds there is a face, and the
+// search is most of the mask's time.
 Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
                                        const std::filesystem::path& roi_path,
-                                       const cv::Mat& exclude);
+                                       const cv::Mat& exclude,
+                                       std::optional<double> px_per_mm = std::nullopt);
 
 }  // namespace skintrack::core

@@ -105,7 +105,7 @@ Result<SkinMaskResult> SelectSkinMask(const CalibratedCapture& capture,
     }
     return result;
   }
-  return CaptureSkinMask(rgb, options.roi_path, chart_mask);
+  return CaptureSkinMask(rgb, options.roi_path, chart_mask, capture.px_per_mm);
 }
 
 Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture capture,

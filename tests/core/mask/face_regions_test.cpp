@@ -1,5 +1,6 @@
 #include "core/mask/face_regions.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -9,6 +10,7 @@
 
 #include "core/color/srgb.h"
 #include "core/io/image_io.h"
+#include "core/mask/capture_mask.h"
 #include "test_support/photos.h"
 
 namespace skintrack::core {
@@ -45,6 +47,33 @@ TEST(FaceRegions, FindsTheFaceInAStudioPortrait) {
   EXPECT_LT(face->width, image->bgr.cols * 9 / 10);
   const cv::Point centre = (face->tl() + face->br()) / 2;
   EXPECT_NEAR(centre.x, image->bgr.cols / 2, image->bgr.cols / 6);
+}
+
+// With a measured scale, a frame shorter than a face on one side is a close-up and is not searched
+// for one; the same portrait at a face's scale is.
+TEST(CaptureSkinMask, CloseUpsWithAScaleAreNotSearchedForAFace) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  auto image = LoadImage(photos / "faces" / "001_03.jpg");
+  ASSERT_TRUE(image.ok());
+  const cv::Mat rgb = BgrToLinearRgb(image->bgr);
+  std::vector<std::string> warnings;
+  if (!FindFace(rgb, warnings)) GTEST_SKIP() << "no face detector, or no face found";
+  const double short_side = std::min(rgb.cols, rgb.rows);
+  // At a portrait's scale (the shorter side about 250 mm) the face is found.
+  auto portrait = CaptureSkinMask(rgb, {}, cv::Mat(), short_side / 250.0);
+  ASSERT_TRUE(portrait.ok()) << portrait.error().message;
+  EXPECT_TRUE(portrait->face.has_value());
+  EXPECT_FALSE(portrait->eyes.empty());
+  // Read as 60 mm across, the same pixels are a close-up: no face, no eyes cleared.
+  auto close_up = CaptureSkinMask(rgb, {}, cv::Mat(), short_side / 60.0);
+  ASSERT_TRUE(close_up.ok()) << close_up.error().message;
+  EXPECT_FALSE(close_up->face.has_value());
+  EXPECT_TRUE(close_up->eyes.empty());
+  // Without a scale the face is searched as before.
+  auto unscaled = CaptureSkinMask(rgb, {}, cv::Mat());
+  ASSERT_TRUE(unscaled.ok());
+  EXPECT_TRUE(unscaled->face.has_value());
 }
 
 // The eyes of the Face Research Lab portraits (three adults, neutral and smiling): each pupil
