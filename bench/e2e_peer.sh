@@ -37,9 +37,17 @@ decode=$(best_of 3 /usr/bin/python3 -c "import cv2,sys; cv2.setNumThreads(1); cv
 # The phantom's chart is scaled down to fit the 100 mm field, so the scale is given (as a user with
 # a small chart gives --chart-pitch-mm or --px-per-mm); read as a Classic it would be 9x too small.
 ours=$(best_of 3 "$bin" compare "$base" "$follow" --px-per-mm 40 --json)
+# `compare` scores the pair on two threads; pinned to one core for reference (needs taskset).
+ours_one_core=""
+if command -v taskset >/dev/null 2>&1; then
+  ours_one_core=$(best_of 3 taskset -c 0 "$bin" compare "$base" "$follow" --px-per-mm 40 --json)
+fi
 peer_s=$(best_of 1 /usr/bin/python3 "$peer" "$base" "$follow")
 printf 'pair: 4000x3000 phantom\n'
 printf 'python decode+startup (s): %.3f\n' "$decode"
 printf 'skintrack compare (align+score both, s): %.3f\n' "$ours"
+[ -n "$ours_one_core" ] && printf 'skintrack compare on one core (taskset -c 0, s): %.3f\n' "$ours_one_core"
 printf 'peer skimage pipeline (s): %.3f\n' "$peer_s"
 printf 'speed-up (peer / skintrack): %.1fx\n' "$(echo "$peer_s / $ours" | bc -l)"
+[ -n "$ours_one_core" ] && printf 'speed-up on one core: %.1fx\n' "$(echo "$peer_s / $ours_one_core" | bc -l)"
+true
