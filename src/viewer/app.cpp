@@ -459,8 +459,10 @@ void App::WriteScreenshot() {
                                       : score.state == JobState::kFailed ? "failed"
                                                                          : "pending"}};
     if (score.state == JobState::kReady) {
-      const nlohmann::json& calibration = score.document.value("calibration", nlohmann::json());
-      entry["px_per_mm"] = calibration.value("px_per_mm", nlohmann::json());
+      const nlohmann::json calibration =
+          score.document.value("calibration", nlohmann::json::object());
+      const std::optional<double> scale = CalibrationScale(calibration);
+      entry["px_per_mm"] = scale ? nlohmann::json(*scale) : nlohmann::json();
       entry["scale_source"] = calibration.value("scale_source", nlohmann::json());
     }
     scored[session] = entry;

@@ -158,6 +158,15 @@ Result<Catalog> LoadCatalog(const std::filesystem::path& path) {
   return LoadManifestCatalog(path);
 }
 
+std::optional<double> CalibrationScale(const nlohmann::json& calibration) {
+  if (!calibration.is_object()) return std::nullopt;
+  const auto scale = calibration.find("px_per_mm");
+  if (scale == calibration.end() || !scale->is_number()) return std::nullopt;
+  const double value = scale->get<double>();
+  if (!std::isfinite(value) || value <= 0) return std::nullopt;
+  return value;
+}
+
 #if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_STORE)
 namespace {
 
@@ -166,14 +175,8 @@ namespace {
 // its maps as the stored scores were sized.
 std::optional<double> StoredScale(const store::CaptureRecord& capture) {
   if (capture.px_per_mm) return capture.px_per_mm;
-  const nlohmann::json calibration =
-      nlohmann::json::parse(capture.calibration_json, nullptr, /*allow_exceptions=*/false);
-  if (!calibration.is_object()) return std::nullopt;
-  const auto scale = calibration.find("px_per_mm");
-  if (scale == calibration.end() || !scale->is_number()) return std::nullopt;
-  const double value = scale->get<double>();
-  if (!std::isfinite(value) || value <= 0) return std::nullopt;
-  return value;
+  return CalibrationScale(
+      nlohmann::json::parse(capture.calibration_json, nullptr, /*allow_exceptions=*/false));
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/base/result.h"
 
 namespace skintrack::viewer {
@@ -60,6 +62,10 @@ Result<Catalog> LoadFolderCatalog(const std::filesystem::path& folder);
 Result<Catalog> LoadCatalog(const std::filesystem::path& path);
 // Opens the SQLite store; kUsage when this build has no store module.
 Result<Catalog> LoadDatabaseCatalog(const std::filesystem::path& database);
+
+// The scale (px/mm) a score was measured at: its `calibration` block's px_per_mm when that is a
+// finite positive number, else nullopt (no scale; also for a block that is not an object).
+std::optional<double> CalibrationScale(const nlohmann::json& calibration);
 
 // Writes the catalog as a manifest CSV (atomic), image paths relative to the manifest's folder
 // where possible.

@@ -52,10 +52,9 @@ void DrawChartPitch(App& app, const std::string& before_id) {
   if (score == app.scores.end() || score->second.state != JobState::kReady) return;
   const nlohmann::json calibration =
       score->second.document.value("calibration", nlohmann::json::object());
-  const nlohmann::json scale = calibration.value("px_per_mm", nlohmann::json());
   ImGui::SameLine();
-  if (scale.is_number()) {
-    ImGui::TextDisabled("baseline %.2f px/mm (%s)", scale.get<double>(),
+  if (const std::optional<double> scale = CalibrationScale(calibration)) {
+    ImGui::TextDisabled("baseline %.2f px/mm (%s)", *scale,
                         calibration.value("scale_source", std::string("?")).c_str());
   } else {
     ImGui::TextDisabled("baseline: no scale (sizes in pixels)");

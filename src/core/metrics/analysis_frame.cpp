@@ -245,7 +245,6 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
   colour->scale_known = frame.scale_known;
   colour->px_per_mm = frame.px_per_mm / factor;
   colour->downscale = frame.downscale / factor;
-  colour->luminance = LinearLuminance(colour->rgb_linear);
   colour->lab_d50 = LabD50FromLinearRgb(colour->rgb_linear);
   ChromophoreMaps chromophores = DecomposeChromophores(colour->rgb_linear);
   colour->melanin = std::move(chromophores.melanin);

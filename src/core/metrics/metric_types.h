@@ -71,7 +71,8 @@ struct AnalysisFrame {
   double downscale = 1;     // analysis pixels per original pixel (<= 1)
   double mask_area_px = 0;  // number of mask pixels
   // The same capture reduced by a whole factor for the measures of colour over areas (redness,
-  // pigmentation), with its own mask, Lab and chromophores; null: they use this frame. Built by
+  // pigmentation), with its own mask, Lab and chromophores (no luminance or mask distance, which
+  // those groups do not use); null: they use this frame. Built by
   // MakeAnalysisFrame when the frame is at least twice AnalysisFrameOptions::min_colour_px_per_mm.
   std::shared_ptr<const AnalysisFrame> colour;
   // CV_32F distance of each mask pixel to the nearest pixel outside the mask (0 outside; the image
