@@ -55,7 +55,7 @@ const std::vector<MetricInfo>& MetricCatalog() {
       {"wrinkles.mean_width_mm", "mm", D::kLowerIsBetter, 0, 16},
       {"scars.count", "count", D::kLowerIsBetter, 0, 75},
       {"scars.area_pct", "%", D::kLowerIsBetter, 0, 300},
-      {"scars.shadow_index", "relative luminance", D::kLowerIsBetter, 0, 75},
+      {"scars.shadow_index", "relative luminance", D::kLowerIsBetter, 0, 100},
       {"scars.depth_mean_mm", "mm", D::kLowerIsBetter, 0.02, 0},
       {"scars.depth_max_mm", "mm", D::kLowerIsBetter, 0.04, 0},
       {"scars.volume_mm3", "mm3", D::kLowerIsBetter, 0, 10},

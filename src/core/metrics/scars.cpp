@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
+#include <optional>
 #include <utility>
 
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/base/order_statistics.h"
 #include "core/color/skin_model.h"
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
+#include "core/metrics/octave.h"
 
 namespace skintrack::core {
 namespace {
@@ -21,6 +25,112 @@ std::pair<cv::Rect, cv::Mat> DiscInImage(cv::Point centre, int radius, const cv:
   cv::Mat disc(box.size(), CV_8U, cv::Scalar(0));
   if (!box.empty()) cv::circle(disc, centre - box.tl(), radius, cv::Scalar(255), cv::FILLED);
   return {box, disc};
+}
+
+// The horizontal direction toward the light, from the walls it lights. Under an oblique light the
+// wall of a depression or a groove that faces the light is brighter than flat skin, and the
+// feature it belongs to lies beside it, toward the light: there the smoothed contrast falls, so
+// −∇(G * c) points toward the light. Over the skin, the pixels brighter than its median by more
+// than `bright_sd` robust SDs vote with −∇(G * c), weighted by their excess; the sum's length over
+// the sum of the votes' lengths measures how much they agree. Albedo texture, a frontal or a
+// diffuse light give no lit walls, or walls all around each feature, and the votes cancel; the
+// direction is returned only when the agreement reaches `min_agreement`.
+std::optional<cv::Vec2d> LightFromLitWalls(const cv::Mat& contrast, const cv::Mat& mask,
+                                           double smooth_px, double bright_sd,
+                                           double min_agreement) {
+  // Walls are fine structures: brightness and slope are both taken against the contrast smoothed
+  // at four times smooth_px, so a slow gradient of light, or of the background's residual near
+  // the border of the skin, neither lights a wall nor gives it a direction. Both smoothings are
+  // over the skin only (normalised), and pixels within that wider scale of the image border, or
+  // within smooth_px of the skin's edge, do not vote.
+  MaskedSmoother smoother(mask);
+  cv::Mat smooth = smoother.Smooth(contrast, smooth_px);
+  const cv::Mat slow = smoother.Smooth(contrast, 4.0 * smooth_px);
+  smooth -= slow;
+  const cv::Mat detail = contrast - slow;
+  const int band = static_cast<int>(std::ceil(4.0 * smooth_px));
+  cv::Mat voters = ErodeMask(mask, static_cast<int>(std::ceil(smooth_px)));
+  if (2 * band >= voters.cols || 2 * band >= voters.rows) return std::nullopt;
+  voters.rowRange(0, band).setTo(0);
+  voters.rowRange(voters.rows - band, voters.rows).setTo(0);
+  voters.colRange(0, band).setTo(0);
+  voters.colRange(voters.cols - band, voters.cols).setTo(0);
+  cv::Mat gx, gy;
+  // The skin's level and spread from every other pixel of every other row.
+  std::vector<float> samples;
+  for (int y = 0; y < detail.rows; y += 2) {
+    const float* d = detail.ptr<float>(y);
+    const uchar* m = voters.ptr<uchar>(y);
+    for (int x = 0; x < detail.cols; x += 2) {
+      if (m[x] != 0) samples.push_back(d[x]);
+    }
+  }
+  const MedianMad level = SelectMedianMad(samples);
+  const double sd = 1.4826 * level.mad;
+  if (sd <= 0) return std::nullopt;
+  const double skin = level.median;
+  cv::Sobel(smooth, gx, CV_32F, 1, 0, 3, 1.0 / 8.0);
+  cv::Sobel(smooth, gy, CV_32F, 0, 1, 3, 1.0 / 8.0);
+  const float floor = static_cast<float>(skin + bright_sd * sd);
+  cv::Vec2d sum(0, 0);
+  double lengths = 0;
+  for (int y = 0; y < contrast.rows; ++y) {
+    const float* c = detail.ptr<float>(y);
+    const uchar* m = voters.ptr<uchar>(y);
+    const float* dx = gx.ptr<float>(y);
+    const float* dy = gy.ptr<float>(y);
+    for (int x = 0; x < contrast.cols; ++x) {
+      if (m[x] == 0 || c[x] <= floor) continue;
+      const double excess = c[x] - floor;
+      sum -= cv::Vec2d(dx[x], dy[x]) * excess;
+      lengths += std::hypot(dx[x], dy[x]) * excess;
+    }
+  }
+  if (lengths <= 0 || cv::norm(sum) < min_agreement * lengths) return std::nullopt;
+  return sum / cv::norm(sum);
+}
+
+// Relief from shading under a light from horizontal direction `toward_light` (unit vector, image
+// axes): a linear shape-from-shading (Pentland 1990, "Linear shape from shading", IJCV 4:153). A
+// small relief z under a light l gives the contrast c ≈ −g·∇z, g = l_xy/l_z, plus a darkening of
+// cavities that grows with their depth; in Fourier terms C = (−i·|g|·k_d + a(k))·Z with
+// k_d = d·k. The filter (i·k_d + w·|k|) / (|k|² + k₀²) applied to c is matched to that model: the
+// slope term becomes |g|·(k_d/|k|)²·Z, a relief weighted toward the light's axis, the darkening
+// adds w·a(k)/|k|·Z, and both read negative in a depression; k₀ = 2π/max_wavelength_mm removes
+// what varies more slowly than the largest scar. Zero padding of max_wavelength_mm on every side
+// avoids wrap-around (c is 0, the local mean, outside the skin).
+cv::Mat ReliefFromShading(const cv::Mat& contrast, cv::Vec2d toward_light, double px_per_mm,
+                          double darkness_weight, double max_wavelength_mm) {
+  const int pad = static_cast<int>(std::ceil(max_wavelength_mm * px_per_mm));
+  const int rows = cv::getOptimalDFTSize(contrast.rows + 2 * pad);
+  const int cols = cv::getOptimalDFTSize(contrast.cols + 2 * pad);
+  cv::Mat padded(rows, cols, CV_32F, cv::Scalar(0));
+  const cv::Rect inside(pad, pad, contrast.cols, contrast.rows);
+  contrast.copyTo(padded(inside));
+  cv::Mat spectrum;
+  cv::dft(padded, spectrum, cv::DFT_COMPLEX_OUTPUT);
+  const double k0 = 2.0 * std::numbers::pi / max_wavelength_mm;
+  const auto wavenumber = [&](int index, int size) {  // radians per mm
+    const int f = index <= size / 2 ? index : index - size;
+    return 2.0 * std::numbers::pi * px_per_mm * f / size;
+  };
+  for (int v = 0; v < rows; ++v) {
+    const double ky = wavenumber(v, rows);
+    auto* row = spectrum.ptr<cv::Vec2f>(v);
+    for (int u = 0; u < cols; ++u) {
+      const double kx = wavenumber(u, cols);
+      const double k2 = kx * kx + ky * ky;
+      const double scale = 1.0 / (k2 + k0 * k0);
+      const double fr = darkness_weight * std::sqrt(k2) * scale;  // real part of the filter
+      const double fi = (toward_light[0] * kx + toward_light[1] * ky) * scale;  // imaginary part
+      const double re = row[u][0], im = row[u][1];
+      row[u] = cv::Vec2f(static_cast<float>(fr * re - fi * im),
+                         static_cast<float>(fr * im + fi * re));
+    }
+  }
+  cv::Mat relief;
+  cv::dft(spectrum, relief, cv::DFT_INVERSE | cv::DFT_REAL_OUTPUT | cv::DFT_SCALE);
+  return relief(inside).clone();
 }
 
 }  // namespace
@@ -75,13 +185,55 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
           cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
     }
     const std::vector<DarkBlob> blobs = DetectDarkBlobs(contrast, detect_mask, blob);
+    std::vector<DarkBlob> relief_blobs;
+
+    // Shallow wide depressions (rolling scars) under an oblique light show mostly as a bright/dark
+    // pair across them and hardly darken on average. When the scars found above show where the
+    // light comes from, the relief estimated from the shading along that direction is searched as
+    // well, for depressions at least relief_min_diameter_mm wide that the shadow search missed.
+    // The relief's depressions are millimetres wide: the relief is estimated and searched on a
+    // copy reduced to about relief_px_per_mm, by whole blocks.
+    const bool relief_search = options.relief_search && frame.scale_known;
+    const int reduce =
+        std::max(1, static_cast<int>(std::floor(ppm / options.relief_px_per_mm + 1e-9)));
+    const double relief_ppm = ppm / reduce;
+    const std::optional<cv::Vec2d> light =
+        relief_search
+            ? LightFromLitWalls(contrast, detect_mask, options.light_smooth_mm * ppm,
+                                options.light_bright_sd, options.light_min_agreement)
+            : std::nullopt;
+    if (light) {
+      const cv::Mat relief_mask = ReduceMask(detect_mask, reduce);
+      const cv::Mat relief = ReliefFromShading(ReduceByFactor(contrast, reduce), *light, relief_ppm,
+                                               options.relief_darkness_weight,
+                                               2.0 * options.background_sigma_mm);
+      DarkBlobOptions relief_blob = blob;
+      relief_blob.min_diameter_px =
+          std::max(min_diameter_mm, options.relief_min_diameter_mm) * relief_ppm;
+      relief_blob.max_diameter_px = options.max_diameter_mm * relief_ppm;
+      relief_blob.min_contrast = 0;
+      relief_blob.min_roundness = options.relief_min_roundness;
+      relief_blob.tolerate_shaded_walls = false;
+      relief_blob.false_maxima_per_level =
+          std::max(1e-6, options.relief_false_scars_per_cm2 * detect_cm2);
+      relief_blob.noise_excludes_structures = true;
+      relief_blobs = DetectDarkBlobs(relief, relief_mask, relief_blob);
+      // Reduced pixel i is centred at work position (i + ½)·reduce − ½.
+      for (DarkBlob& r : relief_blobs) {
+        r.center_px = (r.center_px + cv::Point2f(0.5f, 0.5f)) * static_cast<float>(reduce) -
+                      cv::Point2f(0.5f, 0.5f);
+        r.diameter_px *= reduce;
+      }
+    }
 
     // The shadow of each scar against a reference that excludes every scar and its rim, so large
     // scars do not darken their own reference.
     cv::Mat reference_mask = mask.clone();
-    for (const DarkBlob& b : blobs) {
-      cv::circle(reference_mask, cv::Point(cvRound(b.center_px.x), cvRound(b.center_px.y)),
-                 cvRound(0.75 * b.diameter_px) + 1, cv::Scalar(0), cv::FILLED);
+    for (const std::vector<DarkBlob>* list : {&blobs, static_cast<const std::vector<DarkBlob>*>(&relief_blobs)}) {
+      for (const DarkBlob& b : *list) {
+        cv::circle(reference_mask, cv::Point(cvRound(b.center_px.x), cvRound(b.center_px.y)),
+                   cvRound(0.75 * b.diameter_px) + 1, cv::Scalar(0), cv::FILLED);
+      }
     }
     const cv::Mat& ref =
         cv::countNonZero(reference_mask) > cv::countNonZero(mask) / 5 ? reference_mask : mask;
@@ -95,20 +247,23 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     cv::Mat work_map(shading.size(), CV_32F, cv::Scalar(0));
     const cv::Mat deficit_pct = deficit * 100.0;
     const cv::Rect image_rect(0, 0, shading.cols, shading.rows);
-    for (const DarkBlob& b : blobs) {
+    std::vector<DarkBlob> accepted;  // work pixels
+    // A blob becomes a scar when it is centred in the search area, surrounded by skin and on
+    // average at least `floor` darker than the skin around it.
+    const auto accept = [&](const DarkBlob& b, double floor) {
       if (!search.empty()) {
         const int x = std::clamp(cvRound(b.center_px.x * to_analysis), 0, search.cols - 1);
         const int y = std::clamp(cvRound(b.center_px.y * to_analysis), 0, search.rows - 1);
-        if (search.at<uchar>(y, x) == 0) continue;
+        if (search.at<uchar>(y, x) == 0) return;
       }
       // Each blob's disc, within its bounding box only.
       const int radius = std::max(1, cvRound(b.diameter_px / 2.0));
       const cv::Point centre(cvRound(b.center_px.x), cvRound(b.center_px.y));
       auto [box, disc] = DiscInImage(centre, radius, image_rect);
-      if (box.empty()) continue;
+      if (box.empty()) return;
       disc &= mask(box);
       const int pixels = cv::countNonZero(disc);
-      if (pixels == 0) continue;
+      if (pixels == 0) return;
       // A depression is judged against the skin around it: a blob whose rim (1.5 × its diameter)
       // runs out of the measured skin, into an eye, a nostril, the lips or the hairline, is the
       // dark edge of that feature, not a scar.
@@ -117,14 +272,14 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
         auto [rim_box, rim_disc] = DiscInImage(centre, rim, image_rect);
         const int rim_pixels = cv::countNonZero(rim_disc);
         rim_disc &= mask(rim_box);
-        if (cv::countNonZero(rim_disc) < options.min_skin_around * rim_pixels) continue;
+        if (cv::countNonZero(rim_disc) < options.min_skin_around * rim_pixels) return;
       }
       double peak = 0;
       cv::minMaxLoc(deficit(box), nullptr, &peak, nullptr, nullptr, disc);
-      // The floor applies to what is reported as well: on average at least min_deficit darker
-      // than the skin around it (the LoG estimate alone can pass on a textured patch).
+      // The floor applies to what is reported as well (the LoG estimate alone can pass on a
+      // textured patch).
       const double shadow_index = 100.0 * cv::mean(deficit(box), disc)[0];
-      if (shadow_index < 100.0 * options.min_deficit) continue;
+      if (shadow_index < 100.0 * floor) return;
       Scar scar;
       scar.center_px = b.center_px * static_cast<float>(to_analysis);
       scar.diameter_px = b.diameter_px * to_analysis;
@@ -134,8 +289,24 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       scar.snr = b.snr;
       scar.roundness = b.roundness;
       detection.scars.push_back(scar);
+      accepted.push_back(b);
       cv::Mat map_box = work_map(box);
       deficit_pct(box).copyTo(map_box, disc);
+    };
+    // Narrow depressions must be darker: a cluster of pores that the pore fill only partly closes
+    // reads as a blob of about a millimetre, 4-9 % darker than the skin around it.
+    const double small_px = options.small_scar_max_mm * ppm;
+    const double small_floor = std::max(options.min_deficit, options.small_scar_min_deficit);
+    for (const DarkBlob& b : blobs) {
+      accept(b, b.diameter_px < small_px ? small_floor : options.min_deficit);
+    }
+    // A depression of the relief that is a scar already found by its shadow is that scar.
+    for (const DarkBlob& r : relief_blobs) {
+      const bool known = std::any_of(accepted.begin(), accepted.end(), [&](const DarkBlob& b) {
+        const double reach = 0.5 * std::max(b.diameter_px, r.diameter_px);
+        return cv::norm(b.center_px - r.center_px) < reach;
+      });
+      if (!known) accept(r, options.relief_min_deficit);
     }
     if (factor < 0.999) {
       cv::resize(work_map, detection.map, frame.mask.size(), 0, 0, cv::INTER_LINEAR);

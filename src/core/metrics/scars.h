@@ -27,10 +27,26 @@
 // a given lighting, but it is NOT a depth: it depends on light direction and diffuseness, scar
 // shape and skin translucency. True depth comes only from a surface (photometric stereo,
 // core/surface). Outputs: count, area_pct, shadow_index (mean over scars; 0 without scars). Map
-// "scars": D × 100 inside detected scars. Known limit: a shallow rolling scar under a directional
-// light shows mostly as a bright/dark pair across it (slope shading) with a mean deficit of ≈ 1–3
-// %, at the level of the skin texture and of the JPEG chroma noise in s; such scars are often
-// missed (docs/METRICS.md). Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
+// "scars": D × 100 inside detected scars. A blob narrower than small_scar_max_mm must show a mean
+// D of at least small_scar_min_deficit: a cluster of pores that the pore fill only partly closes
+// reads as a blob of about a millimetre, 4–9 % darker than the skin around it, while icepick
+// scars, deep and narrow, are darker (on the phantom 95 % of those found are above 11 %).
+//
+// Relief search. A shallow rolling scar under an oblique light shows mostly as a bright/dark pair
+// across it (slope shading) with a mean deficit of 1–3 %, at the level of the skin texture: the
+// shadow search above misses most of them. With a measured scale, the light's horizontal
+// direction is estimated from the walls it lights (pixels brighter than the skin's median by
+// light_bright_sd robust SDs vote with the direction in which the smoothed contrast falls; used
+// when the votes agree to light_min_agreement, which a frontal or diffuse light never gives), the
+// relief is estimated from the shading along it (linear shape-from-shading, Pentland 1990, with a
+// term for the darkening of cavities, scars.cpp ReliefFromShading), and its depressions of
+// relief_min_diameter_mm to max_diameter_mm are found by the same LoG detector, whose noise level
+// is then measured without strong structures (DarkBlobOptions::noise_excludes_structures) and
+// whose threshold passes relief_false_scars_per_cm2. A depression of the relief that is not a
+// scar found by its shadow becomes one when its mean D is at least relief_min_deficit. Known
+// limits: shallow rolling scars (≲ 0.13 mm deep over 5 mm) and scars crossed by a wrinkle are
+// still often missed; without a measured scale, or under a frontal light, only the shadow search
+// runs (docs/METRICS.md). Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
 
 #include <vector>
 
@@ -49,6 +65,8 @@ struct ScarOptions {
   double pore_fill_mm = 0.7;          // dark spots narrower than this (pores) are filled first
                                       // (default 0.7 mm)
   double min_diameter_mm = 0.7;       // smaller blobs are not scars (default 0.7 mm)
+  double small_scar_max_mm = 1.5;     // blobs narrower than this (default 1.5 mm) must be at
+  double small_scar_min_deficit = 0.08;  // least this much darker (default 8 %): pore clusters
   double unscaled_size_margin = 2.0;  // with an assumed scale, pore_fill_mm and min_diameter_mm
                                       // are multiplied by this (default 2)
   double max_diameter_mm = 8.0;       // larger dark patches are not scars (default 8 mm)
@@ -56,6 +74,22 @@ struct ScarOptions {
   double min_skin_around = 0.9;  // share of the disc of 1.5 × the diameter that must be skin
                                  // (mask); blobs at eyes, nostrils, lips are dropped (default)
   double work_px_per_mm = 10.0;  // detection runs at no more than this scale (default 10 px/mm)
+  // The relief search (shallow wide depressions under an oblique light; see above). It runs only
+  // with a measured scale and when the lit walls agree on a light direction.
+  bool relief_search = true;
+  double light_smooth_mm = 0.5;         // smoothing of the contrast whose slope the lit walls
+                                        // vote with (default 0.5 mm)
+  double light_bright_sd = 3.0;         // lit walls: brighter than the skin's median by this
+                                        // many robust SDs (default 3)
+  double light_min_agreement = 0.15;    // their votes' resultant / their sum (default 0.15)
+  double relief_darkness_weight = 1.5;  // weight w of the cavity darkening against the slope
+                                        // term in the relief filter (default 1.5)
+  double relief_px_per_mm = 5.0;        // the relief is estimated at about this scale (default)
+  double relief_min_diameter_mm = 2.5;  // narrower depressions are left to the shadow search
+  double relief_min_roundness = 0.3;    // Hessian eigenvalue ratio of the relief (default 0.3)
+  double relief_false_scars_per_cm2 = 0.03;  // as false_scars_per_cm2, for the relief (0.03)
+  double relief_min_deficit = 0.0;      // mean deficit a relief depression must show (default 0:
+                                        // darker on average than the skin around it)
 };
 
 struct Scar {

@@ -165,5 +165,42 @@ TEST(DarkBlobs, CoarseScalesOnAReducedCopyFindWhatFullResolutionFinds) {
   }
 }
 
+TEST(DarkBlobs, NoiseWithoutStructuresIsTheNoiseOfACrowdedImage) {
+  // White noise, a reference blob and, in the crowded case, 48 blobs of six noise SDs covering
+  // about a third of the image at the searched scale. The plain robust SD of the response counts
+  // the strong blobs as noise, so the reference blob's SNR falls; measured without them, it stays
+  // what it is on noise alone.
+  const cv::Size size(480, 480);
+  const cv::Mat mask(size, CV_8U, cv::Scalar(255));
+  const auto reference_snr = [&](bool crowded, bool exclude) {
+    cv::Mat image(size, CV_32F);
+    cv::RNG rng(7);
+    rng.fill(image, cv::RNG::NORMAL, 0.0, 0.05);
+    cv::circle(image, {240, 240}, 8, cv::Scalar(-0.25), cv::FILLED);
+    if (crowded) {
+      for (int i = 0; i < 48; ++i) {
+        const cv::Point c(30 + 60 * (i % 8), 30 + 60 * (i / 8) + (i / 8 >= 4 ? 60 : 0));
+        cv::circle(image, c, 14, cv::Scalar(-0.3), cv::FILLED);
+      }
+    }
+    DarkBlobOptions o;
+    o.min_diameter_px = 12;
+    o.max_diameter_px = 40;
+    o.min_contrast = 0;
+    o.min_snr = 3;
+    o.min_roundness = 0;
+    o.noise_excludes_structures = exclude;
+    for (const DarkBlob& b : DetectDarkBlobs(image, mask, o)) {
+      if (cv::norm(b.center_px - cv::Point2f(240, 240)) < 4) return b.snr;
+    }
+    return 0.0;
+  };
+  const double alone = reference_snr(false, false);
+  ASSERT_GT(alone, 5.0);
+  EXPECT_NEAR(reference_snr(false, true) / alone, 1.0, 0.05);  // nothing to exclude
+  EXPECT_LT(reference_snr(true, false) / alone, 0.8);          // inflated noise
+  EXPECT_NEAR(reference_snr(true, true) / alone, 1.0, 0.15);   // the noise again
+}
+
 }  // namespace
 }  // namespace skintrack::core

@@ -354,15 +354,17 @@ TEST(PhantomValidation, WrinkleLengthWithinFifteenPercentOfTruth) {
 
 // --- scars ----------------------------------------------------------------------------------------
 
-// NOT YET MET (issue 6): recall 87.5 % (21/24), precision 92.0 % (23/25) on seeds 10-12;
-// shadow_index rises with depth (5.8, 10.6, 12.9, 16.7). Every icepick and boxcar scar is found;
-// 3 of the 6 rolling scars are missed: under the phantom's directional light their shading is
-// mostly a bright/dark pair across the bowl, and their mean deficit in the image (≤ 1.4 %) is below
-// the skin texture in the shading component (docs/METRICS.md, "Held-out phantoms"). Run with
-// --gtest_also_run_disabled_tests.
-TEST(PhantomValidation, DISABLED_ScarsAreFoundAndShadowIndexGrowsWithDepth) {
+// Recall and precision over 80 phantom skins (seeds 340-419, 639 scars: a third each icepick,
+// boxcar and rolling), each under the phantom's oblique light. These seeds were not used to choose
+// any parameter. Over seeds 0-339 (2718 scars), which were, recall was 90.9 % and precision
+// 92.4 % pooled, 87.5-94.4 % and 89.4-93.8 % per set of 40 skins (docs/METRICS.md): a set of 40
+// can fall under 90 %, so this test takes 80. The misses are mostly rolling scars shallower than
+// about 0.13 mm and scars crossed by a wrinkle.
+TEST(PhantomValidation, ScarsAreFoundAndShadowIndexGrowsWithDepth) {
+  std::vector<std::uint64_t> acceptance(80);
+  std::iota(acceptance.begin(), acceptance.end(), 340u);
   int truth_total = 0, found = 0, detections = 0, true_detections = 0;
-  for (std::uint64_t seed : Seeds({10u, 11u, 12u})) {
+  for (std::uint64_t seed : Seeds(acceptance)) {
     PhantomOptions o = SkinOptions(seed);
     o.features.scars = 8;
     o.ps_size_px = 560;
@@ -392,8 +394,6 @@ TEST(PhantomValidation, DISABLED_ScarsAreFoundAndShadowIndexGrowsWithDepth) {
     }
     truth_total += static_cast<int>(truth.size());
     found += static_cast<int>(std::count(hit.begin(), hit.end(), true));
-    std::printf("scars seed %llu: %zu truth, %zu detected\n", static_cast<unsigned long long>(seed),
-                truth.size(), scars->scars.size());
   }
   const double recall = static_cast<double>(found) / truth_total;
   const double precision = detections > 0 ? static_cast<double>(true_detections) / detections : 0;

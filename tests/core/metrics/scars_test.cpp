@@ -1,6 +1,8 @@
 #include "core/metrics/scars.h"
 
 #include <algorithm>
+#include <cmath>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,116 @@ void DrawScar(SkinCanvas& canvas, cv::Point2d c, double diameter_mm, double defi
       dark.at<float>(y, x) = std::max(dark.at<float>(y, x), static_cast<float>(deficit * profile));
     }
   }
+}
+
+// Depressions seen under a directional light: a relief z (mm) shaded by Lambert's law for a
+// light from `azimuth_deg` (image axes, toward +y from +x) at `elevation_deg` above the skin,
+// normalised so that flat skin keeps its tone, with each depression also darkened by its depth
+// over its diameter (the shadow of the cavity). Icepick scars (narrow funnels, deep) and rolling
+// scars (wide shallow bowls).
+struct Depression {
+  cv::Point2d centre_px;  // output pixels
+  double diameter_mm;
+  double depth_mm;
+  bool rolling;
+};
+
+void ShadeDepressions(SkinCanvas& canvas, const std::vector<Depression>& depressions,
+                      double azimuth_deg, double elevation_deg) {
+  cv::Mat& dark = canvas.dark();
+  const double k = canvas.k();
+  const double ppm = kScarPxPerMm * k;  // canvas pixels per mm
+  cv::Mat z(dark.size(), CV_32F, cv::Scalar(0));
+  cv::Mat cavity(dark.size(), CV_32F, cv::Scalar(0));
+  for (const Depression& d : depressions) {
+    const double r = d.diameter_mm / 2;
+    for (int y = 0; y < z.rows; ++y) {
+      for (int x = 0; x < z.cols; ++x) {
+        const double u = std::hypot(x - d.centre_px.x * k, y - d.centre_px.y * k) / ppm / r;
+        if (u >= 1) continue;
+        const double w = d.rolling ? std::cos(0.5 * std::numbers::pi * u) : 1.0 - u * u;
+        const double depth = d.depth_mm * w * w;
+        z.at<float>(y, x) -= static_cast<float>(depth);
+        cavity.at<float>(y, x) += static_cast<float>(depth / d.diameter_mm);
+      }
+    }
+  }
+  const double az = azimuth_deg * std::numbers::pi / 180, el = elevation_deg * std::numbers::pi / 180;
+  const double lx = std::cos(el) * std::cos(az), ly = std::cos(el) * std::sin(az), lz = std::sin(el);
+  for (int y = 1; y + 1 < z.rows; ++y) {
+    for (int x = 1; x + 1 < z.cols; ++x) {
+      const double p = (z.at<float>(y, x + 1) - z.at<float>(y, x - 1)) * ppm / 2;
+      const double q = (z.at<float>(y + 1, x) - z.at<float>(y - 1, x)) * ppm / 2;
+      const double lambert = std::max(0.0, (-p * lx - q * ly + lz) / std::sqrt(1 + p * p + q * q));
+      const double lit = lambert / lz * std::exp(-cavity.at<float>(y, x));
+      dark.at<float>(y, x) = static_cast<float>(1.0 - lit);
+    }
+  }
+}
+
+// Six icepick scars, whose lit walls show where the light comes from, and two rolling scars 5 mm
+// wide and 0.1 mm deep, which hardly darken on average.
+std::vector<Depression> IcepicksAndRollingScars() {
+  std::vector<Depression> d;
+  for (int i = 0; i < 6; ++i) d.push_back({{80.0 + 90 * i, 70}, 1.5, 0.3, false});
+  d.push_back({{170, 260}, 5.0, 0.1, true});
+  d.push_back({{430, 260}, 5.0, 0.1, true});
+  return d;
+}
+
+// Scars of `detection` within 1.5 mm of `centre`.
+long ScarsNear(const ScarDetection& detection, cv::Point2d centre) {
+  return std::count_if(detection.scars.begin(), detection.scars.end(), [&](const Scar& s) {
+    return cv::norm(cv::Point2d(s.center_px) - centre) < 1.5 * kScarPxPerMm;
+  });
+}
+
+TEST(Scars, ReliefSearchFindsShallowWideDepressionsUnderAnObliqueLight) {
+  const std::vector<Depression> depressions = IcepicksAndRollingScars();
+  ScarOptions shadow_only;
+  shadow_only.relief_search = false;
+  // Lights from several sides: the direction is estimated from the image, not assumed.
+  for (double azimuth : {225.0, 30.0, 120.0}) {
+    SCOPED_TRACE(azimuth);
+    SkinCanvas canvas(cv::Size(600, 360));
+    ShadeDepressions(canvas, depressions, azimuth, 60);
+    const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kScarPxPerMm);
+    auto with_relief = DetectScars(frame);
+    auto without = DetectScars(frame, shadow_only);
+    ASSERT_TRUE(with_relief.ok() && without.ok());
+    for (const Depression& d : depressions) {
+      EXPECT_EQ(ScarsNear(*with_relief, d.centre_px), 1) << d.centre_px;
+      // The shadow search finds the icepicks, not the rolling scars.
+      EXPECT_EQ(ScarsNear(*without, d.centre_px), d.rolling ? 0 : 1) << d.centre_px;
+    }
+    EXPECT_EQ(with_relief->scars.size(), depressions.size());
+  }
+}
+
+TEST(Scars, ReliefSearchNeedsAnObliqueLightAndAMeasuredScale) {
+  const std::vector<Depression> depressions = IcepicksAndRollingScars();
+  ScarOptions shadow_only;
+  shadow_only.relief_search = false;
+  // Under a light from the camera's direction no wall is lit: the relief is not searched, and
+  // the result is the shadow search's.
+  SkinCanvas frontal(cv::Size(600, 360));
+  ShadeDepressions(frontal, depressions, 0, 90);
+  const AnalysisFrame frame = FrameOf(frontal.Render(0.01), kScarPxPerMm);
+  auto with_relief = DetectScars(frame);
+  auto without = DetectScars(frame, shadow_only);
+  ASSERT_TRUE(with_relief.ok() && without.ok());
+  EXPECT_EQ(with_relief->scars.size(), without->scars.size());
+  // Under an oblique light but with an assumed scale, neither.
+  SkinCanvas oblique(cv::Size(600, 360));
+  ShadeDepressions(oblique, depressions, 225, 60);
+  auto assumed = MakeAnalysisFrame(oblique.Render(0.01), cv::Mat(), std::nullopt,
+                                   kScarPxPerMm);
+  ASSERT_TRUE(assumed.ok()) << assumed.error().message;
+  ASSERT_FALSE(assumed->scale_known);
+  auto a = DetectScars(*assumed);
+  auto b = DetectScars(*assumed, shadow_only);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->scars.size(), b->scars.size());
 }
 
 TEST(Scars, FindsDepressionsAndOrdersShadowIndexByDepth) {
