@@ -55,9 +55,6 @@ cv::Mat NormalisedLaplacian(const cv::Mat& smooth, float norm) {
   return out;
 }
 
-// `previous` (may be null): the next finer level. Gaussians compose (G_a * G_b = G_√(a²+b²)), so
-// this level is that one blurred by the difference only, a kernel about half as wide; used once the
-// difference is at least 1 px, where a sampled Gaussian kernel has the variance it should.
 // value(y, x) at the non-zero mask pixels of a grid of `step` pixels.
 template <typename Value>
 std::vector<float> SampleOnGrid(const cv::Mat& mask, int step, Value&& value) {
@@ -109,6 +106,10 @@ float NoiseWithoutStructures(ScaleLevel& level, const cv::Mat& mask, int step) {
   return static_cast<float>(kMadToSd * stats.mad);
 }
 
+// `previous` (may be null): the next finer level. Gaussians compose (G_a * G_b = G_√(a²+b²)), so
+// this level is that one blurred by the difference only, a kernel about half as wide; used once the
+// difference is at least 1 px, where a sampled Gaussian kernel has the variance it should.
+// With `exclude_structures` the noise is NoiseWithoutStructures, else the plain robust SD.
 ScaleLevel ComputeLevel(const Octave& res, double sigma_px, const ScaleLevel* previous,
                         bool exclude_structures) {
   const cv::Mat& contrast = res.values;

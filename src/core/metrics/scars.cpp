@@ -188,10 +188,10 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     std::vector<DarkBlob> relief_blobs;
 
     // Shallow wide depressions (rolling scars) under an oblique light show mostly as a bright/dark
-    // pair across them and hardly darken on average. When the scars found above show where the
-    // light comes from, the relief estimated from the shading along that direction is searched as
-    // well, for depressions at least relief_min_diameter_mm wide that the shadow search missed.
-    // The relief's depressions are millimetres wide: the relief is estimated and searched on a
+    // pair across them and hardly darken on average. With a measured scale, and when the walls the
+    // light lights show where it comes from, the relief estimated from the shading along that
+    // direction is searched as well, for depressions at least relief_min_diameter_mm wide that the
+    // shadow search missed. They are millimetres wide: the relief is estimated and searched on a
     // copy reduced to about relief_px_per_mm, by whole blocks.
     const bool relief_search = options.relief_search && frame.scale_known;
     const int reduce =
@@ -204,9 +204,9 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
             : std::nullopt;
     if (light) {
       const cv::Mat relief_mask = ReduceMask(detect_mask, reduce);
-      const cv::Mat relief = ReliefFromShading(ReduceByFactor(contrast, reduce), *light, relief_ppm,
-                                               options.relief_darkness_weight,
-                                               2.0 * options.background_sigma_mm);
+      const cv::Mat relief =
+          ReliefFromShading(ReduceByFactor(contrast, reduce), *light, relief_ppm,
+                            options.relief_darkness_weight, 2.0 * options.background_sigma_mm);
       DarkBlobOptions relief_blob = blob;
       relief_blob.min_diameter_px =
           std::max(min_diameter_mm, options.relief_min_diameter_mm) * relief_ppm;
@@ -229,12 +229,14 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     // The shadow of each scar against a reference that excludes every scar and its rim, so large
     // scars do not darken their own reference.
     cv::Mat reference_mask = mask.clone();
-    for (const std::vector<DarkBlob>* list : {&blobs, static_cast<const std::vector<DarkBlob>*>(&relief_blobs)}) {
-      for (const DarkBlob& b : *list) {
+    const auto exclude = [&](const std::vector<DarkBlob>& list) {
+      for (const DarkBlob& b : list) {
         cv::circle(reference_mask, cv::Point(cvRound(b.center_px.x), cvRound(b.center_px.y)),
                    cvRound(0.75 * b.diameter_px) + 1, cv::Scalar(0), cv::FILLED);
       }
-    }
+    };
+    exclude(blobs);
+    exclude(relief_blobs);
     const cv::Mat& ref =
         cv::countNonZero(reference_mask) > cv::countNonZero(mask) / 5 ? reference_mask : mask;
     const double smooth_px = std::max(0.5, options.smooth_sigma_mm * ppm);

@@ -68,8 +68,10 @@ void ShadeDepressions(SkinCanvas& canvas, const std::vector<Depression>& depress
       }
     }
   }
-  const double az = azimuth_deg * std::numbers::pi / 180, el = elevation_deg * std::numbers::pi / 180;
-  const double lx = std::cos(el) * std::cos(az), ly = std::cos(el) * std::sin(az), lz = std::sin(el);
+  const double az = azimuth_deg * std::numbers::pi / 180;
+  const double el = elevation_deg * std::numbers::pi / 180;
+  const double lx = std::cos(el) * std::cos(az), ly = std::cos(el) * std::sin(az);
+  const double lz = std::sin(el);
   for (int y = 1; y + 1 < z.rows; ++y) {
     for (int x = 1; x + 1 < z.cols; ++x) {
       const double p = (z.at<float>(y, x + 1) - z.at<float>(y, x - 1)) * ppm / 2;
