@@ -87,7 +87,7 @@ struct ScarOptions {
   double relief_px_per_mm = 5.0;        // the relief is estimated at about this scale (default)
   double relief_min_diameter_mm = 2.5;  // narrower depressions are left to the shadow search
   double relief_min_roundness = 0.3;    // Hessian eigenvalue ratio of the relief (default 0.3)
-  double relief_false_scars_per_cm2 = 0.03;  // as false_scars_per_cm2, for the relief (0.03)
+  double relief_false_scars_per_cm2 = 0.01;  // as false_scars_per_cm2, for the relief (0.01)
   double relief_min_deficit = 0.0;      // mean deficit a relief depression must show (default 0:
                                         // darker on average than the skin around it)
 };
