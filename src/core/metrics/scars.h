@@ -37,9 +37,9 @@
 // shadow search above misses most of them. With a measured scale, the light's horizontal
 // direction is estimated from the walls it lights (pixels brighter than the skin's median by
 // light_bright_sd robust SDs vote with the direction in which the smoothed contrast falls; used
-// when the votes agree to light_min_agreement, which a frontal or diffuse light never gives), the
-// relief is estimated from the shading along it (linear shape-from-shading, Pentland 1990, with a
-// term for the darkening of cavities, scars.cpp ReliefFromShading), and its depressions of
+// when the votes agree to light_min_agreement; a frontal light gave a third of that in the tests),
+// the relief is estimated from the shading along it (linear shape-from-shading, Pentland 1990,
+// with a term for the darkening of cavities, scars.cpp ReliefFromShading), and its depressions of
 // relief_min_diameter_mm to max_diameter_mm are found by the same LoG detector, whose noise level
 // is then measured without strong structures (DarkBlobOptions::noise_excludes_structures) and
 // whose threshold passes relief_false_scars_per_cm2. A depression of the relief that is not a
@@ -89,7 +89,7 @@ struct ScarOptions {
   double relief_min_roundness = 0.3;    // Hessian eigenvalue ratio of the relief (default 0.3)
   double relief_false_scars_per_cm2 = 0.01;  // as false_scars_per_cm2, for the relief (0.01)
   double relief_min_deficit = 0.0;      // mean deficit a relief depression must show (default 0:
-                                        // darker on average than the skin around it)
+                                        // not brighter on average than the skin around it)
 };
 
 struct Scar {
