@@ -225,10 +225,15 @@ double RobustSdOfSamples(const std::vector<float>& samples) {
 }
 
 double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step) {
+  return RobustLevelOf(values, mask, step).sd;
+}
+
+RobustLevel RobustLevelOf(const cv::Mat& values, const cv::Mat& mask, int step) {
   SKT_CHECK(values.type() == CV_32F && mask.type() == CV_8U && values.size() == mask.size());
-  std::vector<float> samples =
+  const std::vector<float> samples =
       SampleOnGrid(mask, step, [&](int y, int x) { return values.at<float>(y, x); });
-  return RobustSdOfSamples(samples);
+  const MedianMad stats = SelectMedianMad(samples);
+  return {stats.median, kMadToSd * stats.mad};
 }
 
 double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, int step) {

@@ -106,6 +106,13 @@ double SnrForExpectedMaxima(double area_lambda, double false_maxima);
 // non-zero `mask` pixels, sampled on a grid of `step` pixels. 0 when the mask is empty.
 double RobustSd(const cv::Mat& values, const cv::Mat& mask, int step = 1);
 
+// The median of the same samples together with their robust SD.
+struct RobustLevel {
+  double median = 0;
+  double sd = 0;
+};
+RobustLevel RobustLevelOf(const cv::Mat& values, const cv::Mat& mask, int step = 1);
+
 // The same statistic of the horizontal second difference [1 −2 1] of `image` (the edge column
 // repeats beyond the border), computed only at the sampled pixels.
 double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, int step = 1);

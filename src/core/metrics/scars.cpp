@@ -9,7 +9,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
-#include "core/base/order_statistics.h"
 #include "core/color/skin_model.h"
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
@@ -57,21 +56,11 @@ std::optional<cv::Vec2d> LightFromLitWalls(const cv::Mat& contrast, const cv::Ma
   voters.colRange(voters.cols - band, voters.cols).setTo(0);
   cv::Mat gx, gy;
   // The skin's level and spread from every other pixel of every other row.
-  std::vector<float> samples;
-  for (int y = 0; y < detail.rows; y += 2) {
-    const float* d = detail.ptr<float>(y);
-    const uchar* m = voters.ptr<uchar>(y);
-    for (int x = 0; x < detail.cols; x += 2) {
-      if (m[x] != 0) samples.push_back(d[x]);
-    }
-  }
-  const MedianMad level = SelectMedianMad(samples);
-  const double sd = 1.4826 * level.mad;
-  if (sd <= 0) return std::nullopt;
-  const double skin = level.median;
+  const RobustLevel level = RobustLevelOf(detail, voters, 2);
+  if (level.sd <= 0) return std::nullopt;
   cv::Sobel(smooth, gx, CV_32F, 1, 0, 3, 1.0 / 8.0);
   cv::Sobel(smooth, gy, CV_32F, 0, 1, 3, 1.0 / 8.0);
-  const float floor = static_cast<float>(skin + bright_sd * sd);
+  const float floor = static_cast<float>(level.median + bright_sd * level.sd);
   cv::Vec2d sum(0, 0);
   double lengths = 0;
   for (int y = 0; y < contrast.rows; ++y) {
