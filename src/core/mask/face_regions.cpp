@@ -31,6 +31,8 @@ constexpr double kEyeHalfHeight = 0.32;
 
 constexpr const char* kFaceCascade = "haarcascade_frontalface_default.xml";
 constexpr const char* kEyeCascade = "haarcascade_eye.xml";
+// The second opinion for a candidate face without a found eye: a cascade trained separately.
+constexpr const char* kConfirmCascade = "haarcascade_frontalface_alt2.xml";
 
 std::optional<fs::path> FindCascade(const char* name) {
   std::vector<fs::path> dirs;
@@ -59,6 +61,22 @@ cv::CascadeClassifier* Cascade(const char* name) {
   return it->second ? &*it->second : nullptr;
 }
 
+// True when the second cascade finds a face at about the same place and size as `candidate`
+// (both in `grey`'s pixels): centres within a third of the box, sides within a factor 1.5.
+bool SecondCascadeAgrees(const cv::Mat& grey, const cv::Rect& candidate, int min_side) {
+  cv::CascadeClassifier* cascade = Cascade(kConfirmCascade);
+  if (cascade == nullptr) return false;
+  std::vector<cv::Rect> found;
+  cascade->detectMultiScale(grey, found, 1.1, 3, 0, cv::Size(min_side, min_side));
+  const cv::Point2d centre = (cv::Point2d(candidate.tl()) + cv::Point2d(candidate.br())) * 0.5;
+  return std::any_of(found.begin(), found.end(), [&](const cv::Rect& r) {
+    const cv::Point2d c = (cv::Point2d(r.tl()) + cv::Point2d(r.br())) * 0.5;
+    const double ratio = static_cast<double>(r.width) / candidate.width;
+    return std::abs(c.x - centre.x) < candidate.width / 3.0 &&
+           std::abs(c.y - centre.y) < candidate.height / 3.0 && ratio > 1 / 1.5 && ratio < 1.5;
+  });
+}
+
 }  // namespace
 
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings) {
@@ -78,13 +96,21 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
     const int min_side = static_cast<int>(0.15 * std::min(grey.cols, grey.rows));
     std::vector<cv::Rect> faces;
     cascade->detectMultiScale(grey, faces, 1.1, 5, 0, cv::Size(min_side, min_side));
-    if (faces.empty()) return std::nullopt;
-    const cv::Rect best = *std::max_element(
-        faces.begin(), faces.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+    std::sort(faces.begin(), faces.end(),
+              [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
     const double inv = 1.0 / scale;
-    cv::Rect face(static_cast<int>(best.x * inv), static_cast<int>(best.y * inv),
-                  static_cast<int>(best.width * inv), static_cast<int>(best.height * inv));
-    return face & cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+    // The largest candidate that is confirmed: by an eye inside it, or else by the second cascade.
+    for (const cv::Rect& candidate : faces) {
+      const cv::Rect face = cv::Rect(static_cast<int>(candidate.x * inv),
+                                     static_cast<int>(candidate.y * inv),
+                                     static_cast<int>(candidate.width * inv),
+                                     static_cast<int>(candidate.height * inv)) &
+                            cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+      if (!FindEyes(rgb_linear, face).empty() || SecondCascadeAgrees(grey, candidate, min_side)) {
+        return face;
+      }
+    }
+    return std::nullopt;
   } catch (const cv::Exception& e) {
     warnings.push_back("face_detection_failed");
     return std::nullopt;

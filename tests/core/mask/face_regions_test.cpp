@@ -1,16 +1,19 @@
 #include "core/mask/face_regions.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "core/color/srgb.h"
 #include "core/io/image_io.h"
 #include "core/mask/capture_mask.h"
+#include "core/phantom/phantom.h"
 #include "test_support/photos.h"
 
 namespace skintrack::core {
@@ -111,6 +114,101 @@ TEST(FaceRegions, FindsAndExcludesBothEyesOfStudioPortraits) {
       EXPECT_EQ(mask.at<uchar>(cheek), 255) << name << " cheek below pupil " << i;
     }
   }
+}
+
+// Anonymised clinical photos mask the eyes with a black bar. No eye can confirm such a face, and
+// the second cascade does: the portraits with their eyes barred are still faces.
+TEST(FaceRegions, FindsAFaceWhoseEyesAreMaskedByABar) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  for (const char* name : {"001_03", "005_03", "025_03"}) {
+    auto image = LoadImage(photos / "faces" / (std::string(name) + ".jpg"));
+    ASSERT_TRUE(image.ok()) << name;
+    std::ifstream tem(photos / "faces" / (std::string(name) + ".tem"));
+    int count = 0;
+    double x[2], y[2];
+    tem >> count >> x[0] >> y[0] >> x[1] >> y[1];
+    ASSERT_TRUE(tem) << name;
+    // A bar over both eyes: half the interpupillary distance beyond each pupil, 0.36 of it high.
+    const double d = std::abs(x[1] - x[0]);
+    cv::Mat bgr = image->bgr.clone();
+    cv::rectangle(bgr,
+                  cv::Point(static_cast<int>(std::min(x[0], x[1]) - 0.5 * d),
+                            static_cast<int>(0.5 * (y[0] + y[1]) - 0.18 * d)),
+                  cv::Point(static_cast<int>(std::max(x[0], x[1]) + 0.5 * d),
+                            static_cast<int>(0.5 * (y[0] + y[1]) + 0.18 * d)),
+                  cv::Scalar(0, 0, 0), cv::FILLED);
+    const cv::Mat rgb = BgrToLinearRgb(bgr);
+    std::vector<std::string> warnings;
+    const auto face = FindFace(rgb, warnings);
+    if (!warnings.empty() && warnings[0] == "face_detector_missing") {
+      GTEST_SKIP() << "opencv-data (Haar cascades) not installed";
+    }
+    ASSERT_TRUE(face.has_value()) << name;
+    EXPECT_TRUE(FindEyes(rgb, *face).empty()) << name << ": an eye found under the bar";
+    const cv::Point centre = (face->tl() + face->br()) / 2;
+    EXPECT_NEAR(centre.x, 0.5 * (x[0] + x[1]), 0.2 * face->width) << name;
+  }
+}
+
+// A close-up of cheek skin (PAD-UFES-20, a seborrhoeic keratosis, about 1000 px) holds no face,
+// but the Haar face cascade finds a 170 px box in its texture. Unconfirmed (no eye in it, no face
+// from the second cascade), it is not taken: before, it set the analysis scale from a "face" 170
+// px wide (about 1.2 px/mm for a frame of a few centimetres) and confined the regions to it.
+TEST(FaceRegions, NoFaceInARealCloseUp) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  for (const char* name : {"PAT_701_4056_457.png", "PAT_1276_957_406.png"}) {
+    auto image = LoadImage(photos / "closeups" / name);
+    ASSERT_TRUE(image.ok()) << name;
+    std::vector<std::string> warnings;
+    const auto face = FindFace(BgrToLinearRgb(image->bgr), warnings);
+    if (!warnings.empty() && warnings[0] == "face_detector_missing") {
+      GTEST_SKIP() << "opencv-data (Haar cascades) not installed";
+    }
+    EXPECT_FALSE(face.has_value()) << name << ": face " << face.value_or(cv::Rect());
+  }
+}
+
+// Phantom skin (no face anywhere) photographed as close-ups of every tone, with hairs, upright and
+// turned a quarter, whole and cropped to a quarter, none given a scale: no face is found. Of these
+// 96 frames the unconfirmed cascade gave a face box in 1 (seed 711, turned; 2026-12-05), so this
+// fails if confirmation is lost. A wider sweep (the captures of 18 `skintrack phantom` series,
+// whole and cropped, upright and turned) gave a box in 57 of 1440 frames, and none confirmed.
+TEST(FaceRegions, NoFaceInPhantomSkinWithoutAScale) {
+  const SkinTone tones[] = {SkinTone::kVeryLight, SkinTone::kLight, SkinTone::kIntermediate,
+                            SkinTone::kTan, SkinTone::kBrown, SkinTone::kDark};
+  int frames = 0;
+  for (int i = 0; i < 12; ++i) {
+    PhantomOptions o;
+    o.seed = 700 + static_cast<std::uint64_t>(i);
+    o.tone = tones[i % 6];
+    o.px_per_mm = i % 2 == 0 ? 5.0 : 10.0;
+    o.features.hair = true;
+    auto skin = RenderSkin(o);
+    ASSERT_TRUE(skin.ok()) << skin.error().message;
+    for (int turn = 0; turn < 2; ++turn) {
+      cv::Mat rgb = skin->rgb_linear;
+      if (turn == 1) cv::rotate(rgb, rgb, cv::ROTATE_90_CLOCKWISE);
+      for (int crop = 0; crop < 2; ++crop) {
+        const cv::Mat frame =
+            crop == 0 ? rgb : cv::Mat(rgb(cv::Rect(0, 0, rgb.cols / 2, rgb.rows / 2)));
+        for (int flip = 0; flip < 2; ++flip) {
+          cv::Mat view = frame;
+          if (flip == 1) cv::flip(frame, view, 1);
+          std::vector<std::string> warnings;
+          const auto face = FindFace(view, warnings);
+          if (!warnings.empty() && warnings[0] == "face_detector_missing") {
+            GTEST_SKIP() << "opencv-data (Haar cascades) not installed";
+          }
+          EXPECT_FALSE(face.has_value()) << "seed " << o.seed << " turn " << turn << " crop "
+                                         << crop << " flip " << flip;
+          ++frames;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(frames, 96);
 }
 
 }  // namespace
