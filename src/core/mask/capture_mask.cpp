@@ -30,6 +30,7 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
   if (result.face) {
     result.eyes = FindEyes(rgb_linear, *result.face);
     ExcludeEyes(result.eyes, result.mask);
+    ExcludeBrows(rgb_linear, result.eyes, result.mask);
   }
   return result;
 }

@@ -28,6 +28,20 @@ constexpr double kMaxEyeFraction = 0.40;
 // lid margins; the brow above and the cheek below stay skin).
 constexpr double kEyeHalfWidth = 0.55;
 constexpr double kEyeHalfHeight = 0.32;
+// Eyebrows (ExcludeBrows): the window over an eye box, in its height above and below its top and
+// its width beyond each side; the eye box's width the window is reduced to; the background
+// closing's radius, the cleaning radius, the widening and the least area, in eye-box widths (the
+// area in eye boxes); a brow pixel is darker than this share of its background (linear
+// luminance: 0.85 of it in sRGB-encoded grey).
+constexpr double kBrowAbove = 0.9;
+constexpr double kBrowBelow = 0.5;
+constexpr double kBrowSideMargin = 0.3;
+constexpr double kBrowEyeWidth = 64.0;
+constexpr double kBrowBackgroundRadius = 0.2;
+constexpr double kBrowCleanRadius = 0.03;
+constexpr double kBrowEdgeRadius = 0.04;
+constexpr double kBrowMinArea = 0.01;
+constexpr double kBrowDarkness = 0.70;
 
 constexpr const char* kFaceCascade = "haarcascade_frontalface_default.xml";
 constexpr const char* kEyeCascade = "haarcascade_eye.xml";
@@ -163,6 +177,58 @@ void ExcludeEyes(const std::vector<cv::Rect>& eyes, cv::Mat& mask) {
                         static_cast<int>(std::lround(kEyeHalfHeight * e.height)));
     cv::ellipse(mask, centre, axes, 0, 0, 360, cv::Scalar(0), cv::FILLED);
   }
+}
+
+int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, cv::Mat& mask) {
+  int cleared = 0;
+  const cv::Rect image(0, 0, rgb_linear.cols, rgb_linear.rows);
+  for (const cv::Rect& eye : eyes) {
+    const cv::Rect window =
+        cv::Rect(eye.x - static_cast<int>(kBrowSideMargin * eye.width),
+                 eye.y - static_cast<int>(kBrowAbove * eye.height),
+                 eye.width + 2 * static_cast<int>(kBrowSideMargin * eye.width),
+                 static_cast<int>((kBrowAbove + kBrowBelow) * eye.height)) &
+        image;
+    if (window.width < 8 || window.height < 8) continue;
+    // The window at an eye box of kBrowEyeWidth px.
+    const double scale = std::min(1.0, kBrowEyeWidth / eye.width);
+    const double eye_px = eye.width * scale;
+    cv::Mat rgb, in_mask;
+    cv::resize(rgb_linear(window), rgb, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::resize(mask(window), in_mask, rgb.size(), 0, 0, cv::INTER_NEAREST);
+    cv::Mat luminance;
+    cv::transform(rgb, luminance, cv::Matx13f(0.2126f, 0.7152f, 0.0722f));
+    const auto disc = [](double radius) {
+      const int r = std::max(1, static_cast<int>(std::lround(radius)));
+      return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
+    };
+    cv::Mat background;
+    cv::morphologyEx(luminance, background, cv::MORPH_CLOSE, disc(kBrowBackgroundRadius * eye_px));
+    cv::Mat brow = (luminance < kBrowDarkness * background) & (in_mask != 0);
+    cv::morphologyEx(brow, brow, cv::MORPH_CLOSE, disc(kBrowCleanRadius * eye_px));
+    cv::morphologyEx(brow, brow, cv::MORPH_OPEN, disc(kBrowCleanRadius * eye_px));
+    cv::Mat labels, stats, centroids;
+    const int n = cv::connectedComponentsWithStats(brow, labels, stats, centroids, 8, CV_32S);
+    const double eye_centre_y = (eye.y + 0.5 * eye.height - window.y) * scale;
+    const double min_area = kBrowMinArea * eye_px * (eye.height * scale);
+    std::vector<uchar> keep(static_cast<size_t>(n), 0);
+    for (int i = 1; i < n; ++i) {
+      keep[static_cast<size_t>(i)] = centroids.at<double>(i, 1) < eye_centre_y &&
+                                     stats.at<int>(i, cv::CC_STAT_AREA) >= min_area;
+    }
+    cv::Mat found(brow.size(), CV_8U, cv::Scalar(0));
+    for (int y = 0; y < labels.rows; ++y) {
+      const int* l = labels.ptr<int>(y);
+      uchar* f = found.ptr<uchar>(y);
+      for (int x = 0; x < labels.cols; ++x) f[x] = keep[static_cast<size_t>(l[x])] ? 255 : 0;
+    }
+    cv::dilate(found, found, disc(kBrowEdgeRadius * eye_px));
+    cv::resize(found, found, window.size(), 0, 0, cv::INTER_NEAREST);
+    cv::Mat target = mask(window);
+    cleared += cv::countNonZero(found & target);
+    target.setTo(0, found);
+  }
+  return cleared;
 }
 
 std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask) {

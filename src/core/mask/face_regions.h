@@ -41,6 +41,18 @@ std::vector<cv::Rect> FindEyes(const cv::Mat& rgb_linear, const cv::Rect& face);
 // scars, pores and lines).
 void ExcludeEyes(const std::vector<cv::Rect>& eyes, cv::Mat& mask);
 
+// Clears from `mask` the eyebrow above each eye box: the mask's colour and brightness rules keep
+// a light or sparse brow (a brown brow on light skin, any brow on dark skin) as skin, and its
+// edges then read as lines. In a window over each eye box (from 0.9 of its height above it to
+// half way down, 0.3 of its width beyond each side), reduced so the eye box is 64 px wide, a
+// pixel is brow when it is darker than kBrowDarkness × its background, the grey closing with a
+// disc of 0.2 × the eye box's width (wider than a brow is thick, so a brow's surroundings are its
+// background and the face's slow shading is not dark). That set, within the mask, is closed and
+// opened at 0.03 × the width (sparse hairs joined, thin lines such as a forehead wrinkle or the
+// lid crease's edge dropped); its components above the eye's centre holding at least 1 % of the
+// eye box are the brow, widened by 0.04 × the width for its soft edge. Returns the pixels cleared.
+int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, cv::Mat& mask);
+
 // Named regions (CV_8U 0/255, size of `skin_mask`) for a frontal face box.
 std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask);
 

@@ -116,6 +116,91 @@ TEST(FaceRegions, FindsAndExcludesBothEyesOfStudioPortraits) {
   }
 }
 
+// A brow above an eye box, on skin shaded from one side to the other (a face's curvature), with a
+// thin forehead line above it: the brow is cleared with its soft edge, the shaded skin and the
+// line stay.
+TEST(FaceRegions, ExcludeBrowsClearsTheBrowNotShadingOrAThinLine) {
+  const int size = 400;
+  const cv::Rect eye(150, 200, 120, 100);
+  // The brow: 24 px thick, 40 % of the skin's luminance, 140 px long, above the eye box's centre.
+  cv::Mat brow_truth(size, size, CV_8U, cv::Scalar(0));
+  cv::ellipse(brow_truth, cv::Point(210, 190), cv::Size(70, 12), 0, 0, 360, cv::Scalar(255),
+              cv::FILLED);
+  // A forehead line: 3 px wide, 15 % darker, above the brow.
+  cv::Mat line_truth(size, size, CV_8U, cv::Scalar(0));
+  cv::line(line_truth, cv::Point(130, 140), cv::Point(290, 140), cv::Scalar(255), 3);
+  cv::Mat rgb(size, size, CV_32FC3);
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const float shade = 0.45f - 0.25f * static_cast<float>(x) / size;  // 0.45 -> 0.20
+      float f = 1.0f;
+      if (brow_truth.at<uchar>(y, x) != 0) f = 0.4f;
+      if (line_truth.at<uchar>(y, x) != 0) f = 0.85f;
+      rgb.at<cv::Vec3f>(y, x) = cv::Vec3f(shade * 1.3f * f, shade * f, shade * 0.8f * f);
+    }
+  }
+  cv::Mat mask(rgb.size(), CV_8U, cv::Scalar(255));
+  const int cleared = ExcludeBrows(rgb, {eye}, mask);
+  EXPECT_EQ(cleared, cv::countNonZero(mask == 0));
+  // Every brow pixel is cleared, and a rim of skin around it (0.04 of the eye box's width, 5 px
+  // here, on each side of a brow 24 px thick: about 1.5 times the brow's area).
+  EXPECT_EQ(cv::countNonZero(brow_truth & mask), 0);
+  const int brow_area = cv::countNonZero(brow_truth);
+  EXPECT_LT(cleared, 1.8 * brow_area);
+  // The thin line and the shaded skin stay.
+  EXPECT_EQ(cv::countNonZero(line_truth & ~mask), 0);
+  EXPECT_EQ(mask.at<uchar>(250, 160), 255);  // the darker side of the window, below the brow
+  // Nothing is cleared without an eye.
+  cv::Mat untouched(rgb.size(), CV_8U, cv::Scalar(255));
+  EXPECT_EQ(ExcludeBrows(rgb, {}, untouched), 0);
+}
+
+// The Face Research Lab portraits: a brown brow on light skin (001), sparse brows (005) and brows
+// on dark skin (025) are all kept as skin by the mask's colour and darkness rules, and their edges
+// read as wrinkles. Each brow's centre (the mean of its landmarks 72-76, 83, 84 and 77-81, 85, 86
+// of the 189-point template) is now cleared, and at least half of its 16 outline points (on the
+// brow's edge, where the brow thins out); the forehead above the brows stays skin. Before this,
+// the centres of 001 and 025 were skin and 0 and 4 of their outline points were cleared.
+TEST(CaptureSkinMask, BrowsOfStudioPortraitsAreNotSkin) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  for (const char* name : {"001_03", "005_03", "025_03"}) {
+    auto image = LoadImage(photos / "faces" / (std::string(name) + ".jpg"));
+    ASSERT_TRUE(image.ok()) << name;
+    const cv::Mat rgb = BgrToLinearRgb(image->bgr);
+    auto result = CaptureSkinMask(rgb, {}, cv::Mat());
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    if (!result->face) GTEST_SKIP() << "no face detector";
+    ASSERT_EQ(result->eyes.size(), 2u) << name;
+    std::ifstream tem(photos / "faces" / (std::string(name) + ".tem"));
+    int count = 0;
+    tem >> count;
+    std::vector<cv::Point2d> points(static_cast<size_t>(count));
+    for (auto& p : points) tem >> p.x >> p.y;
+    ASSERT_TRUE(tem) << name;
+    const cv::Mat& mask = result->mask;
+    const auto skin = [&](cv::Point2d p) {
+      return mask.at<uchar>(static_cast<int>(p.y), static_cast<int>(p.x)) != 0;
+    };
+    const auto centre = [&](std::initializer_list<int> ids) {
+      cv::Point2d sum(0, 0);
+      for (int i : ids) sum += points[static_cast<size_t>(i)];
+      return sum * (1.0 / static_cast<double>(ids.size()));
+    };
+    EXPECT_FALSE(skin(centre({72, 73, 74, 75, 76, 83, 84}))) << name << ": right brow";
+    EXPECT_FALSE(skin(centre({77, 78, 79, 80, 81, 85, 86}))) << name << ": left brow";
+    int cleared = 0;
+    for (int i = 71; i <= 86; ++i) cleared += skin(points[static_cast<size_t>(i)]) ? 0 : 1;
+    EXPECT_GE(cleared, 8) << name;
+    // Above each brow's top (74, 79) by 0.8 of its height over the pupil (0, 1): forehead.
+    for (const auto& [top, pupil] : {std::pair{74, 0}, std::pair{79, 1}}) {
+      const cv::Point2d t = points[static_cast<size_t>(top)];
+      EXPECT_TRUE(skin(t + 0.8 * (t - points[static_cast<size_t>(pupil)])))
+          << name << ": forehead above point " << top;
+    }
+  }
+}
+
 // Anonymised clinical photos mask the eyes with a black bar. No eye can confirm such a face, and
 // the second cascade does: the portraits with their eyes barred are still faces.
 TEST(FaceRegions, FindsAFaceWhoseEyesAreMaskedByABar) {
