@@ -31,6 +31,8 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
     result.eyes = FindEyes(rgb_linear, *result.face);
     ExcludeEyes(result.eyes, result.mask);
     ExcludeBrows(rgb_linear, result.eyes, result.mask);
+    result.mouth = FindMouth(rgb_linear, *result.face);
+    if (result.mouth) ExcludeMouth(rgb_linear, *result.mouth, result.mask);
   }
   return result;
 }

@@ -1,8 +1,8 @@
 #pragma once
 // The skin mask of one capture exactly as `skintrack score` builds it: the user ROI when given
 // (minus `exclude`), otherwise face detection + automatic skin detection (skin_mask.h), with the
-// eyes found in the face box and the brows above them cleared (face_regions.h: FindEyes,
-// ExcludeEyes, ExcludeBrows).
+// eyes found in the face box, the brows above them and the mouth cleared (face_regions.h:
+// FindEyes, ExcludeEyes, ExcludeBrows, FindMouth, ExcludeMouth).
 // `compare` uses it to score a pair on one mask. Errors as LoadRoiMask / DetectSkinMask.
 // Thread-safety: reentrant.
 

@@ -1,6 +1,7 @@
 #include "core/mask/face_regions.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -42,9 +43,28 @@ constexpr double kBrowCleanRadius = 0.03;
 constexpr double kBrowEdgeRadius = 0.04;
 constexpr double kBrowMinArea = 0.01;
 constexpr double kBrowDarkness = 0.70;
+// Mouth (FindMouth, ExcludeMouth): the band searched, in fractions of the face box; mouth widths
+// in fractions of the face width; the cascade's neighbour count (the smile cascade fires on much
+// else at 3). Lips (ExcludeMouth): the mouth's width the window is reduced to (px); the skin
+// ring outside this multiple of the box's ellipse, and the least pixels in it; each feature's SD
+// floor (ln R/G, ln B/G, ln Y); the z a lip pixel exceeds, within kLipReach × the ellipse; a lip
+// part reaches inside kLipCentre × it; plausible lips cover this range of the ellipse's area.
+constexpr double kMouthBandLeft = 0.2, kMouthBandRight = 0.8;
+constexpr double kMouthBandTop = 0.6, kMouthBandBottom = 1.0;
+constexpr double kMinMouthFraction = 0.25, kMaxMouthFraction = 0.6;
+constexpr int kMouthNeighbours = 10;
+constexpr double kLipMouthWidth = 96.0;
+constexpr double kLipRing = 1.3, kLipRingOuter = 1.8;
+constexpr size_t kLipMinRingPixels = 50;
+constexpr std::array<double, 3> kLipSdFloor = {0.01, 0.01, 0.02};
+constexpr double kLipZ = 3.0;
+constexpr double kLipReach = 1.2;
+constexpr double kLipCentre = 0.5;
+constexpr double kLipMinArea = 0.15, kLipMaxArea = 1.2;
 
 constexpr const char* kFaceCascade = "haarcascade_frontalface_default.xml";
 constexpr const char* kEyeCascade = "haarcascade_eye.xml";
+constexpr const char* kMouthCascade = "haarcascade_smile.xml";
 // The second opinion for a candidate face without a found eye: a cascade trained separately.
 constexpr const char* kConfirmCascade = "haarcascade_frontalface_alt2.xml";
 
@@ -177,6 +197,134 @@ void ExcludeEyes(const std::vector<cv::Rect>& eyes, cv::Mat& mask) {
                         static_cast<int>(std::lround(kEyeHalfHeight * e.height)));
     cv::ellipse(mask, centre, axes, 0, 0, 360, cv::Scalar(0), cv::FILLED);
   }
+}
+
+std::optional<cv::Rect> FindMouth(const cv::Mat& rgb_linear, const cv::Rect& face) {
+  try {
+    cv::CascadeClassifier* cascade = Cascade(kMouthCascade);
+    const cv::Rect band =
+        cv::Rect(face.x + static_cast<int>(kMouthBandLeft * face.width),
+                 face.y + static_cast<int>(kMouthBandTop * face.height),
+                 static_cast<int>((kMouthBandRight - kMouthBandLeft) * face.width),
+                 static_cast<int>((kMouthBandBottom - kMouthBandTop) * face.height)) &
+        cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+    if (cascade == nullptr || band.width < 16 || band.height < 8) return std::nullopt;
+    // The band at a face width of kEyeSearchFaceWidth px, as for the eyes.
+    const double scale = std::min(1.0, kEyeSearchFaceWidth / face.width);
+    cv::Mat small;
+    cv::resize(rgb_linear(band), small, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::Mat grey;
+    cv::cvtColor(LinearRgbToBgr8(small), grey, cv::COLOR_BGR2GRAY);
+    cv::equalizeHist(grey, grey);
+    const double face_px = face.width * scale;
+    std::vector<cv::Rect> found;
+    cascade->detectMultiScale(
+        grey, found, 1.1, kMouthNeighbours, 0,
+        cv::Size(static_cast<int>(kMinMouthFraction * face_px),
+                 static_cast<int>(0.4 * kMinMouthFraction * face_px)),
+        cv::Size(static_cast<int>(kMaxMouthFraction * face_px),
+                 static_cast<int>(0.6 * kMaxMouthFraction * face_px)));
+    if (found.empty()) return std::nullopt;
+    const cv::Rect r = *std::max_element(
+        found.begin(), found.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+    const double inv = 1.0 / scale;
+    return cv::Rect(band.x + static_cast<int>(r.x * inv), band.y + static_cast<int>(r.y * inv),
+                    static_cast<int>(r.width * inv), static_cast<int>(r.height * inv));
+  } catch (const cv::Exception&) {
+    return std::nullopt;
+  }
+}
+
+int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask) {
+  const cv::Rect window =
+      cv::Rect(mouth.x - mouth.width / 4, mouth.y - mouth.height / 2, mouth.width * 3 / 2,
+               mouth.height * 2) &
+      cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+  if (window.width < 8 || window.height < 8) return 0;
+  const double scale = std::min(1.0, kLipMouthWidth / mouth.width);
+  cv::Mat rgb, in_mask;
+  cv::resize(rgb_linear(window), rgb, cv::Size(), scale, scale, cv::INTER_AREA);
+  cv::resize(mask(window), in_mask, rgb.size(), 0, 0, cv::INTER_NEAREST);
+  // Squared elliptic radius of each pixel about the mouth box (1 on the inscribed ellipse).
+  const double cx = (mouth.x + 0.5 * mouth.width - window.x) * scale;
+  const double cy = (mouth.y + 0.5 * mouth.height - window.y) * scale;
+  const double ax = 0.5 * mouth.width * scale, ay = 0.5 * mouth.height * scale;
+  const auto radius2 = [&](int x, int y) {
+    const double dx = (x - cx) / ax, dy = (y - cy) / ay;
+    return dx * dx + dy * dy;
+  };
+  // Features: ln R/G, ln B/G, ln Y. The skin around the mouth (outside 1.3 × the ellipse, in the
+  // mask) gives each one's median and robust SD.
+  cv::Mat features(rgb.size(), CV_32FC3);
+  std::array<std::vector<float>, 3> ring;
+  for (int y = 0; y < rgb.rows; ++y) {
+    const auto* p = rgb.ptr<cv::Vec3f>(y);
+    auto* f = features.ptr<cv::Vec3f>(y);
+    for (int x = 0; x < rgb.cols; ++x) {
+      const float r = p[x][0] + 1e-4f, g = p[x][1] + 1e-4f, b = p[x][2] + 1e-4f;
+      f[x] = cv::Vec3f(std::log(r / g), std::log(b / g),
+                       std::log(0.2126f * r + 0.7152f * g + 0.0722f * b));
+      const double r2 = radius2(x, y);
+      if (in_mask.at<uchar>(y, x) != 0 && r2 > kLipRing * kLipRing &&
+          r2 < kLipRingOuter * kLipRingOuter) {
+        for (int c = 0; c < 3; ++c) ring[static_cast<size_t>(c)].push_back(f[x][c]);
+      }
+    }
+  }
+  cv::Mat lips(rgb.size(), CV_8U, cv::Scalar(0));
+  bool segmented = false;
+  if (ring[0].size() >= kLipMinRingPixels) {
+    std::array<double, 3> median{}, sd{};
+    for (size_t c = 0; c < 3; ++c) {
+      std::vector<float>& v = ring[c];
+      auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+      std::nth_element(v.begin(), mid, v.end());
+      median[c] = *mid;
+      for (float& x : v) x = std::abs(x - static_cast<float>(median[c]));
+      std::nth_element(v.begin(), mid, v.end());
+      sd[c] = 1.4826 * *mid + kLipSdFloor[c];
+    }
+    // A lip pixel differs from that skin in chromaticity (redder, bluer, or less red: teeth) or
+    // is darker, or much brighter (teeth), within 1.2 × the ellipse.
+    for (int y = 0; y < rgb.rows; ++y) {
+      const auto* f = features.ptr<cv::Vec3f>(y);
+      for (int x = 0; x < rgb.cols; ++x) {
+        if (radius2(x, y) > kLipReach * kLipReach) continue;
+        const double zu = std::abs(f[x][0] - median[0]) / sd[0];
+        const double zv = std::abs(f[x][1] - median[1]) / sd[1];
+        const double zl = (f[x][2] - median[2]) / sd[2];
+        if (std::max({zu, zv, -zl, 0.5 * zl}) > kLipZ) lips.at<uchar>(y, x) = 255;
+      }
+    }
+    const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
+    cv::morphologyEx(lips, lips, cv::MORPH_CLOSE, kernel);
+    cv::morphologyEx(lips, lips, cv::MORPH_OPEN, kernel);
+    // The parts that reach the middle of the mouth, holes (teeth, the open mouth) filled.
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(lips, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    lips.setTo(0);
+    for (size_t k = 0; k < contours.size(); ++k) {
+      const bool central = std::any_of(contours[k].begin(), contours[k].end(), [&](cv::Point p) {
+        return radius2(p.x, p.y) < kLipCentre * kLipCentre;
+      });
+      if (central) cv::drawContours(lips, contours, static_cast<int>(k), cv::Scalar(255), cv::FILLED);
+    }
+    const double ellipse_area = M_PI * ax * ay;
+    const double area = cv::countNonZero(lips);
+    segmented = area >= kLipMinArea * ellipse_area && area <= kLipMaxArea * ellipse_area;
+  }
+  if (!segmented) {
+    // No plausible lips against the skin around them: the ellipse over the box.
+    lips.setTo(0);
+    cv::ellipse(lips, cv::Point2d(cx, cy), cv::Size2d(ax, ay), 0, 0, 360, cv::Scalar(255),
+                cv::FILLED);
+  }
+  cv::dilate(lips, lips, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+  cv::resize(lips, lips, window.size(), 0, 0, cv::INTER_NEAREST);
+  cv::Mat target = mask(window);
+  const int cleared = cv::countNonZero(lips & target);
+  target.setTo(0, lips);
+  return cleared;
 }
 
 int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, cv::Mat& mask) {

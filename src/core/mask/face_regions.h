@@ -41,6 +41,24 @@ std::vector<cv::Rect> FindEyes(const cv::Mat& rgb_linear, const cv::Rect& face);
 // scars, pores and lines).
 void ExcludeEyes(const std::vector<cv::Rect>& eyes, cv::Mat& mask);
 
+// The mouth inside a frontal face box (haarcascade_smile.xml, which finds closed and open mouths
+// alike, searched in the band from 60 % to 100 % of the box's height and 20 % to 80 % of its
+// width, for boxes 25-60 % of the face's width): the largest, in input pixels. nullopt when none
+// is found or the cascade is missing.
+std::optional<cv::Rect> FindMouth(const cv::Mat& rgb_linear, const cv::Rect& face);
+
+// Clears the lips from `mask`, with the teeth and mouth of an open smile. The colour mask removes
+// lips only when they are redder than the skin (not an upper lip on dark skin, not teeth), and
+// their edges and the gaps between teeth read as lines. Around the mouth box (reduced so it is
+// 96 px wide), the skin outside 1.3 × the box's inscribed ellipse gives the median and robust SD
+// of ln R/G, ln B/G and ln Y; a pixel within 1.2 × the ellipse is lip when one of them is more
+// than 3 SD from the skin's (chromaticity either way, darker, or 6 SD brighter: teeth). After a
+// small closing and opening, the parts reaching inside half the ellipse are taken with their holes
+// filled. When they cover under 15 % or over 120 % of the ellipse's area (lips that do not stand
+// out from the skin), the ellipse itself is cleared. Widened by 2 px at that size for the lip
+// border. Returns the pixels cleared.
+int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask);
+
 // Clears from `mask` the eyebrow above each eye box: the mask's colour and brightness rules keep
 // a light or sparse brow (a brown brow on light skin, any brow on dark skin) as skin, and its
 // edges then read as lines. In a window over each eye box (from 0.9 of its height above it to

@@ -44,6 +44,7 @@ struct SkinMaskResult {
   cv::Mat mask;                       // CV_8U 0/255, input size
   std::optional<cv::Rect> face;       // face box when one was detected (input pixels)
   std::vector<cv::Rect> eyes;         // eyes excluded from the mask (input pixels)
+  std::optional<cv::Rect> mouth;      // mouth excluded from the mask (input pixels)
   std::vector<std::string> warnings;  // e.g. "skin_mask_fallback_whole_image"
 };
 

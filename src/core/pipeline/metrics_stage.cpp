@@ -133,6 +133,7 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   json eyes = json::array();
   for (const cv::Rect& eye : detected.eyes) eyes.push_back(RectToJson(eye));
   mask_info["eyes_excluded"] = eyes;
+  mask_info["mouth_excluded"] = detected.mouth ? RectToJson(*detected.mouth) : json(nullptr);
   std::map<std::string, cv::Mat> regions;
   if (face) regions = FaceRegions(*face, skin);
   json regions_json = json::object();

@@ -201,6 +201,54 @@ TEST(CaptureSkinMask, BrowsOfStudioPortraitsAreNotSkin) {
   }
 }
 
+// The lips of the Face Research Lab portraits, found by the smile cascade and segmented against
+// the skin around them. Of each portrait's 12 lip outline points (87-93 along the upper lip, 104-108
+// along the lower, on the 189-point template) at least half are cleared, as is the line between the
+// lips (94-103), while the skin beside the nose, on the philtrum and on the chin (159, 160, 162,
+// 163, 171, 173, 176-178) stays. Before, the colour rule left 11, 9 and 8 outline points as skin.
+// In an open smile on dark skin (025_08) the teeth, which the colour rule kept, are cleared too.
+TEST(CaptureSkinMask, LipsAndTeethOfStudioPortraitsAreNotSkin) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  for (const char* name : {"001_03", "005_03", "025_03"}) {
+    auto image = LoadImage(photos / "faces" / (std::string(name) + ".jpg"));
+    ASSERT_TRUE(image.ok()) << name;
+    auto result = CaptureSkinMask(BgrToLinearRgb(image->bgr), {}, cv::Mat());
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    if (!result->face) GTEST_SKIP() << "no face detector";
+    ASSERT_TRUE(result->mouth.has_value()) << name;
+    std::ifstream tem(photos / "faces" / (std::string(name) + ".tem"));
+    int count = 0;
+    tem >> count;
+    std::vector<cv::Point2d> points(static_cast<size_t>(count));
+    for (auto& p : points) tem >> p.x >> p.y;
+    ASSERT_TRUE(tem) << name;
+    const auto skin = [&](int i) {
+      const cv::Point2d p = points[static_cast<size_t>(i)];
+      return result->mask.at<uchar>(static_cast<int>(p.y), static_cast<int>(p.x)) != 0;
+    };
+    int outline_cleared = 0;
+    for (int i : {87, 88, 89, 90, 91, 92, 93, 104, 105, 106, 107, 108}) outline_cleared += !skin(i);
+    EXPECT_GE(outline_cleared, 6) << name;
+    for (int i = 94; i <= 103; ++i) EXPECT_FALSE(skin(i)) << name << " point " << i;
+    for (int i : {159, 160, 162, 163, 171, 173, 176, 177, 178}) {
+      EXPECT_TRUE(skin(i)) << name << " point " << i;
+    }
+  }
+  auto smile = LoadImage(photos / "faces" / "025_08.jpg");
+  ASSERT_TRUE(smile.ok());
+  auto result = CaptureSkinMask(BgrToLinearRgb(smile->bgr), {}, cv::Mat());
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  ASSERT_TRUE(result->mouth.has_value());
+  const cv::Rect& m = *result->mouth;
+  // The upper teeth, 0.7 of the way down the box (its upper half is the upper lip, which on this
+  // dark skin does not stand out from the skin around it and stays).
+  for (double fx : {0.3, 0.5, 0.7}) {
+    const cv::Point p(m.x + static_cast<int>(fx * m.width), m.y + static_cast<int>(0.7 * m.height));
+    EXPECT_EQ(result->mask.at<uchar>(p), 0) << "025_08 teeth at " << p;
+  }
+}
+
 // Anonymised clinical photos mask the eyes with a black bar. No eye can confirm such a face, and
 // the second cascade does: the portraits with their eyes barred are still faces.
 TEST(FaceRegions, FindsAFaceWhoseEyesAreMaskedByABar) {

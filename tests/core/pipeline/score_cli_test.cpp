@@ -143,6 +143,7 @@ TEST(ScoreCli, WholeFaceExcludesEyesAndQualifiesScars) {
   const nlohmann::json doc = nlohmann::json::parse(face.out);
   if (doc["metrics"]["mask"]["face"].is_null()) GTEST_SKIP() << "no Haar cascades installed";
   EXPECT_EQ(doc["metrics"]["mask"]["eyes_excluded"].size(), 2u);
+  EXPECT_EQ(doc["metrics"]["mask"]["mouth_excluded"].size(), 4u);  // [x, y, width, height]
   const auto& warnings = doc["warnings"];
   const bool qualified =
       std::find(warnings.begin(), warnings.end(), "scars_on_whole_face") != warnings.end();
@@ -160,6 +161,7 @@ TEST(ScoreCli, WholeFaceExcludesEyesAndQualifiesScars) {
   ASSERT_EQ(closeup.exit_code, 0);
   const nlohmann::json close_doc = nlohmann::json::parse(closeup.out);
   EXPECT_TRUE(close_doc["metrics"]["mask"]["eyes_excluded"].empty());
+  EXPECT_TRUE(close_doc["metrics"]["mask"]["mouth_excluded"].is_null());
   EXPECT_TRUE(close_doc["metrics"]["mask"]["scar_regions"].is_null());
   const auto& close_warnings = close_doc["warnings"];
   EXPECT_EQ(std::find(close_warnings.begin(), close_warnings.end(), "scars_on_whole_face"),
