@@ -48,7 +48,8 @@ constexpr double kBrowDarkness = 0.70;
 // else at 3). Lips (ExcludeMouth): the mouth's width the window is reduced to (px); the skin
 // ring outside this multiple of the box's ellipse, and the least pixels in it; each feature's SD
 // floor (ln R/G, ln B/G, ln Y); the z a lip pixel exceeds, within kLipReach × the ellipse; a lip
-// part reaches inside kLipCentre × it; plausible lips cover this range of the ellipse's area.
+// part reaches inside kLipCentre × it; plausible lips cover this range of the ellipse's area; the
+// cleared lips reach this share of the mouth's width further along the mouth's line.
 constexpr double kMouthBandLeft = 0.2, kMouthBandRight = 0.8;
 constexpr double kMouthBandTop = 0.6, kMouthBandBottom = 1.0;
 constexpr double kMinMouthFraction = 0.25, kMaxMouthFraction = 0.6;
@@ -61,6 +62,7 @@ constexpr double kLipZ = 3.0;
 constexpr double kLipReach = 1.2;
 constexpr double kLipCentre = 0.5;
 constexpr double kLipMinArea = 0.15, kLipMaxArea = 1.2;
+constexpr double kLipCornerReach = 0.08;
 
 constexpr const char* kFaceCascade = "haarcascade_frontalface_default.xml";
 constexpr const char* kEyeCascade = "haarcascade_eye.xml";
@@ -319,7 +321,12 @@ int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask
     cv::ellipse(lips, cv::Point2d(cx, cy), cv::Size2d(ax, ay), 0, 0, 360, cv::Scalar(255),
                 cv::FILLED);
   }
-  cv::dilate(lips, lips, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+  // Widened for the lip border (2 px), and further along the mouth's line (kLipCornerReach of its
+  // width on each side): the corners of a mouth, deepest in a smile, are dark creases beyond the
+  // lips that read as pits and lines.
+  const int corner = static_cast<int>(std::lround(kLipCornerReach * mouth.width * scale));
+  cv::dilate(lips, lips,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * std::max(2, corner) + 1, 5)));
   cv::resize(lips, lips, window.size(), 0, 0, cv::INTER_NEAREST);
   cv::Mat target = mask(window);
   const int cleared = cv::countNonZero(lips & target);

@@ -56,7 +56,8 @@ std::optional<cv::Rect> FindMouth(const cv::Mat& rgb_linear, const cv::Rect& fac
 // small closing and opening, the parts reaching inside half the ellipse are taken with their holes
 // filled. When they cover under 15 % or over 120 % of the ellipse's area (lips that do not stand
 // out from the skin), the ellipse itself is cleared. Widened by 2 px at that size for the lip
-// border. Returns the pixels cleared.
+// border, and by 8 % of the mouth's width along its line for the corners (in a smile, dark
+// creases beyond the lips). Returns the pixels cleared.
 int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask);
 
 // Clears from `mask` the eyebrow above each eye box: the mask's colour and brightness rules keep
