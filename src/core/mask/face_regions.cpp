@@ -302,15 +302,23 @@ int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask
     cv::morphologyEx(lips, lips, cv::MORPH_CLOSE, kernel);
     cv::morphologyEx(lips, lips, cv::MORPH_OPEN, kernel);
     // The parts that reach the middle of the mouth, holes (teeth, the open mouth) filled.
-    std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(lips, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
-    lips.setTo(0);
-    for (size_t k = 0; k < contours.size(); ++k) {
-      const bool central = std::any_of(contours[k].begin(), contours[k].end(), [&](cv::Point p) {
-        return radius2(p.x, p.y) < kLipCentre * kLipCentre;
-      });
-      if (central) cv::drawContours(lips, contours, static_cast<int>(k), cv::Scalar(255), cv::FILLED);
+    cv::Mat labels;
+    const int n = cv::connectedComponents(lips, labels, 8, CV_32S);
+    std::vector<uchar> central(static_cast<size_t>(n), 0);
+    for (int y = 0; y < labels.rows; ++y) {
+      const int* l = labels.ptr<int>(y);
+      for (int x = 0; x < labels.cols; ++x) {
+        if (l[x] != 0 && radius2(x, y) < kLipCentre * kLipCentre) central[static_cast<size_t>(l[x])] = 1;
+      }
     }
+    for (int y = 0; y < labels.rows; ++y) {
+      const int* l = labels.ptr<int>(y);
+      uchar* m = lips.ptr<uchar>(y);
+      for (int x = 0; x < labels.cols; ++x) m[x] = central[static_cast<size_t>(l[x])] ? 255 : 0;
+    }
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(lips.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+    cv::drawContours(lips, contours, -1, cv::Scalar(255), cv::FILLED);
     const double ellipse_area = M_PI * ax * ay;
     const double area = cv::countNonZero(lips);
     segmented = area >= kLipMinArea * ellipse_area && area <= kLipMaxArea * ellipse_area;

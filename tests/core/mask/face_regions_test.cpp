@@ -201,6 +201,53 @@ TEST(CaptureSkinMask, BrowsOfStudioPortraitsAreNotSkin) {
   }
 }
 
+// Lips redder than the skin around them are cleared with their border and the mouth's corners, and
+// the skin around stays; a mouth box over plain skin (nothing stands out) clears the box's
+// inscribed ellipse instead.
+TEST(FaceRegions, ExcludeMouthSegmentsLipsAndFallsBackToTheBox) {
+  const int size = 400;
+  const cv::Rect mouth(130, 170, 140, 60);
+  cv::Mat lips_truth(size, size, CV_8U, cv::Scalar(0));
+  cv::ellipse(lips_truth, cv::Point(200, 200), cv::Size(55, 20), 0, 0, 360, cv::Scalar(255),
+              cv::FILLED);
+  const auto paint = [&](bool with_lips) {
+    cv::Mat rgb(size, size, CV_32FC3);
+    cv::RNG rng(5);
+    for (int y = 0; y < size; ++y) {
+      for (int x = 0; x < size; ++x) {
+        const float shade = 0.30f + 0.10f * static_cast<float>(y) / size;  // light from below
+        const float n = static_cast<float>(rng.gaussian(0.01));
+        cv::Vec3f skin(shade * 1.35f + n, shade + n, shade * 0.80f + n);
+        if (with_lips && lips_truth.at<uchar>(y, x) != 0) {
+          skin = cv::Vec3f(shade * 1.6f + n, shade * 0.75f + n, shade * 0.75f + n);
+        }
+        rgb.at<cv::Vec3f>(y, x) = skin;
+      }
+    }
+    return rgb;
+  };
+  cv::Mat mask(size, size, CV_8U, cv::Scalar(255));
+  const int cleared = ExcludeMouth(paint(true), mouth, mask);
+  EXPECT_EQ(cleared, cv::countNonZero(mask == 0));
+  EXPECT_EQ(cv::countNonZero(lips_truth & mask), 0) << "lip pixels left as skin";
+  // The corners: beyond the lips along the mouth's line, about 8 % of the box's width.
+  EXPECT_EQ(mask.at<uchar>(200, 200 - 55 - 6), 0);
+  EXPECT_EQ(mask.at<uchar>(200, 200 + 55 + 6), 0);
+  // The skin above and below the lips (philtrum, chin) and beyond the corners stays.
+  EXPECT_EQ(mask.at<uchar>(200 - 20 - 8, 200), 255);
+  EXPECT_EQ(mask.at<uchar>(200 + 20 + 8, 200), 255);
+  EXPECT_EQ(mask.at<uchar>(200, 200 - 55 - 25), 255);
+  EXPECT_LT(cleared, 1.6 * cv::countNonZero(lips_truth));
+
+  cv::Mat plain(size, size, CV_8U, cv::Scalar(255));
+  ExcludeMouth(paint(false), mouth, plain);
+  cv::Mat ellipse(size, size, CV_8U, cv::Scalar(0));
+  cv::ellipse(ellipse, cv::Point(200, 200), cv::Size(70, 30), 0, 0, 360, cv::Scalar(255),
+              cv::FILLED);
+  EXPECT_EQ(cv::countNonZero(ellipse & plain), 0) << "the box's ellipse is not cleared";
+  EXPECT_EQ(plain.at<uchar>(200, 200 - 70 - 20), 255);
+}
+
 // The lips of the Face Research Lab portraits, found by the smile cascade and segmented against
 // the skin around them. Of each portrait's 12 lip outline points (87-93 along the upper lip, 104-108
 // along the lower, on the 189-point template) at least half are cleared, as is the line between the
