@@ -21,6 +21,11 @@ constexpr float kMaxLuminance = 0.97f;
 // Floor on the colour model's standard deviation so a very uniform seed does not reject skin
 // that differs by ordinary shading noise.
 constexpr double kMinChromaSd = 0.04;
+// With a face: skin components are kept when they reach the face box widened by half its width on
+// each side and half its height above, and extended 1.5 heights below (neck and chest).
+constexpr double kNearFaceSide = 0.5;
+constexpr double kNearFaceAbove = 0.5;
+constexpr double kNearFaceBelow = 1.5;
 
 struct Chroma {
   cv::Mat log_rg, log_bg, luminance;
@@ -60,6 +65,24 @@ cv::Mat KeepLargeComponents(const cv::Mat& mask, double min_area) {
   cv::Mat out(mask.size(), CV_8U, cv::Scalar(0));
   for (int i = 1; i < n; ++i) {
     if (stats.at<int>(i, cv::CC_STAT_AREA) >= min_area) out.setTo(255, labels == i);
+  }
+  return out;
+}
+
+// The components of `mask` with a pixel inside `area`.
+cv::Mat KeepComponentsMeeting(const cv::Mat& mask, const cv::Rect& area) {
+  cv::Mat labels;
+  const int n = cv::connectedComponents(mask, labels, 8, CV_32S);
+  std::vector<uchar> meets(static_cast<size_t>(n), 0);
+  for (int y = area.y; y < area.y + area.height; ++y) {
+    const int* l = labels.ptr<int>(y);
+    for (int x = area.x; x < area.x + area.width; ++x) meets[static_cast<size_t>(l[x])] = 1;
+  }
+  cv::Mat out(mask.size(), CV_8U, cv::Scalar(0));
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* o = out.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x) o[x] = l[x] != 0 && meets[static_cast<size_t>(l[x])] ? 255 : 0;
   }
   return out;
 }
@@ -176,6 +199,14 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     cv::morphologyEx(skin, skin, cv::MORPH_CLOSE, kernel);
     cv::morphologyEx(skin, skin, cv::MORPH_OPEN, kernel);
     skin = KeepLargeComponents(skin, options.min_component_fraction * static_cast<double>(skin.total()));
+    if (face_small) {
+      // With a face, skin is the face and what joins it or lies around it (neck, chest, ears):
+      // a skin-coloured thing elsewhere in the frame (a flag, a wooden door, a beige wall) is not.
+      skin = KeepComponentsMeeting(
+          skin, SubRect(*face_small, -kNearFaceSide, -kNearFaceAbove, 1 + kNearFaceSide,
+                        1 + kNearFaceBelow) &
+                    bounds);
+    }
     if (cv::countNonZero(skin) < options.min_skin_fraction * static_cast<double>(skin.total())) {
       return AnalysisError(
           "too little skin found (under " +

@@ -14,7 +14,10 @@
 //     removed; lips are removed only inside a detected face (a red lesion on a cheek stays skin).
 //  4. Clean-up at a coarse working size: the image is smoothed before classification and the
 //     mask closed so pores, fine wrinkles and scars (small dark features that ARE skin) stay in;
-//     components smaller than `min_component_fraction` of the image are dropped.
+//     components smaller than `min_component_fraction` of the image are dropped. With a face,
+//     only components reaching the face box (widened by half its width each side and half its
+//     height above, and extended 1.5 heights below for the neck and chest) are kept: a
+//     skin-coloured thing elsewhere (a flag, a wooden door, a beige wall) is not skin.
 // `exclude` (e.g. the calibration chart_mask) is removed at the end.
 //
 // User ROI (roi.h) replaces the automatic mask when given.

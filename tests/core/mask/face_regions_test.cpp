@@ -296,6 +296,26 @@ TEST(CaptureSkinMask, LipsAndTeethOfStudioPortraitsAreNotSkin) {
   }
 }
 
+// With a face in the frame, skin is the face and what joins it or lies around it. The NASA
+// portrait's flag has a skin-coloured stripe (2626 px of mask at x < 110 before), far to the left of
+// the face: no longer skin, while the face stays.
+TEST(CaptureSkinMask, SkinColouredThingsAwayFromTheFaceAreNotSkin) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  auto image = LoadImage(photos / "faces" / "astronaut.png");
+  ASSERT_TRUE(image.ok());
+  auto result = CaptureSkinMask(BgrToLinearRgb(image->bgr), {}, cv::Mat());
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  if (!result->face) GTEST_SKIP() << "no face detector";
+  const cv::Rect& face = *result->face;
+  ASSERT_GT(face.x, 110);
+  EXPECT_EQ(cv::countNonZero(result->mask.colRange(0, 110)), 0);
+  const cv::Point centre = (face.tl() + face.br()) / 2;
+  EXPECT_GT(cv::countNonZero(result->mask(face)), face.area() / 4);
+  EXPECT_EQ(result->mask.at<uchar>(centre.y + face.height / 5, centre.x - face.width / 4), 255)
+      << "cheek";
+}
+
 // Anonymised clinical photos mask the eyes with a black bar. No eye can confirm such a face, and
 // the second cascade does: the portraits with their eyes barred are still faces.
 TEST(FaceRegions, FindsAFaceWhoseEyesAreMaskedByABar) {
