@@ -97,6 +97,17 @@ cv::CascadeClassifier* Cascade(const char* name) {
   return it->second ? &*it->second : nullptr;
 }
 
+// `rgb_linear` reduced by `scale` (area averaging), as 8-bit sRGB grey with its histogram
+// equalised: what the Haar cascades were trained on.
+cv::Mat EqualisedGrey(const cv::Mat& rgb_linear, double scale) {
+  cv::Mat small;
+  cv::resize(rgb_linear, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  cv::Mat grey;
+  cv::cvtColor(LinearRgbToBgr8(small), grey, cv::COLOR_BGR2GRAY);
+  cv::equalizeHist(grey, grey);
+  return grey;
+}
+
 // True when the second cascade finds a face at about the same place and size as `candidate`
 // (both in `grey`'s pixels): centres within a third of the box, sides within a factor 1.5.
 bool SecondCascadeAgrees(const cv::Mat& grey, const cv::Rect& candidate, int min_side) {
@@ -123,12 +134,7 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
       return std::nullopt;
     }
     const double scale = std::min(1.0, 640.0 / std::max(rgb_linear.cols, rgb_linear.rows));
-    cv::Mat small;
-    cv::resize(rgb_linear, small, cv::Size(), scale, scale, cv::INTER_AREA);
-    const cv::Mat bgr = LinearRgbToBgr8(small);
-    cv::Mat grey;
-    cv::cvtColor(bgr, grey, cv::COLOR_BGR2GRAY);
-    cv::equalizeHist(grey, grey);
+    const cv::Mat grey = EqualisedGrey(rgb_linear, scale);
     const int min_side = static_cast<int>(0.15 * std::min(grey.cols, grey.rows));
     std::vector<cv::Rect> faces;
     cascade->detectMultiScale(grey, faces, 1.1, 5, 0, cv::Size(min_side, min_side));
@@ -162,11 +168,7 @@ std::vector<cv::Rect> FindEyes(const cv::Mat& rgb_linear, const cv::Rect& face) 
     if (cascade == nullptr || band.width < 16 || band.height < 8) return {};
     // The band at a face width of kEyeSearchFaceWidth px: eyes of about 50 px.
     const double scale = std::min(1.0, kEyeSearchFaceWidth / face.width);
-    cv::Mat small;
-    cv::resize(rgb_linear(band), small, cv::Size(), scale, scale, cv::INTER_AREA);
-    cv::Mat grey;
-    cv::cvtColor(LinearRgbToBgr8(small), grey, cv::COLOR_BGR2GRAY);
-    cv::equalizeHist(grey, grey);
+    const cv::Mat grey = EqualisedGrey(rgb_linear(band), scale);
     const double face_px = face.width * scale;
     const auto min_side = static_cast<int>(kMinEyeFraction * face_px);
     const auto max_side = static_cast<int>(kMaxEyeFraction * face_px);
@@ -213,11 +215,7 @@ std::optional<cv::Rect> FindMouth(const cv::Mat& rgb_linear, const cv::Rect& fac
     if (cascade == nullptr || band.width < 16 || band.height < 8) return std::nullopt;
     // The band at a face width of kEyeSearchFaceWidth px, as for the eyes.
     const double scale = std::min(1.0, kEyeSearchFaceWidth / face.width);
-    cv::Mat small;
-    cv::resize(rgb_linear(band), small, cv::Size(), scale, scale, cv::INTER_AREA);
-    cv::Mat grey;
-    cv::cvtColor(LinearRgbToBgr8(small), grey, cv::COLOR_BGR2GRAY);
-    cv::equalizeHist(grey, grey);
+    const cv::Mat grey = EqualisedGrey(rgb_linear(band), scale);
     const double face_px = face.width * scale;
     std::vector<cv::Rect> found;
     cascade->detectMultiScale(

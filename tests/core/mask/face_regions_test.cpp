@@ -19,6 +19,18 @@
 namespace skintrack::core {
 namespace {
 
+// The landmarks of a webmorph template (`faces/<name>.tem`: a count, then one "x y" line per
+// point); empty when it cannot be read.
+std::vector<cv::Point2d> TemplatePoints(const std::filesystem::path& photos, const std::string& name) {
+  std::ifstream tem(photos / "faces" / (name + ".tem"));
+  int count = 0;
+  tem >> count;
+  std::vector<cv::Point2d> points(static_cast<size_t>(std::max(0, count)));
+  for (auto& p : points) tem >> p.x >> p.y;
+  if (!tem) points.clear();
+  return points;
+}
+
 TEST(FaceRegions, ProducesNamedRegionsInsideTheSkinMask) {
   const cv::Rect face(100, 100, 200, 240);
   cv::Mat skin(500, 400, CV_8U, cv::Scalar(255));
@@ -97,15 +109,12 @@ TEST(FaceRegions, FindsAndExcludesBothEyesOfStudioPortraits) {
     ASSERT_TRUE(face.has_value()) << name;
     const std::vector<cv::Rect> eyes = FindEyes(rgb, *face);
     ASSERT_EQ(eyes.size(), 2u) << name;
-    std::ifstream tem(photos / "faces" / (std::string(name) + ".tem"));
-    int count = 0;
-    double x[2], y[2];
-    tem >> count >> x[0] >> y[0] >> x[1] >> y[1];
-    ASSERT_TRUE(tem) << name;
+    const std::vector<cv::Point2d> points = TemplatePoints(photos, name);
+    ASSERT_GE(points.size(), 2u) << name;
     cv::Mat mask(rgb.size(), CV_8U, cv::Scalar(255));
     ExcludeEyes(eyes, mask);
     for (int i = 0; i < 2; ++i) {
-      const cv::Point pupil(static_cast<int>(x[i]), static_cast<int>(y[i]));
+      const cv::Point pupil(points[static_cast<size_t>(i)]);
       int holding = 0;
       for (const cv::Rect& eye : eyes) holding += eye.contains(pupil) ? 1 : 0;
       EXPECT_EQ(holding, 1) << name << " pupil " << i;
@@ -172,12 +181,8 @@ TEST(CaptureSkinMask, BrowsOfStudioPortraitsAreNotSkin) {
     ASSERT_TRUE(result.ok()) << result.error().message;
     if (!result->face) GTEST_SKIP() << "no face detector";
     ASSERT_EQ(result->eyes.size(), 2u) << name;
-    std::ifstream tem(photos / "faces" / (std::string(name) + ".tem"));
-    int count = 0;
-    tem >> count;
-    std::vector<cv::Point2d> points(static_cast<size_t>(count));
-    for (auto& p : points) tem >> p.x >> p.y;
-    ASSERT_TRUE(tem) << name;
+    const std::vector<cv::Point2d> points = TemplatePoints(photos, name);
+    ASSERT_EQ(points.size(), 189u) << name;
     const cv::Mat& mask = result->mask;
     const auto skin = [&](cv::Point2d p) {
       return mask.at<uchar>(static_cast<int>(p.y), static_cast<int>(p.x)) != 0;
@@ -264,12 +269,8 @@ TEST(CaptureSkinMask, LipsAndTeethOfStudioPortraitsAreNotSkin) {
     ASSERT_TRUE(result.ok()) << result.error().message;
     if (!result->face) GTEST_SKIP() << "no face detector";
     ASSERT_TRUE(result->mouth.has_value()) << name;
-    std::ifstream tem(photos / "faces" / (std::string(name) + ".tem"));
-    int count = 0;
-    tem >> count;
-    std::vector<cv::Point2d> points(static_cast<size_t>(count));
-    for (auto& p : points) tem >> p.x >> p.y;
-    ASSERT_TRUE(tem) << name;
+    const std::vector<cv::Point2d> points = TemplatePoints(photos, name);
+    ASSERT_EQ(points.size(), 189u) << name;
     const auto skin = [&](int i) {
       const cv::Point2d p = points[static_cast<size_t>(i)];
       return result->mask.at<uchar>(static_cast<int>(p.y), static_cast<int>(p.x)) != 0;
@@ -324,11 +325,9 @@ TEST(FaceRegions, FindsAFaceWhoseEyesAreMaskedByABar) {
   for (const char* name : {"001_03", "005_03", "025_03"}) {
     auto image = LoadImage(photos / "faces" / (std::string(name) + ".jpg"));
     ASSERT_TRUE(image.ok()) << name;
-    std::ifstream tem(photos / "faces" / (std::string(name) + ".tem"));
-    int count = 0;
-    double x[2], y[2];
-    tem >> count >> x[0] >> y[0] >> x[1] >> y[1];
-    ASSERT_TRUE(tem) << name;
+    const std::vector<cv::Point2d> points = TemplatePoints(photos, name);
+    ASSERT_GE(points.size(), 2u) << name;
+    const double x[2] = {points[0].x, points[1].x}, y[2] = {points[0].y, points[1].y};
     // A bar over both eyes: half the interpupillary distance beyond each pupil, 0.36 of it high.
     const double d = std::abs(x[1] - x[0]);
     cv::Mat bgr = image->bgr.clone();
