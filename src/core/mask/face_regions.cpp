@@ -143,11 +143,11 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
     const double inv = 1.0 / scale;
     // The largest candidate that is confirmed: by an eye inside it, or else by the second cascade.
     for (const cv::Rect& candidate : faces) {
-      const cv::Rect face = cv::Rect(static_cast<int>(candidate.x * inv),
-                                     static_cast<int>(candidate.y * inv),
-                                     static_cast<int>(candidate.width * inv),
-                                     static_cast<int>(candidate.height * inv)) &
-                            cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+      const cv::Rect face =
+          cv::Rect(static_cast<int>(candidate.x * inv), static_cast<int>(candidate.y * inv),
+                   static_cast<int>(candidate.width * inv),
+                   static_cast<int>(candidate.height * inv)) &
+          cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
       if (!FindEyes(rgb_linear, face).empty() || SecondCascadeAgrees(grey, candidate, min_side)) {
         return face;
       }
@@ -218,15 +218,15 @@ std::optional<cv::Rect> FindMouth(const cv::Mat& rgb_linear, const cv::Rect& fac
     const cv::Mat grey = EqualisedGrey(rgb_linear(band), scale);
     const double face_px = face.width * scale;
     std::vector<cv::Rect> found;
-    cascade->detectMultiScale(
-        grey, found, 1.1, kMouthNeighbours, 0,
-        cv::Size(static_cast<int>(kMinMouthFraction * face_px),
-                 static_cast<int>(0.4 * kMinMouthFraction * face_px)),
-        cv::Size(static_cast<int>(kMaxMouthFraction * face_px),
-                 static_cast<int>(0.6 * kMaxMouthFraction * face_px)));
+    cascade->detectMultiScale(grey, found, 1.1, kMouthNeighbours, 0,
+                              cv::Size(static_cast<int>(kMinMouthFraction * face_px),
+                                       static_cast<int>(0.4 * kMinMouthFraction * face_px)),
+                              cv::Size(static_cast<int>(kMaxMouthFraction * face_px),
+                                       static_cast<int>(0.6 * kMaxMouthFraction * face_px)));
     if (found.empty()) return std::nullopt;
-    const cv::Rect r = *std::max_element(
-        found.begin(), found.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
+    const cv::Rect r =
+        *std::max_element(found.begin(), found.end(),
+                          [](const cv::Rect& a, const cv::Rect& b) { return a.area() < b.area(); });
     const double inv = 1.0 / scale;
     return cv::Rect(band.x + static_cast<int>(r.x * inv), band.y + static_cast<int>(r.y * inv),
                     static_cast<int>(r.width * inv), static_cast<int>(r.height * inv));
@@ -236,158 +236,169 @@ std::optional<cv::Rect> FindMouth(const cv::Mat& rgb_linear, const cv::Rect& fac
 }
 
 int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask) {
-  const cv::Rect window =
-      cv::Rect(mouth.x - mouth.width / 4, mouth.y - mouth.height / 2, mouth.width * 3 / 2,
-               mouth.height * 2) &
-      cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
-  if (window.width < 8 || window.height < 8) return 0;
-  const double scale = std::min(1.0, kLipMouthWidth / mouth.width);
-  cv::Mat rgb, in_mask;
-  cv::resize(rgb_linear(window), rgb, cv::Size(), scale, scale, cv::INTER_AREA);
-  cv::resize(mask(window), in_mask, rgb.size(), 0, 0, cv::INTER_NEAREST);
-  // Squared elliptic radius of each pixel about the mouth box (1 on the inscribed ellipse).
-  const double cx = (mouth.x + 0.5 * mouth.width - window.x) * scale;
-  const double cy = (mouth.y + 0.5 * mouth.height - window.y) * scale;
-  const double ax = 0.5 * mouth.width * scale, ay = 0.5 * mouth.height * scale;
-  const auto radius2 = [&](int x, int y) {
-    const double dx = (x - cx) / ax, dy = (y - cy) / ay;
-    return dx * dx + dy * dy;
-  };
-  // Features: ln R/G, ln B/G, ln Y. The skin around the mouth (outside 1.3 × the ellipse, in the
-  // mask) gives each one's median and robust SD.
-  cv::Mat features(rgb.size(), CV_32FC3);
-  std::array<std::vector<float>, 3> ring;
-  for (int y = 0; y < rgb.rows; ++y) {
-    const auto* p = rgb.ptr<cv::Vec3f>(y);
-    auto* f = features.ptr<cv::Vec3f>(y);
-    for (int x = 0; x < rgb.cols; ++x) {
-      const float r = p[x][0] + 1e-4f, g = p[x][1] + 1e-4f, b = p[x][2] + 1e-4f;
-      f[x] = cv::Vec3f(std::log(r / g), std::log(b / g),
-                       std::log(0.2126f * r + 0.7152f * g + 0.0722f * b));
-      const double r2 = radius2(x, y);
-      if (in_mask.at<uchar>(y, x) != 0 && r2 > kLipRing * kLipRing &&
-          r2 < kLipRingOuter * kLipRingOuter) {
-        for (int c = 0; c < 3; ++c) ring[static_cast<size_t>(c)].push_back(f[x][c]);
-      }
-    }
-  }
-  cv::Mat lips(rgb.size(), CV_8U, cv::Scalar(0));
-  bool segmented = false;
-  if (ring[0].size() >= kLipMinRingPixels) {
-    std::array<double, 3> median{}, sd{};
-    for (size_t c = 0; c < 3; ++c) {
-      std::vector<float>& v = ring[c];
-      auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-      std::nth_element(v.begin(), mid, v.end());
-      median[c] = *mid;
-      for (float& x : v) x = std::abs(x - static_cast<float>(median[c]));
-      std::nth_element(v.begin(), mid, v.end());
-      sd[c] = 1.4826 * *mid + kLipSdFloor[c];
-    }
-    // A lip pixel differs from that skin in chromaticity (redder, bluer, or less red: teeth) or
-    // is darker, or much brighter (teeth), within 1.2 × the ellipse.
+  try {
+    const cv::Rect window = cv::Rect(mouth.x - mouth.width / 4, mouth.y - mouth.height / 2,
+                                     mouth.width * 3 / 2, mouth.height * 2) &
+                            cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+    if (window.width < 8 || window.height < 8) return 0;
+    const double scale = std::min(1.0, kLipMouthWidth / mouth.width);
+    cv::Mat rgb, in_mask;
+    cv::resize(rgb_linear(window), rgb, cv::Size(), scale, scale, cv::INTER_AREA);
+    cv::resize(mask(window), in_mask, rgb.size(), 0, 0, cv::INTER_NEAREST);
+    // Squared elliptic radius of each pixel about the mouth box (1 on the inscribed ellipse).
+    const double cx = (mouth.x + 0.5 * mouth.width - window.x) * scale;
+    const double cy = (mouth.y + 0.5 * mouth.height - window.y) * scale;
+    const double ax = 0.5 * mouth.width * scale, ay = 0.5 * mouth.height * scale;
+    const auto radius2 = [&](int x, int y) {
+      const double dx = (x - cx) / ax, dy = (y - cy) / ay;
+      return dx * dx + dy * dy;
+    };
+    // Features: ln R/G, ln B/G, ln Y. The skin around the mouth (between 1.3 and 1.8 × the
+    // ellipse, in the mask) gives each one's median and robust SD.
+    cv::Mat features(rgb.size(), CV_32FC3);
+    std::array<std::vector<float>, 3> ring;
     for (int y = 0; y < rgb.rows; ++y) {
-      const auto* f = features.ptr<cv::Vec3f>(y);
+      const auto* p = rgb.ptr<cv::Vec3f>(y);
+      auto* f = features.ptr<cv::Vec3f>(y);
       for (int x = 0; x < rgb.cols; ++x) {
-        if (radius2(x, y) > kLipReach * kLipReach) continue;
-        const double zu = std::abs(f[x][0] - median[0]) / sd[0];
-        const double zv = std::abs(f[x][1] - median[1]) / sd[1];
-        const double zl = (f[x][2] - median[2]) / sd[2];
-        if (std::max({zu, zv, -zl, 0.5 * zl}) > kLipZ) lips.at<uchar>(y, x) = 255;
+        const float r = p[x][0] + 1e-4f, g = p[x][1] + 1e-4f, b = p[x][2] + 1e-4f;
+        f[x] = cv::Vec3f(std::log(r / g), std::log(b / g),
+                         std::log(0.2126f * r + 0.7152f * g + 0.0722f * b));
+        const double r2 = radius2(x, y);
+        if (in_mask.at<uchar>(y, x) != 0 && r2 > kLipRing * kLipRing &&
+            r2 < kLipRingOuter * kLipRingOuter) {
+          for (int c = 0; c < 3; ++c) ring[static_cast<size_t>(c)].push_back(f[x][c]);
+        }
       }
     }
-    const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
-    cv::morphologyEx(lips, lips, cv::MORPH_CLOSE, kernel);
-    cv::morphologyEx(lips, lips, cv::MORPH_OPEN, kernel);
-    // The parts that reach the middle of the mouth, holes (teeth, the open mouth) filled.
-    cv::Mat labels;
-    const int n = cv::connectedComponents(lips, labels, 8, CV_32S);
-    std::vector<uchar> central(static_cast<size_t>(n), 0);
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      for (int x = 0; x < labels.cols; ++x) {
-        if (l[x] != 0 && radius2(x, y) < kLipCentre * kLipCentre) central[static_cast<size_t>(l[x])] = 1;
+    cv::Mat lips(rgb.size(), CV_8U, cv::Scalar(0));
+    bool segmented = false;
+    if (ring[0].size() >= kLipMinRingPixels) {
+      std::array<double, 3> median{}, sd{};
+      for (size_t c = 0; c < 3; ++c) {
+        std::vector<float>& v = ring[c];
+        auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+        std::nth_element(v.begin(), mid, v.end());
+        median[c] = *mid;
+        for (float& x : v) x = std::abs(x - static_cast<float>(median[c]));
+        std::nth_element(v.begin(), mid, v.end());
+        sd[c] = 1.4826 * *mid + kLipSdFloor[c];
       }
+      // A lip pixel differs from that skin in chromaticity (redder, bluer, or less red: teeth) or
+      // is darker, or much brighter (teeth), within 1.2 × the ellipse.
+      for (int y = 0; y < rgb.rows; ++y) {
+        const auto* f = features.ptr<cv::Vec3f>(y);
+        for (int x = 0; x < rgb.cols; ++x) {
+          if (radius2(x, y) > kLipReach * kLipReach) continue;
+          const double zu = std::abs(f[x][0] - median[0]) / sd[0];
+          const double zv = std::abs(f[x][1] - median[1]) / sd[1];
+          const double zl = (f[x][2] - median[2]) / sd[2];
+          if (std::max({zu, zv, -zl, 0.5 * zl}) > kLipZ) lips.at<uchar>(y, x) = 255;
+        }
+      }
+      const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5));
+      cv::morphologyEx(lips, lips, cv::MORPH_CLOSE, kernel);
+      cv::morphologyEx(lips, lips, cv::MORPH_OPEN, kernel);
+      // The parts that reach the middle of the mouth, holes (teeth, the open mouth) filled.
+      cv::Mat labels;
+      const int n = cv::connectedComponents(lips, labels, 8, CV_32S);
+      std::vector<uchar> central(static_cast<size_t>(n), 0);
+      for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        for (int x = 0; x < labels.cols; ++x) {
+          if (l[x] != 0 && radius2(x, y) < kLipCentre * kLipCentre) {
+            central[static_cast<size_t>(l[x])] = 1;
+          }
+        }
+      }
+      for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        uchar* m = lips.ptr<uchar>(y);
+        for (int x = 0; x < labels.cols; ++x) m[x] = central[static_cast<size_t>(l[x])] ? 255 : 0;
+      }
+      std::vector<std::vector<cv::Point>> contours;
+      cv::findContours(lips.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+      cv::drawContours(lips, contours, -1, cv::Scalar(255), cv::FILLED);
+      const double ellipse_area = M_PI * ax * ay;
+      const double area = cv::countNonZero(lips);
+      segmented = area >= kLipMinArea * ellipse_area && area <= kLipMaxArea * ellipse_area;
     }
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      uchar* m = lips.ptr<uchar>(y);
-      for (int x = 0; x < labels.cols; ++x) m[x] = central[static_cast<size_t>(l[x])] ? 255 : 0;
+    if (!segmented) {
+      // No plausible lips against the skin around them: the ellipse over the box.
+      lips.setTo(0);
+      cv::ellipse(lips, cv::Point2d(cx, cy), cv::Size2d(ax, ay), 0, 0, 360, cv::Scalar(255),
+                  cv::FILLED);
     }
-    std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(lips.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
-    cv::drawContours(lips, contours, -1, cv::Scalar(255), cv::FILLED);
-    const double ellipse_area = M_PI * ax * ay;
-    const double area = cv::countNonZero(lips);
-    segmented = area >= kLipMinArea * ellipse_area && area <= kLipMaxArea * ellipse_area;
+    // Widened for the lip border (2 px), and further along the mouth's line (kLipCornerReach of its
+    // width on each side): the corners of a mouth, deepest in a smile, are dark creases beyond the
+    // lips that read as pits and lines.
+    const int corner =
+        std::max(2, static_cast<int>(std::lround(kLipCornerReach * mouth.width * scale)));
+    cv::dilate(lips, lips,
+               cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * corner + 1, 5)));
+    cv::resize(lips, lips, window.size(), 0, 0, cv::INTER_NEAREST);
+    cv::Mat target = mask(window);
+    const int cleared = cv::countNonZero(lips & target);
+    target.setTo(0, lips);
+    return cleared;
+  } catch (const cv::Exception&) {
+    return 0;  // the mask as it was: nothing cleared
   }
-  if (!segmented) {
-    // No plausible lips against the skin around them: the ellipse over the box.
-    lips.setTo(0);
-    cv::ellipse(lips, cv::Point2d(cx, cy), cv::Size2d(ax, ay), 0, 0, 360, cv::Scalar(255),
-                cv::FILLED);
-  }
-  // Widened for the lip border (2 px), and further along the mouth's line (kLipCornerReach of its
-  // width on each side): the corners of a mouth, deepest in a smile, are dark creases beyond the
-  // lips that read as pits and lines.
-  const int corner = static_cast<int>(std::lround(kLipCornerReach * mouth.width * scale));
-  cv::dilate(lips, lips,
-             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * std::max(2, corner) + 1, 5)));
-  cv::resize(lips, lips, window.size(), 0, 0, cv::INTER_NEAREST);
-  cv::Mat target = mask(window);
-  const int cleared = cv::countNonZero(lips & target);
-  target.setTo(0, lips);
-  return cleared;
 }
 
 int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, cv::Mat& mask) {
   int cleared = 0;
-  const cv::Rect image(0, 0, rgb_linear.cols, rgb_linear.rows);
-  for (const cv::Rect& eye : eyes) {
-    const cv::Rect window =
-        cv::Rect(eye.x - static_cast<int>(kBrowSideMargin * eye.width),
-                 eye.y - static_cast<int>(kBrowAbove * eye.height),
-                 eye.width + 2 * static_cast<int>(kBrowSideMargin * eye.width),
-                 static_cast<int>((kBrowAbove + kBrowBelow) * eye.height)) &
-        image;
-    if (window.width < 8 || window.height < 8) continue;
-    // The window at an eye box of kBrowEyeWidth px.
-    const double scale = std::min(1.0, kBrowEyeWidth / eye.width);
-    const double eye_px = eye.width * scale;
-    cv::Mat rgb, in_mask;
-    cv::resize(rgb_linear(window), rgb, cv::Size(), scale, scale, cv::INTER_AREA);
-    cv::resize(mask(window), in_mask, rgb.size(), 0, 0, cv::INTER_NEAREST);
-    cv::Mat luminance;
-    cv::transform(rgb, luminance, cv::Matx13f(0.2126f, 0.7152f, 0.0722f));
-    const auto disc = [](double radius) {
-      const int r = std::max(1, static_cast<int>(std::lround(radius)));
-      return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
-    };
-    cv::Mat background;
-    cv::morphologyEx(luminance, background, cv::MORPH_CLOSE, disc(kBrowBackgroundRadius * eye_px));
-    cv::Mat brow = (luminance < kBrowDarkness * background) & (in_mask != 0);
-    cv::morphologyEx(brow, brow, cv::MORPH_CLOSE, disc(kBrowCleanRadius * eye_px));
-    cv::morphologyEx(brow, brow, cv::MORPH_OPEN, disc(kBrowCleanRadius * eye_px));
-    cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(brow, labels, stats, centroids, 8, CV_32S);
-    const double eye_centre_y = (eye.y + 0.5 * eye.height - window.y) * scale;
-    const double min_area = kBrowMinArea * eye_px * (eye.height * scale);
-    std::vector<uchar> keep(static_cast<size_t>(n), 0);
-    for (int i = 1; i < n; ++i) {
-      keep[static_cast<size_t>(i)] = centroids.at<double>(i, 1) < eye_centre_y &&
-                                     stats.at<int>(i, cv::CC_STAT_AREA) >= min_area;
+  try {
+    const cv::Rect image(0, 0, rgb_linear.cols, rgb_linear.rows);
+    for (const cv::Rect& eye : eyes) {
+      const cv::Rect window =
+          cv::Rect(eye.x - static_cast<int>(kBrowSideMargin * eye.width),
+                   eye.y - static_cast<int>(kBrowAbove * eye.height),
+                   eye.width + 2 * static_cast<int>(kBrowSideMargin * eye.width),
+                   static_cast<int>((kBrowAbove + kBrowBelow) * eye.height)) &
+          image;
+      if (window.width < 8 || window.height < 8) continue;
+      // The window at an eye box of kBrowEyeWidth px.
+      const double scale = std::min(1.0, kBrowEyeWidth / eye.width);
+      const double eye_px = eye.width * scale;
+      cv::Mat rgb, in_mask;
+      cv::resize(rgb_linear(window), rgb, cv::Size(), scale, scale, cv::INTER_AREA);
+      cv::resize(mask(window), in_mask, rgb.size(), 0, 0, cv::INTER_NEAREST);
+      cv::Mat luminance;
+      cv::transform(rgb, luminance, cv::Matx13f(0.2126f, 0.7152f, 0.0722f));
+      const auto disc = [](double radius) {
+        const int r = std::max(1, static_cast<int>(std::lround(radius)));
+        return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
+      };
+      cv::Mat background;
+      cv::morphologyEx(luminance, background, cv::MORPH_CLOSE,
+                       disc(kBrowBackgroundRadius * eye_px));
+      cv::Mat brow = (luminance < kBrowDarkness * background) & (in_mask != 0);
+      cv::morphologyEx(brow, brow, cv::MORPH_CLOSE, disc(kBrowCleanRadius * eye_px));
+      cv::morphologyEx(brow, brow, cv::MORPH_OPEN, disc(kBrowCleanRadius * eye_px));
+      cv::Mat labels, stats, centroids;
+      const int n = cv::connectedComponentsWithStats(brow, labels, stats, centroids, 8, CV_32S);
+      const double eye_centre_y = (eye.y + 0.5 * eye.height - window.y) * scale;
+      const double min_area = kBrowMinArea * eye_px * (eye.height * scale);
+      std::vector<uchar> keep(static_cast<size_t>(n), 0);
+      for (int i = 1; i < n; ++i) {
+        keep[static_cast<size_t>(i)] = centroids.at<double>(i, 1) < eye_centre_y &&
+                                       stats.at<int>(i, cv::CC_STAT_AREA) >= min_area;
+      }
+      cv::Mat found(brow.size(), CV_8U, cv::Scalar(0));
+      for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        uchar* f = found.ptr<uchar>(y);
+        for (int x = 0; x < labels.cols; ++x) f[x] = keep[static_cast<size_t>(l[x])] ? 255 : 0;
+      }
+      cv::dilate(found, found, disc(kBrowEdgeRadius * eye_px));
+      cv::resize(found, found, window.size(), 0, 0, cv::INTER_NEAREST);
+      cv::Mat target = mask(window);
+      cleared += cv::countNonZero(found & target);
+      target.setTo(0, found);
     }
-    cv::Mat found(brow.size(), CV_8U, cv::Scalar(0));
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
-      uchar* f = found.ptr<uchar>(y);
-      for (int x = 0; x < labels.cols; ++x) f[x] = keep[static_cast<size_t>(l[x])] ? 255 : 0;
-    }
-    cv::dilate(found, found, disc(kBrowEdgeRadius * eye_px));
-    cv::resize(found, found, window.size(), 0, 0, cv::INTER_NEAREST);
-    cv::Mat target = mask(window);
-    cleared += cv::countNonZero(found & target);
-    target.setTo(0, found);
+  } catch (const cv::Exception&) {
+    // What was cleared stays cleared; the remaining brows stay skin.
   }
   return cleared;
 }

@@ -50,12 +50,12 @@ std::optional<cv::Rect> FindMouth(const cv::Mat& rgb_linear, const cv::Rect& fac
 // Clears the lips from `mask`, with the teeth and mouth of an open smile. The colour mask removes
 // lips only when they are redder than the skin (not an upper lip on dark skin, not teeth), and
 // their edges and the gaps between teeth read as lines. Around the mouth box (reduced so it is
-// 96 px wide), the skin outside 1.3 × the box's inscribed ellipse gives the median and robust SD
-// of ln R/G, ln B/G and ln Y; a pixel within 1.2 × the ellipse is lip when one of them is more
-// than 3 SD from the skin's (chromaticity either way, darker, or 6 SD brighter: teeth). After a
-// small closing and opening, the parts reaching inside half the ellipse are taken with their holes
-// filled. When they cover under 15 % or over 120 % of the ellipse's area (lips that do not stand
-// out from the skin), the ellipse itself is cleared. Widened by 2 px at that size for the lip
+// 96 px wide), the skin between 1.3 and 1.8 × the box's inscribed ellipse gives the median and
+// robust SD of ln R/G, ln B/G and ln Y; a pixel within 1.2 × the ellipse is lip when one of them is
+// more than 3 SD from the skin's (chromaticity either way, darker, or 6 SD brighter: teeth). After
+// a small closing and opening, the parts reaching inside half the ellipse are taken with their
+// holes filled. When they cover under 15 % or over 120 % of the ellipse's area (lips that do not
+// stand out from the skin), the ellipse itself is cleared. Widened by 2 px at that size for the lip
 // border, and by 8 % of the mouth's width along its line for the corners (in a smile, dark
 // creases beyond the lips). Returns the pixels cleared.
 int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask);

@@ -82,7 +82,9 @@ cv::Mat KeepComponentsMeeting(const cv::Mat& mask, const cv::Rect& area) {
   for (int y = 0; y < labels.rows; ++y) {
     const int* l = labels.ptr<int>(y);
     uchar* o = out.ptr<uchar>(y);
-    for (int x = 0; x < labels.cols; ++x) o[x] = l[x] != 0 && meets[static_cast<size_t>(l[x])] ? 255 : 0;
+    for (int x = 0; x < labels.cols; ++x) {
+      o[x] = l[x] != 0 && meets[static_cast<size_t>(l[x])] ? 255 : 0;
+    }
   }
   return out;
 }
@@ -202,10 +204,9 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     if (face_small) {
       // With a face, skin is the face and what joins it or lies around it (neck, chest, ears):
       // a skin-coloured thing elsewhere in the frame (a flag, a wooden door, a beige wall) is not.
-      skin = KeepComponentsMeeting(
-          skin, SubRect(*face_small, -kNearFaceSide, -kNearFaceAbove, 1 + kNearFaceSide,
-                        1 + kNearFaceBelow) &
-                    bounds);
+      skin = KeepComponentsMeeting(skin, SubRect(*face_small, -kNearFaceSide, -kNearFaceAbove,
+                                                 1 + kNearFaceSide, 1 + kNearFaceBelow) &
+                                             bounds);
     }
     if (cv::countNonZero(skin) < options.min_skin_fraction * static_cast<double>(skin.total())) {
       return AnalysisError(

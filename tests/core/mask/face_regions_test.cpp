@@ -21,7 +21,8 @@ namespace {
 
 // The landmarks of a webmorph template (`faces/<name>.tem`: a count, then one "x y" line per
 // point); empty when it cannot be read.
-std::vector<cv::Point2d> TemplatePoints(const std::filesystem::path& photos, const std::string& name) {
+std::vector<cv::Point2d> TemplatePoints(const std::filesystem::path& photos,
+                                        const std::string& name) {
   std::ifstream tem(photos / "faces" / (name + ".tem"));
   int count = 0;
   tem >> count;
@@ -254,11 +255,12 @@ TEST(FaceRegions, ExcludeMouthSegmentsLipsAndFallsBackToTheBox) {
 }
 
 // The lips of the Face Research Lab portraits, found by the smile cascade and segmented against
-// the skin around them. Of each portrait's 12 lip outline points (87-93 along the upper lip, 104-108
-// along the lower, on the 189-point template) at least half are cleared, as is the line between the
-// lips (94-103), while the skin beside the nose, on the philtrum and on the chin (159, 160, 162,
-// 163, 171, 173, 176-178) stays. Before, the colour rule left 11, 9 and 8 outline points as skin.
-// In an open smile on dark skin (025_08) the teeth, which the colour rule kept, are cleared too.
+// the skin around them. Of each portrait's 12 lip outline points (87-93 along the upper lip,
+// 104-108 along the lower, on the 189-point template) at least half are cleared, as is the line
+// between the lips (94-103), while the skin beside the nose, on the philtrum and on the chin (159,
+// 160, 162, 163, 171, 173, 176-178) stays. Before, the colour rule left 11, 9 and 8 outline points
+// as skin. In an open smile on dark skin (025_08) the teeth, which the colour rule kept, are
+// cleared too.
 TEST(CaptureSkinMask, LipsAndTeethOfStudioPortraitsAreNotSkin) {
   std::filesystem::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
@@ -298,8 +300,8 @@ TEST(CaptureSkinMask, LipsAndTeethOfStudioPortraitsAreNotSkin) {
 }
 
 // With a face in the frame, skin is the face and what joins it or lies around it. The NASA
-// portrait's flag has a skin-coloured stripe (2626 px of mask at x < 110 before), far to the left of
-// the face: no longer skin, while the face stays.
+// portrait's flag has a skin-coloured stripe (2626 px of mask at x < 110 before), far to the left
+// of the face: no longer skin, while the face stays.
 TEST(CaptureSkinMask, SkinColouredThingsAwayFromTheFaceAreNotSkin) {
   std::filesystem::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
@@ -376,7 +378,7 @@ TEST(FaceRegions, NoFaceInARealCloseUp) {
 // whole and cropped, upright and turned) gave a box in 57 of 1440 frames, and none confirmed.
 TEST(FaceRegions, NoFaceInPhantomSkinWithoutAScale) {
   const SkinTone tones[] = {SkinTone::kVeryLight, SkinTone::kLight, SkinTone::kIntermediate,
-                            SkinTone::kTan, SkinTone::kBrown, SkinTone::kDark};
+                            SkinTone::kTan,       SkinTone::kBrown, SkinTone::kDark};
   int frames = 0;
   for (int i = 0; i < 12; ++i) {
     PhantomOptions o;
@@ -400,8 +402,8 @@ TEST(FaceRegions, NoFaceInPhantomSkinWithoutAScale) {
           if (!warnings.empty() && warnings[0] == "face_detector_missing") {
             GTEST_SKIP() << "opencv-data (Haar cascades) not installed";
           }
-          EXPECT_FALSE(face.has_value()) << "seed " << o.seed << " turn " << turn << " crop "
-                                         << crop << " flip " << flip;
+          EXPECT_FALSE(face.has_value())
+              << "seed " << o.seed << " turn " << turn << " crop " << crop << " flip " << flip;
           ++frames;
         }
       }
