@@ -22,11 +22,11 @@ const std::vector<MetricInfo>& MetricCatalog() {
   // Absolute defaults where the unit is physical and comparable between subjects; percentages
   // where the value depends on field of view or exposure (counts, relative luminance units).
   // No default is below the measurement's own noise: a percentage default is at least
-  // 1.96·√2·CV, CV measured over repeat phantom captures of the same skin, with the light fixed
-  // and with it moved (PhantomValidation.RepeatCapturesOfTheSameSkinAgree and
-  // DefaultMdcCoversRepeatabilityUnderMovedLight check them), and at least 10 % because real
-  // captures add pose, lighting and skin-state variation the phantom lacks. Wrinkle length: 25 %,
-  // from its median CV of 8 % over the held-out repeat skins 21-32 (docs/METRICS.md).
+  // 1.96·√2·CV, CV measured over six repeat phantom captures of the same skin, with the light
+  // fixed and with it moved, on each of skins 21-32 (the noisiest: wrinkles and scar count on
+  // skins 24, 26 and 30, checked in CI by PhantomValidation.DefaultMdcCoversTheNoisiestRepeatSkins;
+  // all twelve by DISABLED_DefaultMdcCoversRepeatSkins21To32), and at least 10 % because real
+  // captures add pose, lighting and skin-state variation the phantom lacks (docs/CLAIMS.md).
   static const std::vector<MetricInfo> catalog = {
       {"redness.a_star_mean", "a*", D::kLowerIsBetter, 1.0, 0},
       {"redness.erythema_index_mean", "EI", D::kLowerIsBetter, 2.0, 0},
@@ -40,20 +40,20 @@ const std::vector<MetricInfo>& MetricCatalog() {
       {"pores.count", "count", D::kLowerIsBetter, 0, 10},
       {"pores.density_per_cm2", "1/cm2", D::kLowerIsBetter, 0, 10},
       {"pores.density_per_mpx", "1/Mpx", D::kLowerIsBetter, 0, 10},
-      {"pores.mean_diameter_mm", "mm", D::kLowerIsBetter, 0.015, 0},
+      {"pores.mean_diameter_mm", "mm", D::kLowerIsBetter, 0.02, 0},
       {"pores.mean_diameter_px", "px", D::kLowerIsBetter, 0, 10},
       {"pores.area_pct", "%", D::kLowerIsBetter, 0, 10},
       {"texture.roughness_rq", "relative luminance", D::kLowerIsBetter, 0, 15},
       {"texture.roughness_ra", "relative luminance", D::kLowerIsBetter, 0, 15},
       {"texture.sa_um", "um", D::kLowerIsBetter, 0, 10},
       {"texture.sq_um", "um", D::kLowerIsBetter, 0, 10},
-      {"wrinkles.length_mm_per_cm2", "mm/cm2", D::kLowerIsBetter, 0, 25},
-      {"wrinkles.length_px_per_mpx", "px/Mpx", D::kLowerIsBetter, 0, 25},
-      {"wrinkles.count", "count", D::kLowerIsBetter, 0, 10},
-      {"wrinkles.mean_width_px", "px", D::kLowerIsBetter, 0, 16},
-      {"wrinkles.area_pct", "%", D::kLowerIsBetter, 0, 18},
-      {"wrinkles.mean_width_mm", "mm", D::kLowerIsBetter, 0, 16},
-      {"scars.count", "count", D::kLowerIsBetter, 0, 75},
+      {"wrinkles.length_mm_per_cm2", "mm/cm2", D::kLowerIsBetter, 0, 35},
+      {"wrinkles.length_px_per_mpx", "px/Mpx", D::kLowerIsBetter, 0, 35},
+      {"wrinkles.count", "count", D::kLowerIsBetter, 0, 25, 2.5},
+      {"wrinkles.mean_width_px", "px", D::kLowerIsBetter, 0, 25},
+      {"wrinkles.area_pct", "%", D::kLowerIsBetter, 0, 45},
+      {"wrinkles.mean_width_mm", "mm", D::kLowerIsBetter, 0, 25},
+      {"scars.count", "count", D::kLowerIsBetter, 0, 85},
       {"scars.area_pct", "%", D::kLowerIsBetter, 0, 300},
       {"scars.shadow_index", "relative luminance", D::kLowerIsBetter, 0, 100},
       {"scars.depth_mean_mm", "mm", D::kLowerIsBetter, 0.02, 0},
@@ -93,7 +93,7 @@ MetricInfo MetricInfoOrDefault(std::string_view key) {
 double DefaultMdc(const MetricInfo& info, double baseline_value) {
   if (info.default_mdc_abs > 0) return info.default_mdc_abs;
   const double pct = info.default_mdc_pct > 0 ? info.default_mdc_pct : 10.0;
-  const double mdc = std::fabs(baseline_value) * pct / 100.0;
+  const double mdc = std::max(std::fabs(baseline_value) * pct / 100.0, info.default_mdc_min);
   // A count cannot change by less than one; a zero baseline (e.g. no scars found) still needs a
   // finite threshold.
   if (info.unit == "count") return std::max(mdc, 1.0);

@@ -29,9 +29,11 @@ struct MetricInfo {
   std::string unit;  // as in the score JSON's units block
   Direction improvement = Direction::kNeutral;
   // Default MDC95 without repeats: absolute in `unit` when `default_mdc_abs` > 0, otherwise
-  // `default_mdc_pct` percent of the subject's baseline magnitude.
+  // `default_mdc_pct` percent of the subject's baseline magnitude, and never below
+  // `default_mdc_min` (a count of a few lines, one of which comes and goes between captures).
   double default_mdc_abs = 0;
   double default_mdc_pct = 10;
+  double default_mdc_min = 0;
 };
 
 // All known metrics, grouped, in a stable order.

@@ -482,14 +482,15 @@ std::map<std::string, std::vector<double>> RepeatCaptures(std::uint64_t skin_see
 // light changes how grooves, pits and texture shade, so shading-based metrics (wrinkles, scars,
 // texture) scatter more. The default MDC95 must cover this too, or an untreated control's
 // lighting noise reads as a change.
-std::map<std::string, std::vector<double>> RepeatCapturesUnderMovedLight() {
+std::map<std::string, std::vector<double>> RepeatCapturesUnderMovedLight(
+    std::uint64_t skin_seed = RepeatSkinSeed()) {
   return MeasureRecaptures({{0, 0, 0, 0, 1.00, 1.00, 0, 0, 0.5, 1.0},
                             {9, -6, 1.2, 0.2, 1.04, 0.97, 8, -4, 0.3, 1.02},
                             {-8, 7, -1.5, -0.25, 0.96, 1.05, -10, 5, 0.8, 0.97},
                             {5, 10, 0.6, 0.1, 1.02, 1.03, 4, 2, 0.4, 1.03},
                             {-11, -4, -0.8, -0.15, 0.97, 0.96, -6, -5, 0.7, 0.98},
                             {3, -9, 1.8, 0.25, 1.05, 1.02, 10, 3, 0.6, 1.01}},
-                           200, RepeatSkinSeed());
+                           200, skin_seed);
 }
 
 // CV (%) per metric, printing the table.
@@ -544,16 +545,18 @@ TEST(PhantomValidation, RepeatCapturesOfTheSameSkinAgree) {
                           "pores.area_pct"}) {
     EXPECT_LE(cv_pct[key], 4.0) << key;
   }
-  // Wrinkle length does not meet its 4 % (DISABLED_WrinkleLengthRepeatsWithinFourPercent): on
-  // this skin 5.3 %, on skins 22-32 2-12 %. This bound only guards against getting worse.
+  // Wrinkle length meets its 4 % on this skin (3.05 %) but on only 3 of skins 21-32 (median
+  // 5.7 %, DISABLED_WrinkleLengthRepeatsWithinFourPercent), so this bound only guards against
+  // getting worse.
   EXPECT_LE(cv_pct["wrinkles.length_mm_per_cm2"], 8.0);
   EXPECT_GE(ExpectDefaultMdcCovers(captures, "fixed light"), 20);
 }
 
-// NOT YET MET (issue 6): wrinkle length repeats within 4 % on 1 of the 12 skins 21-32 (CV 2.0,
-// 5.3, 6.2, 6.5, 7.6, 8.2, 8.3, 8.7, 9.8, 9.9, 11.3, 12.1 %). Covered truth length varies by
-// about 1 %; the scatter is a trace overshooting a fading end into texture in some captures, and
-// the shaded wall of a boxcar scar traced as a short line in others.
+// NOT YET MET (issue 6): wrinkle length repeats within 4 % on 3 of the 12 skins 21-32 (CV 3.1,
+// 5.2, 2.3, 10.7, 6.2, 4.1, 8.3, 3.2, 7.5, 4.4, 11.0, 6.3 %, median 5.7 %; 2026-12-05). Covered
+// truth length varies by about 1 %; the scatter is a faint groove found in some captures and not
+// others (skin 24: 3 of 6), traced ends that overshoot into texture or hook at a blob, and the
+// shaded wall of a boxcar scar traced as a short branch (skin 31).
 TEST(PhantomValidation, DISABLED_WrinkleLengthRepeatsWithinFourPercent) {
   for (std::uint64_t skin = 21; skin <= 32; ++skin) {
     const std::vector<double> length = RepeatCaptures(skin)["wrinkles.length_mm_per_cm2"];
@@ -585,6 +588,31 @@ TEST(PhantomValidation, DefaultMdcCoversRepeatabilityUnderMovedLight) {
   const auto captures = RepeatCapturesUnderMovedLight();
   RepeatabilityTable(captures);
   EXPECT_GE(ExpectDefaultMdcCovers(captures, "moved light"), 20);
+}
+
+// The defaults against the repeat noise of other skins, light fixed and moved.
+void ExpectDefaultMdcCoversSkins(const std::vector<std::uint64_t>& skins) {
+  for (std::uint64_t skin : skins) {
+    SCOPED_TRACE("skin " + std::to_string(skin));
+    EXPECT_GE(ExpectDefaultMdcCovers(RepeatCaptures(skin), "fixed light"), 20);
+    EXPECT_GE(ExpectDefaultMdcCovers(RepeatCapturesUnderMovedLight(skin), "moved light"), 20);
+  }
+}
+
+// Skin 21 alone let defaults stand that other skins' noise exceeds. Over skins 21-32 (2026-12-05)
+// the largest MDC95s were on these three: wrinkle length 33 % of its mean (skin 24, light moved;
+// the default was 25 %), wrinkle area 43 % (24; was 18 %), mean width 22.5 % (24; was 16 %), a
+// wrinkle count of 2-3 lines scattering by one line (MDC95 up to 2.3 lines on 30; was 1), scar
+// count 80 % (26; was 75 %); and pore diameter 0.016 mm on skin 25 (was 0.015 mm).
+TEST(PhantomValidation, DefaultMdcCoversTheNoisiestRepeatSkins) {
+  ExpectDefaultMdcCoversSkins({24, 26, 30});
+}
+
+// All twelve skins (about 40 s; run with --gtest_also_run_disabled_tests).
+TEST(PhantomValidation, DISABLED_DefaultMdcCoversRepeatSkins21To32) {
+  std::vector<std::uint64_t> skins;
+  for (std::uint64_t skin = 21; skin <= 32; ++skin) skins.push_back(skin);
+  ExpectDefaultMdcCoversSkins(skins);
 }
 
 }  // namespace
