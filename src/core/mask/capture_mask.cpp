@@ -1,6 +1,8 @@
 #include "core/mask/capture_mask.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "core/mask/face_regions.h"
 #include "core/mask/roi.h"
@@ -22,13 +24,14 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
   const bool close_up =
       px_per_mm && *px_per_mm > 0 &&
       std::min(rgb_linear.cols, rgb_linear.rows) / *px_per_mm < kMinFaceFrameMm;
+  std::vector<cv::Rect> eyes;
   const std::optional<cv::Rect> face =
-      close_up ? std::nullopt : FindFace(rgb_linear, warnings);
+      close_up ? std::nullopt : FindFace(rgb_linear, warnings, &eyes);
   SKT_ASSIGN_OR_RETURN(SkinMaskResult result,
                        DetectSkinMask(rgb_linear, use_exclude ? exclude : cv::Mat(), face));
   result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());
   if (result.face) {
-    result.eyes = FindEyes(rgb_linear, *result.face);
+    result.eyes = std::move(eyes);  // found with the face, in the same box
     ExcludeEyes(result.eyes, result.mask);
     ExcludeBrows(rgb_linear, result.eyes, result.mask);
     result.mouth = FindMouth(rgb_linear, *result.face);

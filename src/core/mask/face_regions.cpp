@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
@@ -126,7 +127,8 @@ bool SecondCascadeAgrees(const cv::Mat& grey, const cv::Rect& candidate, int min
 
 }  // namespace
 
-std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings) {
+std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
+                                 std::vector<cv::Rect>* eyes) {
   try {
     cv::CascadeClassifier* cascade = Cascade(kFaceCascade);
     if (cascade == nullptr) {
@@ -148,7 +150,9 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
                    static_cast<int>(candidate.width * inv),
                    static_cast<int>(candidate.height * inv)) &
           cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
-      if (!FindEyes(rgb_linear, face).empty() || SecondCascadeAgrees(grey, candidate, min_side)) {
+      std::vector<cv::Rect> found_eyes = FindEyes(rgb_linear, face);
+      if (!found_eyes.empty() || SecondCascadeAgrees(grey, candidate, min_side)) {
+        if (eyes != nullptr) *eyes = std::move(found_eyes);
         return face;
       }
     }

@@ -28,8 +28,10 @@
 
 namespace skintrack::core {
 
-// rgb_linear: CV_32FC3 (R,G,B) linear. Returns the face box in input pixels.
-std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings);
+// rgb_linear: CV_32FC3 (R,G,B) linear. Returns the face box in input pixels; `eyes`, when given,
+// receives FindEyes of that box (the search that confirmed it; empty when the second cascade did).
+std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
+                                 std::vector<cv::Rect>* eyes = nullptr);
 
 // Eyes inside a frontal face box (haarcascade_eye.xml, searched in the band from 15 % to 60 % of
 // the box's height): at most one on each side of the face's centre line, in input pixels. Empty
