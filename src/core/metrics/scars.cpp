@@ -158,7 +158,12 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     const int border = static_cast<int>(std::ceil(0.5 * min_diameter_mm * ppm));
     const cv::Mat detect_mask = ErodeMask(mask, border);
     const double detect_cm2 = cv::countNonZero(detect_mask) / (100.0 * ppm * ppm);
-    blob.false_maxima_per_level = std::max(1e-6, options.false_scars_per_cm2 * detect_cm2);
+    // Noise maxima passing per level: a rate per cm², capped per image so that a wide frame does
+    // not collect false scars in proportion to its area (the threshold rises slowly instead).
+    const auto noise_budget = [&](double per_cm2) {
+      return std::max(1e-6, std::min(options.max_false_scars_per_image, per_cm2 * detect_cm2));
+    };
+    blob.false_maxima_per_level = noise_budget(options.false_scars_per_cm2);
     const cv::Mat background = MaskedGaussian(shading, mask, background_px);
     // Pores are dark openings narrower than 0.5 mm: a grey closing with a disc of pore_fill_mm
     // fills them (with a margin for lens blur and for pores that touch) and specks of texture,
@@ -203,8 +208,7 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       relief_blob.min_contrast = 0;
       relief_blob.min_roundness = options.relief_min_roundness;
       relief_blob.tolerate_shaded_walls = false;
-      relief_blob.false_maxima_per_level =
-          std::max(1e-6, options.relief_false_scars_per_cm2 * detect_cm2);
+      relief_blob.false_maxima_per_level = noise_budget(options.relief_false_scars_per_cm2);
       relief_blob.noise_excludes_structures = true;
       relief_blobs = DetectDarkBlobs(relief, relief_mask, relief_blob);
       // Reduced pixel i is centred at work position (i + ½)·reduce − ½.

@@ -10,8 +10,10 @@
 // max_diameter_mm], contrast ≥ min_deficit, response above a significance threshold and Hessian
 // roundness ≥ min_roundness (lines: wrinkles). The threshold is set per scale from random-field
 // theory (dark_blobs.h) so that the skin texture and noise alone would pass about
-// false_scars_per_cm2 maxima per cm² of skin and per scale: fine scales hold many more independent
-// maxima than coarse ones and need a higher SNR (≈ 4.5 at 0.7 mm against ≈ 3.7 at 6 mm on 7 cm²).
+// false_scars_per_cm2 maxima per cm² of skin and per scale, and at most max_false_scars_per_image
+// in the whole image (a wide frame does not collect false scars in proportion to its area): fine
+// scales hold many more independent maxima than coarse ones and need a higher SNR (≈ 4.5 at
+// 0.7 mm against ≈ 3.7 at 6 mm on 7 cm²).
 // A blob whose disc of 1.5 × its diameter is less than min_skin_around skin (the mask) is dropped:
 // against an eye, a nostril or the lips it is the edge of that feature, and a depression cannot be
 // judged without skin around it. The scale of a scar is the strongest round response: under an oblique light the lit wall of a
@@ -62,6 +64,9 @@ struct ScarOptions {
   double min_deficit = 0.04;          // at least 4 % darker than the surrounding skin (default)
   double false_scars_per_cm2 = 0.01;  // noise maxima passing per cm² of skin and per scale
                                       // (sets the SNR threshold; default 0.01)
+  double max_false_scars_per_image = 0.05;  // and at most this many per scale in the whole image,
+                                            // however wide the frame (default 0.05: the rate
+                                            // above holds up to 5 cm²)
   double pore_fill_mm = 0.7;          // dark spots narrower than this (pores) are filled first
                                       // (default 0.7 mm)
   double min_diameter_mm = 0.7;       // smaller blobs are not scars (default 0.7 mm)

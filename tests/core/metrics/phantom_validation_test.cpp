@@ -354,6 +354,48 @@ TEST(PhantomValidation, WrinkleLengthWithinFifteenPercentOfTruth) {
 
 // --- scars ----------------------------------------------------------------------------------------
 
+// Scars found against the truth, pooled over shots: a truth scar is found, and a detection true,
+// when the detection's centre lies within the scar's radius (at least 1 mm) of its centre.
+struct ScarTally {
+  int truth = 0, found = 0, detections = 0, true_detections = 0;
+
+  void Add(const Shot& shot) {
+    auto scars = DetectScars(shot.frame);
+    ASSERT_TRUE(scars.ok());
+    const double to_analysis = shot.frame.downscale;
+    std::vector<cv::Point2d> centres;
+    std::vector<double> radius_px;
+    for (const json& s : shot.truth["features"]["image"]["scars"]) {
+      centres.emplace_back(s["x_px"].get<double>() * to_analysis,
+                           s["y_px"].get<double>() * to_analysis);
+      radius_px.push_back(0.5 * s["diameter_px"].get<double>() * to_analysis);
+    }
+    std::vector<bool> hit(centres.size(), false);
+    for (const Scar& d : scars->scars) {
+      bool matched = false;
+      for (size_t i = 0; i < centres.size(); ++i) {
+        const double reach = std::max(radius_px[i], 1.0 * shot.frame.px_per_mm);
+        if (cv::norm(cv::Point2d(d.center_px) - centres[i]) <= reach) {
+          hit[i] = true;
+          matched = true;
+        }
+      }
+      ++detections;
+      if (matched) ++true_detections;
+    }
+    truth += static_cast<int>(centres.size());
+    found += static_cast<int>(std::count(hit.begin(), hit.end(), true));
+  }
+  double Recall() const { return truth > 0 ? static_cast<double>(found) / truth : 0.0; }
+  double Precision() const {
+    return detections > 0 ? static_cast<double>(true_detections) / detections : 0.0;
+  }
+  void Print(const char* what) const {
+    std::printf("%s: recall %.3f (%d/%d), precision %.3f (%d/%d)\n", what, Recall(), found, truth,
+                Precision(), true_detections, detections);
+  }
+};
+
 // Recall and precision over 80 phantom skins (seeds 340-419, 639 scars: a third each icepick,
 // boxcar and rolling), each under the phantom's oblique light, with the scars in a 28 mm square of
 // a 40 x 30 mm frame. These seeds were not used to choose any parameter. Over seeds 0-339 (2718
@@ -365,44 +407,16 @@ TEST(PhantomValidation, WrinkleLengthWithinFifteenPercentOfTruth) {
 TEST(PhantomValidation, ScarsAreFoundAndShadowIndexGrowsWithDepth) {
   std::vector<std::uint64_t> acceptance(80);
   std::iota(acceptance.begin(), acceptance.end(), 340u);
-  int truth_total = 0, found = 0, detections = 0, true_detections = 0;
+  ScarTally tally;
   for (std::uint64_t seed : Seeds(acceptance)) {
     PhantomOptions o = SkinOptions(seed);
     o.features.scars = 8;
     o.ps_size_px = 560;
-    const Shot shot = Photograph(o, Camera(seed));
-    auto scars = DetectScars(shot.frame);
-    ASSERT_TRUE(scars.ok());
-    const double to_analysis = shot.frame.downscale;
-    std::vector<cv::Point2d> truth;
-    std::vector<double> radius_px;
-    for (const json& s : shot.truth["features"]["image"]["scars"]) {
-      const cv::Point2d c(s["x_px"].get<double>() * to_analysis, s["y_px"].get<double>() * to_analysis);
-      truth.push_back(c);
-      radius_px.push_back(0.5 * s["diameter_px"].get<double>() * to_analysis);
-    }
-    std::vector<bool> hit(truth.size(), false);
-    for (const Scar& d : scars->scars) {
-      bool matched = false;
-      for (size_t i = 0; i < truth.size(); ++i) {
-        const double reach = std::max(radius_px[i], 1.0 * shot.frame.px_per_mm);
-        if (cv::norm(cv::Point2d(d.center_px) - truth[i]) <= reach) {
-          hit[i] = true;
-          matched = true;
-        }
-      }
-      ++detections;
-      if (matched) ++true_detections;
-    }
-    truth_total += static_cast<int>(truth.size());
-    found += static_cast<int>(std::count(hit.begin(), hit.end(), true));
+    tally.Add(Photograph(o, Camera(seed)));
   }
-  const double recall = static_cast<double>(found) / truth_total;
-  const double precision = detections > 0 ? static_cast<double>(true_detections) / detections : 0;
-  std::printf("scars: recall %.3f (%d/%d), precision %.3f (%d/%d)\n", recall, found, truth_total,
-              precision, true_detections, detections);
-  EXPECT_GE(recall, 0.90);
-  EXPECT_GE(precision, 0.90);
+  tally.Print("scars");
+  EXPECT_GE(tally.Recall(), 0.90);
+  EXPECT_GE(tally.Precision(), 0.90);
 
   // The same scars made shallower (improvement scales every depth by 1 - g): shadow_index follows.
   PhantomOptions o = SkinOptions(10);
@@ -421,6 +435,29 @@ TEST(PhantomValidation, ScarsAreFoundAndShadowIndexGrowsWithDepth) {
     EXPECT_GT(shadow, previous) << "depth factor " << 1 - g;
     previous = shadow;
   }
+}
+
+// A wide frame with few scars: `skintrack phantom`'s default frame, 120 x 90 mm at 10 px/mm with 5
+// scars. False scars used to come at a rate per cm² of skin, so a frame eight times the area of the
+// test above collected eight times as many: over seeds 11-16 of the CLI's series (baseline and
+// repeat captures) precision was 0.505 at recall 0.883; with the noise budget capped per image
+// (ScarOptions::max_false_scars_per_image) it is 0.677 at 0.875. Here (seeds 11-18, one capture
+// each, no change of pose or light) it went from 0.607 to 0.791 at recall 0.850 both ways. The
+// false scars left are single large pores and pore pairs at 10 px/mm, which the 0.7 mm pore fill
+// does not close, and bulges of wrinkles.
+TEST(PhantomValidation, ScarPrecisionHoldsUpInAWideFrame) {
+  ScarTally tally;
+  for (std::uint64_t seed : Seeds({11u, 12u, 13u, 14u, 15u, 16u, 17u, 18u})) {
+    PhantomOptions o = SkinOptions(seed);
+    o.width_px = 1200;
+    o.height_px = 900;
+    o.px_per_mm = 10.0;
+    o.features.scars = 5;
+    tally.Add(Photograph(o, Camera(seed)));
+  }
+  tally.Print("scars, wide frame");
+  EXPECT_GE(tally.Recall(), 0.80);
+  EXPECT_GE(tally.Precision(), 0.70);
 }
 
 // --- repeatability --------------------------------------------------------------------------------
@@ -614,6 +651,7 @@ TEST(PhantomValidation, DISABLED_DefaultMdcCoversRepeatSkins21To32) {
   for (std::uint64_t skin = 21; skin <= 32; ++skin) skins.push_back(skin);
   ExpectDefaultMdcCoversSkins(skins);
 }
+
 
 }  // namespace
 }  // namespace skintrack::core
