@@ -1,10 +1,12 @@
 // `skintrack phantom -o DIR`: a synthetic treatment series with exact ground truth (docs/PHANTOM.md).
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
+#include "core/calibration/chart_geometry.h"
 #include "core/phantom/phantom.h"
 
 namespace skintrack::cli {
@@ -73,6 +75,13 @@ int RunPhantom(const PhantomCommandOptions& in) {
   const auto& subjects = series->truth["subjects"];
   std::size_t images = 0;
   for (const auto& s : subjects) images += s["sessions"].size();
+  // The chart is drawn at a smaller pitch than a ColorChecker Classic's whenever a Classic would not
+  // fit the frame: scored alone, a capture would read as several times farther away.
+  std::optional<double> small_chart_pitch_mm;
+  if (!subjects.empty() && subjects[0]["chart"]["present"].get<bool>()) {
+    const double pitch = subjects[0]["chart"]["patch_pitch_mm"].get<double>();
+    if (std::abs(pitch - core::ChartGeometry{}.patch_pitch_mm) > 0.05) small_chart_pitch_mm = pitch;
+  }
   if (in.json) {
     nlohmann::json doc = JsonEnvelope("skintrack.phantom/1");
     doc["output_dir"] = in.output_dir;
@@ -81,6 +90,10 @@ int RunPhantom(const PhantomCommandOptions& in) {
     doc["subjects"] = subjects.size();
     doc["images"] = images;
     doc["options"] = series->truth["options"];
+    doc["chart_patch_pitch_mm"] =
+        subjects.empty() || !subjects[0]["chart"]["present"].get<bool>()
+            ? nlohmann::json(nullptr)
+            : subjects[0]["chart"]["patch_pitch_mm"];
     PrintJson(doc);
   } else {
     std::cout << "phantom: " << subjects.size() << " subject(s), " << images << " capture(s) in "
@@ -95,6 +108,13 @@ int RunPhantom(const PhantomCommandOptions& in) {
                   first["pores"]["count"].get<int>(), last["pores"]["count"].get<int>(),
                   first["scars"]["depth_mean_mm"].get<double>(),
                   last["scars"]["depth_mean_mm"].get<double>());
+    }
+    if (small_chart_pitch_mm) {
+      std::printf(
+          "  chart: patch pitch %.2f mm, not a Classic's %.0f mm. manifest.csv carries each "
+          "capture's px_per_mm for batch and import; to score one capture alone, give "
+          "--chart-pitch-mm %.2f\n",
+          *small_chart_pitch_mm, core::ChartGeometry{}.patch_pitch_mm, *small_chart_pitch_mm);
     }
   }
   return 0;

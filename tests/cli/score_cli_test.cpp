@@ -1,4 +1,5 @@
 // End-to-end tests of `skintrack score` through the real binary.
+#include <cstdio>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -86,8 +87,18 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
   ASSERT_TRUE(chart["present"].get<bool>());
   const double pitch_mm = chart["patch_pitch_mm"].get<double>();
   ASSERT_LT(pitch_mm, 20.0) << "the phantom's chart should be a reduced one here";
+  // The phantom says so, with the option to give.
+  char hint[64];
+  std::snprintf(hint, sizeof(hint), "--chart-pitch-mm %.2f", pitch_mm);
+  EXPECT_NE(made.out.find(hint), std::string::npos) << made.out;
   const std::string image = (out / "S01" / "S01_baseline.jpg").string();
   const double truth_px_per_mm = 12.0;
+  const auto warned = [](const json& doc, const std::string& code) {
+    for (const json& w : doc["warnings"]) {
+      if (w == code) return true;
+    }
+    return false;
+  };
 
   const auto given =
       RunSkintrack({"score", image, "--json", "--chart-pitch-mm", std::to_string(pitch_mm)});
@@ -105,6 +116,14 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
   EXPECT_NEAR(
       classic["calibration"]["px_per_mm"].get<double>() / (truth_px_per_mm * pitch_mm / 44.0), 1.0,
       0.02);
+  // Read as a Classic the capture is 1.6 px/mm: pores, wrinkles and scars are all below its
+  // resolution, and each group says so. At its true 12 px/mm only the pores' sizes are marginal.
+  for (const char* code :
+       {"pores_below_resolution", "wrinkles_below_resolution", "scars_below_resolution"}) {
+    EXPECT_TRUE(warned(classic, code)) << code;
+    EXPECT_FALSE(warned(with_pitch, code)) << code;
+  }
+  EXPECT_TRUE(warned(with_pitch, "pores_near_resolution"));
 
   for (const char* bad : {"nan", "inf", "0", "-4", "300", "4mm"}) {
     const auto run = RunSkintrack({"score", image, "--chart-pitch-mm", bad});

@@ -150,8 +150,11 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     const double margin = frame.scale_known ? 1.0 : std::max(1.0, options.unscaled_size_margin);
     const double min_diameter_mm = margin * options.min_diameter_mm;
     const double pore_fill_mm = margin * options.pore_fill_mm;
-    blob.min_diameter_px = min_diameter_mm * ppm;
-    blob.max_diameter_px = options.max_diameter_mm * ppm;
+    // Below the resolution (the smallest scar spanning fewer than kMinResolvedPx pixels: a face
+    // photo of 1 MP, or a small chart read as a Classic) single pixels of texture and noise would
+    // be counted: only scars wide enough to be resolved are searched (`scars_below_resolution`).
+    blob.min_diameter_px = std::max(kMinResolvedPx, min_diameter_mm * ppm);
+    blob.max_diameter_px = std::max(1.5 * blob.min_diameter_px, options.max_diameter_mm * ppm);
     blob.min_contrast = options.min_deficit;
     blob.min_roundness = options.min_roundness;
     blob.tolerate_shaded_walls = true;
@@ -334,6 +337,10 @@ Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& 
   group.scalars.push_back({"shadow_index", count > 0 ? shadow / count : 0.0,
                            "% luminance deficit (relative, not a depth)"});
   if (detection.scars.empty()) group.warnings.push_back("scars_none_found");
+  const double work_px_per_mm = std::min(frame.px_per_mm, options.work_px_per_mm);
+  if (frame.scale_known && options.min_diameter_mm * work_px_per_mm < kMinResolvedPx) {
+    group.warnings.push_back("scars_below_resolution");
+  }
   group.maps.push_back({"scars", detection.map, "% luminance deficit", 0.0f, 30.0f});
   return group;
 }

@@ -79,6 +79,13 @@ TEST(Pores, WarnsWhenEvenLargePoresAreBelowTheResolution) {
   ASSERT_TRUE(close_up.ok() && distant.ok());
   EXPECT_FALSE(has(*close_up, "pores_below_resolution"));
   EXPECT_TRUE(has(*distant, "pores_below_resolution"));
+  // Between the two: a 0.3 mm pore spans 3 px at 10 px/mm, so sizes are blur-biased.
+  auto coarse = MeasurePores(FrameOf(skin, 10.0));
+  ASSERT_TRUE(coarse.ok());
+  EXPECT_FALSE(has(*coarse, "pores_below_resolution"));
+  EXPECT_TRUE(has(*coarse, "pores_near_resolution"));
+  EXPECT_FALSE(has(*close_up, "pores_near_resolution"));
+  EXPECT_FALSE(has(*distant, "pores_near_resolution"));
 }
 
 TEST(Pores, NoPoresOnFlatSkin) {
