@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/calibration/edge_blur.h"
 #include "core/color/srgb.h"
 
 namespace skintrack::core {
@@ -92,6 +93,15 @@ CalibrationResult CalibrateImage(const cv::Mat& bgr, const CalibrationOptions& o
     warn("chart_orientation_uncertain",
          "the chart's orientation is ambiguous (colour agreement of the best and second-best "
          "orientation differ by less than 1.5x); check the patch table");
+  }
+
+  if (const auto blur = MeasureEdgeBlur(result.rgb_linear, chart, options.detection.geometry)) {
+    result.edge_blur_px = blur->sigma_px;
+    j["edge_blur_px"] = std::round(blur->sigma_px * 1000) / 1000;
+    j["edge_blur_spread_px"] = std::round(blur->spread_px * 1000) / 1000;
+    j["edge_blur_edges"] = blur->edges;
+  } else {
+    j["edge_blur_px"] = nullptr;
   }
 
   ColorCorrectionOptions correction_options = options.correction;

@@ -41,6 +41,9 @@ struct CalibrationResult {
   std::optional<ChartDetection> chart;
   std::optional<ColorCorrectionFit> fit;
   cv::Mat chart_mask;   // CV_8U, 255 over the chart and its card border; empty without a chart
+  // The capture's blur (SD of its point spread, image px) measured on the chart's edges
+  // (edge_blur.h); empty without a chart or when too few edges could be measured.
+  std::optional<double> edge_blur_px;
   std::vector<std::string> warnings;  // short codes ("no_colour_chart", ...)
   std::vector<std::string> messages;  // human-readable text for each warning
   nlohmann::json json;  // the `calibration` block

@@ -14,6 +14,7 @@
 //   mask is empty, kInternal for unexpected OpenCV failures). Thread-safety: reentrant.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,10 @@ struct AnalysisFrame {
   bool scale_known = false; // true: px_per_mm is measured (chart or user); false: assumed
   double downscale = 1;     // analysis pixels per original pixel (<= 1)
   double mask_area_px = 0;  // number of mask pixels
+  // SD of the capture's blur in analysis pixels (lens, focus, demosaicing; not the pixel's own
+  // area), measured on the colour chart's edges (calibration/edge_blur.h); empty without a chart.
+  // Pore sizes are corrected for it (pores.h). Set with SetCaptureBlur.
+  std::optional<double> blur_px;
   // The same capture reduced by a whole factor for the measures of colour over areas (redness,
   // pigmentation), with its own mask, Lab and chromophores (no luminance or mask distance, which
   // those groups do not use); null: they use this frame. Built by
@@ -89,6 +94,9 @@ struct AnalysisFrame {
   cv::Mat InnerMask(int radius_px) const;
   // The frame colour measures use: `colour` if there is one, else this frame.
   const AnalysisFrame& ColourFrame() const { return colour ? *colour : *this; }
+  // Sets blur_px from the blur measured in the original capture's pixels. Reducing the capture
+  // averaged whole areas, so the analysis pixel's own area stands for the original ones'.
+  void SetCaptureBlur(double capture_blur_px) { blur_px = capture_blur_px * downscale; }
 };
 
 }  // namespace skintrack::core

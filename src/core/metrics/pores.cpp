@@ -14,9 +14,83 @@ namespace {
 // A pore of kTypicalPoreMm (the middle of the usual 0.1-0.5 mm) spanning fewer than
 // kMinSizedPorePx analysis pixels (below 13.3 px/mm) is sized with a bias that depends on the
 // capture's lens blur: on the phantom at 10 px/mm, mean diameter +9 % at a blur of 0.3 px and
-// +31 % at 0.8 px, density -5 % and -19 %; at 15 px/mm and 0.5 px, +3 % and -1 %.
+// +31 % at 0.8 px (+22 % with the blur correction), density -5 % and -19 %; at 15 px/mm and 0.5 px,
+// +3 % and -1 %.
 constexpr double kTypicalPoreMm = 0.3;
 constexpr double kMinSizedPorePx = 4.0;
+
+// Sub-pixels per pixel side when the model discs are rendered: each pixel is the mean of its
+// kSuper × kSuper sub-pixels, as a sensor's pixel integrates its area.
+constexpr int kSuper = 4;
+
+// The diameter DetectDarkBlobs reports for an ideal dark disc of `diameter_px` blurred by a
+// Gaussian of `blur_px` (without the pixel's area) and integrated over pixels, centred
+// at sub-pixel offset `phase`; 0 when it is not found.
+double ModelDiscDiameter(double diameter_px, double blur_px, double phase,
+                         const DarkBlobOptions& blob) {
+  const int side = (static_cast<int>(std::ceil(2.0 * diameter_px + 8.0 * blur_px)) + 16) | 1;
+  cv::Mat fine(side * kSuper, side * kSuper, CV_32F, cv::Scalar(0));
+  const double centre = (side / 2 + phase + 0.5) * kSuper;  // in sub-pixels, pixel-edge origin
+  cv::circle(fine, cv::Point(cvRound(centre * 16), cvRound(centre * 16)),
+             cvRound(0.5 * diameter_px * kSuper * 16), cv::Scalar(-0.3), cv::FILLED, cv::LINE_AA,
+             4);
+  if (blur_px > 0.01) {
+    cv::GaussianBlur(fine, fine, cv::Size(), blur_px * kSuper, blur_px * kSuper,
+                     cv::BORDER_REPLICATE);
+  }
+  cv::Mat image;
+  cv::resize(fine, image, cv::Size(side, side), 0, 0, cv::INTER_AREA);
+  const cv::Mat mask(image.size(), CV_8U, cv::Scalar(255));
+  DarkBlobOptions model = blob;
+  model.min_contrast = 0.01;
+  model.min_snr = 0;
+  model.min_roundness = 0;
+  model.false_maxima_per_level = 0;
+  const cv::Point2d expected(side / 2 + phase, side / 2 + phase);
+  double best = 0, best_distance = 1e9;
+  for (const DarkBlob& b : DetectDarkBlobs(image, mask, model)) {
+    const double distance = cv::norm(cv::Point2d(b.center_px) - expected);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = b.diameter_px;
+    }
+  }
+  return best_distance <= std::max(1.0, 0.25 * diameter_px) ? best : 0.0;
+}
+
+// (blurred, sharp) readings of model discs from 1 px to 1.5 × the largest searched: what the
+// detector reads for each disc under `blur_px` and without blur, the blurred reading increasing.
+std::vector<std::pair<double, double>> DiscReadings(double blur_px, const DarkBlobOptions& blob) {
+  std::vector<std::pair<double, double>> table;
+  double previous = 0;
+  for (double d = 1.0; d <= 1.5 * blob.max_diameter_px; d *= 1.08) {
+    const auto reading = [&](double blur) {
+      return 0.5 * (ModelDiscDiameter(d, blur, 0.0, blob) + ModelDiscDiameter(d, blur, 0.5, blob));
+    };
+    const double blurred = reading(blur_px);
+    if (blurred <= previous) continue;  // not found, or not yet increasing
+    const double sharp = reading(0.0);
+    if (sharp <= 0) continue;
+    table.emplace_back(blurred, sharp);
+    previous = blurred;
+  }
+  return table;
+}
+
+// What the detector would have read for a pore it read as `measured` under the blur, without the
+// blur (linear between the readings; beyond them, in proportion to the nearest).
+double SharpReading(double measured, const std::vector<std::pair<double, double>>& table) {
+  if (table.size() < 2) return measured;
+  if (measured <= table.front().first) return measured * table.front().second / table.front().first;
+  for (size_t i = 1; i < table.size(); ++i) {
+    if (measured <= table[i].first) {
+      const auto& [m0, d0] = table[i - 1];
+      const auto& [m1, d1] = table[i];
+      return d0 + (d1 - d0) * (measured - m0) / (m1 - m0);
+    }
+  }
+  return measured * table.back().second / table.back().first;
+}
 
 }  // namespace
 
@@ -36,10 +110,14 @@ Result<PoreDetection> DetectPores(const AnalysisFrame& frame, const PoreOptions&
     PoreDetection detection;
     detection.detect_mask = frame.InnerMask(border);
     detection.detect_area_px = cv::countNonZero(detection.detect_mask);
+    // With the capture's blur measured, each pore's size is read back through the detector's
+    // reading of ideal discs under that blur (pores.h).
+    std::vector<std::pair<double, double>> readings;
+    if (frame.blur_px) readings = DiscReadings(*frame.blur_px, blob);
     for (const DarkBlob& b : DetectDarkBlobs(contrast, detection.detect_mask, blob)) {
       Pore pore;
       pore.center_px = b.center_px;
-      pore.diameter_px = b.diameter_px;
+      pore.diameter_px = readings.empty() ? b.diameter_px : SharpReading(b.diameter_px, readings);
       pore.contrast = b.contrast;
       pore.roundness = b.roundness;
       detection.pores.push_back(pore);

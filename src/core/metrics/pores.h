@@ -15,6 +15,9 @@
 //  - best scale strictly inside the range (rejects larger lesions and sub-resolution noise),
 //  - centre inside the skin mask eroded by the largest radius (the detection area).
 // The diameter is 2√2·σ with σ refined by a parabola through the three responses around the peak.
+// When the capture's blur is known (frame.blur_px, measured on the chart's edges), each diameter
+// is read back to what the detector reads without that blur: ideal discs integrated over pixels
+// are read with and without it, and the pore's reading is mapped from one to the other.
 //
 // Outputs (docs/METRICS.md): count; density_per_cm2 (density_per_mpx without scale) and area_pct
 // refer to the detection area; mean_diameter_mm (mean_diameter_px, original pixels, without

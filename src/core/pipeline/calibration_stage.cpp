@@ -26,6 +26,7 @@ Result<CalibratedCapture> RunCalibrationStage(const LoadedImage& image, const Sc
   capture.chart_mask = std::move(result.chart_mask);
   capture.calibration = std::move(result.json);
   capture.warnings = result.warnings;
+  capture.blur_px = result.edge_blur_px;
   const bool marked = std::find(capture.warnings.begin(), capture.warnings.end(),
                                 "uncalibrated_colour") != capture.warnings.end();
   if (!result.fit && !marked) capture.warnings.push_back("uncalibrated_colour");

@@ -148,6 +148,7 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   SKT_ASSIGN_OR_RETURN(AnalysisFrame frame,
                        MakeAnalysisFrame(rgb, skin, capture.px_per_mm, estimate));
   if (!frame.scale_known) AddWarning(warnings, "scale_unknown_sizes_in_px");
+  if (capture.blur_px) frame.SetCaptureBlur(*capture.blur_px);
   // The full-resolution image is not needed past the analysis frame (a 12 MP photo's is 144 MB):
   // released here, its memory serves the metric groups' planes instead of fresh pages.
   capture.rgb_linear.release();

@@ -42,6 +42,7 @@ Status MoveToFixedFrame(const Registration& registration, CalibratedCapture& cap
     SKT_ASSIGN_OR_RETURN(capture.chart_mask,
                          WarpToFixed(capture.chart_mask, registration, cv::INTER_NEAREST));
   }
+  if (capture.blur_px) capture.blur_px = *capture.blur_px * registration.scale;
   if (capture.px_per_mm) {
     capture.px_per_mm = *capture.px_per_mm * registration.scale;
     capture.calibration["px_per_mm_own_frame"] = capture.calibration["px_per_mm"];

@@ -28,6 +28,7 @@ struct CalibratedCapture {
   nlohmann::json calibration;       // the document's `calibration` block
   std::vector<std::string> warnings;
   cv::Mat chart_mask;               // CV_8U, non-zero over the chart (excluded from skin); may be empty
+  std::optional<double> blur_px;    // point spread SD measured on the chart's edges, capture px
 };
 
 Result<CalibratedCapture> RunCalibrationStage(const LoadedImage& image, const ScoreOptions& options);

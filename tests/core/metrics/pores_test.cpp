@@ -1,10 +1,12 @@
 #include "core/metrics/pores.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
 
 #include "core/metrics/synthetic_skin.h"
 
@@ -40,6 +42,41 @@ TEST(Pores, RecoversCountAndDiameterOfDarkDiscs) {
   EXPECT_GT(group->Get("area_pct"), 0.0);
   ASSERT_EQ(group->maps.size(), 1u);
   EXPECT_GT(cv::countNonZero(group->maps[0].values), 0);
+}
+
+// Lens blur widens small discs and the LoG reads them large; with the blur known (as measured on a
+// chart, AnalysisFrame::blur_px), sizes read as they do without it.
+TEST(Pores, SizesAreCorrectedForAKnownBlur) {
+  const auto mean_diameter = [](double blur_px, bool tell_blur) {
+    SkinCanvas canvas(cv::Size(640, 640));
+    const double diameters_mm[] = {0.2, 0.3, 0.45};
+    for (int i = 0; i < 8; ++i) {
+      for (int j = 0; j < 8; ++j) {
+        canvas.Disc({40.0 + 80.0 * i, 40.0 + 80.0 * j}, diameters_mm[(i + j) % 3] * kPorePxPerMm,
+                    0.2);
+      }
+    }
+    if (blur_px > 0) {
+      const double s = blur_px * canvas.k();
+      cv::GaussianBlur(canvas.dark(), canvas.dark(), cv::Size(), s, s, cv::BORDER_REPLICATE);
+    }
+    AnalysisFrame frame = FrameOf(canvas.Render(0.01), kPorePxPerMm);
+    if (tell_blur) frame.SetCaptureBlur(blur_px);
+    auto group = MeasurePores(frame);
+    EXPECT_TRUE(group.ok());
+    EXPECT_NEAR(group->Get("count"), 64, 3);
+    return group->Get("mean_diameter_mm");
+  };
+  const double sharp = mean_diameter(0.0, false);
+  for (double blur : {0.8, 1.5}) {
+    const double uncorrected = mean_diameter(blur, false);
+    const double corrected = mean_diameter(blur, true);
+    EXPECT_GT(uncorrected, 1.02 * sharp) << blur;
+    EXPECT_NEAR(corrected, sharp, 0.02 * sharp) << blur;
+    EXPECT_LT(std::abs(corrected - sharp), 0.5 * (uncorrected - sharp)) << blur;
+  }
+  // A sharp capture is left as it is.
+  EXPECT_NEAR(mean_diameter(0.0, true), sharp, 0.005 * sharp);
 }
 
 TEST(Pores, RejectsHairsLesionsAndFaintSpots) {
