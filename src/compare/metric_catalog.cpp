@@ -53,7 +53,7 @@ const std::vector<MetricInfo>& MetricCatalog() {
       {"wrinkles.mean_width_px", "px", D::kLowerIsBetter, 0, 25},
       {"wrinkles.area_pct", "%", D::kLowerIsBetter, 0, 45},
       {"wrinkles.mean_width_mm", "mm", D::kLowerIsBetter, 0, 25},
-      {"scars.count", "count", D::kLowerIsBetter, 0, 85},
+      {"scars.count", "count", D::kLowerIsBetter, 0, 90},
       {"scars.area_pct", "%", D::kLowerIsBetter, 0, 300},
       {"scars.shadow_index", "relative luminance", D::kLowerIsBetter, 0, 100},
       {"scars.depth_mean_mm", "mm", D::kLowerIsBetter, 0.02, 0},

@@ -13,6 +13,7 @@
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
 #include "core/metrics/octave.h"
+#include "core/metrics/wrinkles.h"
 
 namespace skintrack::core {
 namespace {
@@ -125,7 +126,9 @@ cv::Mat ReliefFromShading(const cv::Mat& contrast, cv::Vec2d toward_light, doubl
 }  // namespace
 
 Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options,
-                                  const cv::Mat& search) {
+                                  const cv::Mat& search, const cv::Mat& explained_px) {
+  SKT_CHECK(explained_px.empty() ||
+            (explained_px.type() == CV_8U && explained_px.size() == frame.mask.size()));
   SKT_CHECK(search.empty() || (search.type() == CV_8U && search.size() == frame.mask.size()));
   try {
     // Scars are millimetres across: detect on a copy at most `work_px_per_mm` (cheaper large
@@ -168,6 +171,12 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     };
     blob.false_maxima_per_level = noise_budget(options.false_scars_per_cm2);
     const cv::Mat background = MaskedGaussian(shading, mask, background_px);
+    // The dark features other groups measure (pores, wrinkles), at the work scale.
+    cv::Mat explained = explained_px;
+    if (!explained.empty() && explained.size() != shading.size()) {
+      cv::resize(explained_px, explained, shading.size(), 0, 0, cv::INTER_AREA);
+      explained = explained > 0;
+    }
     // Pores are dark openings narrower than 0.5 mm: a grey closing with a disc of pore_fill_mm
     // fills them (with a margin for lens blur and for pores that touch) and specks of texture,
     // while a depression wider than the disc keeps its floor. The blob detector below then sees
@@ -278,6 +287,12 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       // textured patch).
       const double shadow_index = 100.0 * cv::mean(deficit(box), disc)[0];
       if (shadow_index < 100.0 * floor) return;
+      // A depression is dark over its own area, not only along a wrinkle or at pores that cross
+      // it: without the pixels those explain, the disc must still reach the floor.
+      if (!explained.empty()) {
+        const cv::Mat own = disc & ~explained(box);
+        if (cv::countNonZero(own) == 0 || cv::mean(deficit(box), own)[0] < floor) return;
+      }
       Scar scar;
       scar.center_px = b.center_px * static_cast<float>(to_analysis);
       scar.diameter_px = b.diameter_px * to_analysis;
@@ -318,9 +333,36 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
   }
 }
 
+cv::Mat ExplainedDarkFeatures(const AnalysisFrame& frame, const std::vector<MetricGroup>& groups) {
+  cv::Mat explained;
+  for (const MetricGroup& group : groups) {
+    for (const MetricMap& map : group.maps) {
+      cv::Mat widened;
+      if (group.name == "pores" && map.name == "pores" && map.values.size() == frame.mask.size()) {
+        // The pore discs and a pixel of blur around them.
+        cv::dilate(map.values > 0, widened, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
+      } else if (group.name == "wrinkles" && map.name == "wrinkles" &&
+                 map.values.size() == frame.mask.size()) {
+        // The lines' centres (the ridges thinned) widened to the lines' mean width: the ridge map
+        // itself reaches into whatever dark feature a line runs past.
+        double width_px = 0;
+        if (group.Has("mean_width_mm")) width_px = group.Get("mean_width_mm") * frame.px_per_mm;
+        if (group.Has("mean_width_px")) width_px = group.Get("mean_width_px") * frame.downscale;
+        const int r = std::max(1, cvRound(0.5 * width_px));
+        cv::dilate(ThinZhangSuen(map.values > 0), widened,
+                   cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * r + 1, 2 * r + 1}));
+      } else {
+        continue;
+      }
+      explained = explained.empty() ? widened : (explained | widened);
+    }
+  }
+  return explained;
+}
+
 Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& options,
-                                 const cv::Mat& search) {
-  SKT_ASSIGN_OR_RETURN(ScarDetection detection, DetectScars(frame, options, search));
+                                 const cv::Mat& search, const cv::Mat& explained) {
+  SKT_ASSIGN_OR_RETURN(ScarDetection detection, DetectScars(frame, options, search, explained));
   double searched_px = frame.mask_area_px;
   if (!search.empty()) searched_px = std::max(1, cv::countNonZero(search & frame.mask));
   MetricGroup group;

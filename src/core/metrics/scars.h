@@ -21,7 +21,11 @@
 // depression at its own scale. The scar region is the disc of that
 // diameter. D = 1 − exp(−(G(σ_s)*s − s̄')) where s̄' is the low-pass recomputed without the scars
 // and their rims, so large scars do not darken their own reference; a scar whose mean D is below
-// min_deficit is dropped (the LoG estimate alone can pass on a textured patch). When the scale is
+// min_deficit is dropped (the LoG estimate alone can pass on a textured patch), and so is one
+// whose disc, without the pixels of pores and wrinkles the other groups found (`pores` argument,
+// ExplainedDarkFeatures), is not min_deficit darker: the tapered end of a wrinkle, two lines
+// crossing or pores on a line are those features, while a scar a line crosses stays dark beyond
+// it. When the scale is
 // only assumed (frame.scale_known false) the pore fill and the diameter floor are multiplied by
 // unscaled_size_margin, so that pores read larger than they are still do not count as scars.
 //
@@ -115,11 +119,21 @@ struct ScarDetection {
 // `search` (optional, CV_8U of the analysis size): only scars centred inside it are kept. The
 // whole mask still sets the background and the noise level, so a search area only removes scars
 // (a whole face is searched in its forehead, cheeks and chin).
+// `explained` (optional, CV_8U of the analysis size): pixels of dark features other groups
+// measure (ExplainedDarkFeatures); a scar must be dark over its other pixels.
 Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions& options = {},
-                                  const cv::Mat& search = cv::Mat());
+                                  const cv::Mat& search = cv::Mat(),
+                                  const cv::Mat& explained = cv::Mat());
+
+// The pixels of dark features the other groups have measured, for DetectScars' `explained`: the
+// discs of the pore group's "pores" map widened by a pixel, and the wrinkle group's "wrinkles"
+// ridges thinned to centre lines and widened to the lines' mean width. Other groups add nothing;
+// empty when none of these maps is there.
+cv::Mat ExplainedDarkFeatures(const AnalysisFrame& frame, const std::vector<MetricGroup>& groups);
 
 // With `search`, area_pct refers to the skin inside it.
 Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& options = {},
-                                 const cv::Mat& search = cv::Mat());
+                                 const cv::Mat& search = cv::Mat(),
+                                 const cv::Mat& explained = cv::Mat());
 
 }  // namespace skintrack::core

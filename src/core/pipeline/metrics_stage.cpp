@@ -173,7 +173,8 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   groups.push_back(std::move(wrinkles));
   SKT_RETURN_IF_ERROR(CheckDeadline("wrinkles"));
   const cv::Mat scar_search = ScarSearchArea(frame, regions, mask_info["scar_regions"]);
-  SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame, {}, scar_search));
+  SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame, {}, scar_search,
+                                                       ExplainedDarkFeatures(frame, groups)));
   const bool scars_found = scars.Get("count") > 0;
   groups.push_back(std::move(scars));
 
