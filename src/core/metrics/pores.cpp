@@ -30,7 +30,8 @@ double ModelDiscDiameter(double diameter_px, double blur_px, double phase,
                          const DarkBlobOptions& blob) {
   const int side = (static_cast<int>(std::ceil(2.0 * diameter_px + 8.0 * blur_px)) + 16) | 1;
   cv::Mat fine(side * kSuper, side * kSuper, CV_32F, cv::Scalar(0));
-  const double centre = (side / 2 + phase + 0.5) * kSuper;  // in sub-pixels, pixel-edge origin
+  // Pixel i spans sub-pixels [i·kSuper, (i + 1)·kSuper): its centre is sub-pixel (i + ½)·kSuper − ½.
+  const double centre = (side / 2 + phase + 0.5) * kSuper - 0.5;
   cv::circle(fine, cv::Point(cvRound(centre * 16), cvRound(centre * 16)),
              cvRound(0.5 * diameter_px * kSuper * 16), cv::Scalar(-0.3), cv::FILLED, cv::LINE_AA,
              4);
