@@ -210,8 +210,18 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
             : std::nullopt;
     if (light) {
       const cv::Mat relief_mask = ReduceMask(detect_mask, reduce);
+      // The relief of what pores and wrinkles explain is theirs: a groove's shading reads as a
+      // long depression, and where it bends, crosses another or passes pores, as a round one.
+      // Those pixels take the masked mean of the skin around them (explained_fill_mm) before the
+      // relief is estimated, so a line across a rolling scar is filled with the scar's floor.
+      cv::Mat relief_input = contrast;
+      if (!explained.empty()) {
+        relief_input = contrast.clone();
+        MaskedSmoother around(mask & ~explained);
+        around.Smooth(contrast, options.explained_fill_mm * ppm).copyTo(relief_input, explained);
+      }
       const cv::Mat relief =
-          ReliefFromShading(ReduceByFactor(contrast, reduce), *light, relief_ppm,
+          ReliefFromShading(ReduceByFactor(relief_input, reduce), *light, relief_ppm,
                             options.relief_darkness_weight, 2.0 * options.background_sigma_mm);
       DarkBlobOptions relief_blob = blob;
       relief_blob.min_diameter_px =
@@ -333,14 +343,18 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
   }
 }
 
-cv::Mat ExplainedDarkFeatures(const AnalysisFrame& frame, const std::vector<MetricGroup>& groups) {
+cv::Mat ExplainedDarkFeatures(const AnalysisFrame& frame, const std::vector<MetricGroup>& groups,
+                              int pore_margin_px) {
+  const int margin = std::max(1, pore_margin_px);
+  const cv::Mat pore_widening =
+      cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * margin + 1, 2 * margin + 1});
   cv::Mat explained;
   for (const MetricGroup& group : groups) {
     for (const MetricMap& map : group.maps) {
       cv::Mat widened;
       if (group.name == "pores" && map.name == "pores" && map.values.size() == frame.mask.size()) {
-        // The pore discs and a pixel of blur around them.
-        cv::dilate(map.values > 0, widened, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
+        // The pore discs, and the margin of their read size and of blur around them.
+        cv::dilate(map.values > 0, widened, pore_widening);
       } else if (group.name == "wrinkles" && map.name == "wrinkles" &&
                  map.values.size() == frame.mask.size()) {
         // The lines' centres (the ridges thinned) widened to the lines' mean width: the ridge map

@@ -256,6 +256,28 @@ TEST(Scars, AScarAWrinkleCrossesIsStillOneWithTheLineExplained) {
   EXPECT_NEAR(judged->scars[0].center_px.y, 120, 5);
 }
 
+// A pore's darkness reaches past the disc the pore group reads, by the pixel its read size may be
+// off and the pixel blur spreads it: the explained pixels are the disc widened by pore_margin_px
+// (2 by default; at 10 px/mm a margin of 1 px left a third of the phantom series' false scars).
+TEST(Scars, ExplainedPoresTakeAMarginAroundTheirDiscs) {
+  SkinCanvas canvas(cv::Size(200, 200));
+  canvas.Disc({100, 100}, 4.0, 0.35);
+  const AnalysisFrame frame = FrameOf(canvas.Render(0.01), kScarPxPerMm);
+  auto pores = MeasurePores(frame);
+  ASSERT_TRUE(pores.ok());
+  std::vector<MetricGroup> others{std::move(*pores)};
+  const int disc_px = cv::countNonZero(others[0].maps[0].values > 0);
+  ASSERT_GT(disc_px, 0);
+  const double radius = std::sqrt(disc_px / CV_PI);
+  for (int margin : {1, 2, 3}) {
+    const cv::Mat explained = ExplainedDarkFeatures(frame, others, margin);
+    const double expected = CV_PI * (radius + margin) * (radius + margin);
+    EXPECT_NEAR(cv::countNonZero(explained) / expected, 1.0, 0.2) << "margin " << margin;
+  }
+  EXPECT_EQ(cv::countNonZero(ExplainedDarkFeatures(frame, others)),
+            cv::countNonZero(ExplainedDarkFeatures(frame, others, 2)));
+}
+
 TEST(Scars, DarkEdgesOfMaskHolesAreNotScars) {
   // Two equal depressions; the right one sits against a hole in the mask (an eye, a nostril): its
   // surround is not skin, so it cannot be judged as a depression and is not counted.
