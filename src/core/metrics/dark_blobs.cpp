@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 #include <opencv2/imgproc.hpp>
 
@@ -135,16 +136,16 @@ ScaleLevel ComputeLevel(const Octave& res, double sigma_px, const ScaleLevel* pr
   return level;
 }
 
-// Hessian eigenvalue ratio λ_min/λ_max of the smoothed image at an interior pixel (second
-// differences, central differences for the mixed term); 0 when the larger eigenvalue is not
-// positive.
-double Roundness(const cv::Mat& smooth, int x, int y) {
+// Hessian eigenvalue ratio λ_min/λ_max of the smoothed image (times `sign`: −1 for a bright blob)
+// at an interior pixel (second differences, central differences for the mixed term); 0 when the
+// larger eigenvalue is not positive.
+double Roundness(const cv::Mat& smooth, int x, int y, double sign = 1.0) {
   const float* up = smooth.ptr<float>(y - 1);
   const float* row = smooth.ptr<float>(y);
   const float* down = smooth.ptr<float>(y + 1);
-  const double a = row[x - 1] - 2.0 * row[x] + row[x + 1];
-  const double b = up[x] - 2.0 * row[x] + down[x];
-  const double c = 0.25 * ((down[x + 1] - down[x - 1]) - (up[x + 1] - up[x - 1]));
+  const double a = sign * (row[x - 1] - 2.0 * row[x] + row[x + 1]);
+  const double b = sign * (up[x] - 2.0 * row[x] + down[x]);
+  const double c = sign * 0.25 * ((down[x + 1] - down[x - 1]) - (up[x + 1] - up[x - 1]));
   const auto [l_max, l_min] = HessianEigenvalues(a, b, c);
   return l_max > 0 ? l_min / l_max : 0.0;
 }
@@ -152,13 +153,15 @@ double Roundness(const cv::Mat& smooth, int x, int y) {
 // A maximum over the 3×3 neighbourhood. Ties are broken by raster order (strictly above the
 // neighbours before it, at least equal to those after it), so that a plateau, which smooth or
 // morphologically filtered noise-free images do produce, yields one maximum instead of none.
-bool IsSpatialMax(const cv::Mat& r, int x, int y, float v) {
+// `sign` −1 looks for a minimum of r (a bright blob) in the same way.
+bool IsSpatialMax(const cv::Mat& r, int x, int y, float v, float sign = 1.0f) {
   for (int dy = -1; dy <= 1; ++dy) {
     const float* row = r.ptr<float>(y + dy);
     for (int dx = -1; dx <= 1; ++dx) {
       if (dx == 0 && dy == 0) continue;
       const bool before = dy < 0 || (dy == 0 && dx < 0);
-      if (before ? row[x + dx] >= v : row[x + dx] > v) return false;
+      const float u = sign * row[x + dx];
+      if (before ? u >= v : u > v) return false;
     }
   }
   return true;
@@ -168,16 +171,19 @@ bool IsSpatialMax(const cv::Mat& r, int x, int y, float v) {
 // (x, y), counting only positions whose roundness reaches `round_floor` (a floor below 0 counts
 // every position). Roundness needs its own 3×3 neighbourhood, so a position on the image border
 // always counts.
-bool StrongerNearby(const ScaleLevel& level, int x, int y, float v, double round_floor) {
+bool StrongerNearby(const ScaleLevel& level, int x, int y, float v, double round_floor,
+                    float sign = 1.0f) {
   const int last_x = level.response.cols - 1;
   const int last_y = level.response.rows - 1;
   for (int dy = -1; dy <= 1; ++dy) {
     const float* row = level.response.ptr<float>(y + dy);
     for (int dx = -1; dx <= 1; ++dx) {
-      if (row[x + dx] < v) continue;
+      if (sign * row[x + dx] < v) continue;
       const int nx = x + dx, ny = y + dy;
       const bool border = nx == 0 || ny == 0 || nx == last_x || ny == last_y;
-      if (round_floor < 0 || border || Roundness(level.smooth, nx, ny) >= round_floor) return true;
+      if (round_floor < 0 || border || Roundness(level.smooth, nx, ny, sign) >= round_floor) {
+        return true;
+      }
     }
   }
   return false;
@@ -217,6 +223,23 @@ double SnrForExpectedMaxima(double area_lambda, double false_maxima) {
     (expected(mid) > false_maxima ? lo : hi) = mid;
   }
   return hi;
+}
+
+double MirroredSnrThreshold(std::vector<double> dark_snr, std::vector<double> bright_snr,
+                            const DarkBlobOptions& options) {
+  std::sort(dark_snr.begin(), dark_snr.end());
+  std::sort(bright_snr.begin(), bright_snr.end());
+  const auto at_or_above = [](const std::vector<double>& sorted, double t) {
+    return static_cast<double>(sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), t));
+  };
+  const int steps =
+      static_cast<int>(std::floor((options.min_snr - options.lowest_snr) * 10 + 1e-9));
+  for (int i = 0; i < steps; ++i) {
+    const double t = options.lowest_snr + 0.1 * i;
+    const double dark = at_or_above(dark_snr, t);
+    if (dark > 0 && at_or_above(bright_snr, t) <= options.max_bright_share * dark) return t;
+  }
+  return options.min_snr;
 }
 
 double RobustSdOfSamples(const std::vector<float>& samples) {
@@ -261,6 +284,11 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
   // exists, so memory stays at three levels whatever the number of scales. A triple runs at the
   // coarsest sampling its finest level allows; when that changes, the triple is rebuilt there.
   std::vector<DarkBlob> candidates;
+  // With a mirrored threshold (DarkBlobOptions::lowest_snr), candidates are gathered down to
+  // lowest_snr, and bright blobs (SNRs only) as well.
+  const bool mirrored = options.false_maxima_per_level <= 0 && options.lowest_snr > 0 &&
+                        options.lowest_snr < options.min_snr;
+  std::vector<double> bright_snr;
   const float floor = static_cast<float>(kDiscLogResponse * options.min_contrast);
   Octave res;
   std::vector<ScaleLevel> window;  // levels first − 1 ... at `res`
@@ -299,40 +327,55 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
             ? SignificantSnr(level, level.noise_mask.empty() ? level_mask : level.noise_mask,
                              mask_px, options.false_maxima_per_level)
             : options.min_snr;
-    const float threshold = std::max(floor, static_cast<float>(snr) * level.noise);
+    const double scan_snr = mirrored ? options.lowest_snr : snr;
+    const float threshold = std::max(floor, static_cast<float>(scan_snr) * level.noise);
+    // The blob at (x, y) of response `v` (already sign × response), or none; `sign` −1: bright.
+    const auto blob_at = [&](int x, int y, float v, float sign) -> std::optional<DarkBlob> {
+      if (!IsSpatialMax(r, x, y, v, sign)) return std::nullopt;
+      if (StrongerNearby(below, x, y, v, round_floor, sign)) return std::nullopt;
+      if (StrongerNearby(above, x, y, v, /*round_floor=*/-1.0, sign)) return std::nullopt;
+      const double lo = sign * below.response.at<float>(y, x);
+      const double hi = sign * above.response.at<float>(y, x);
+      const double curvature = lo - 2.0 * v + hi;
+      double offset = curvature < 0 ? 0.5 * (lo - hi) / curvature : 0.0;
+      offset = std::clamp(offset, -0.5, 0.5);
+      const double sigma = sigmas[k] * std::pow(step, offset);
+      const double diameter = 2.0 * std::sqrt(2.0) * sigma;
+      if (diameter < d_min || diameter > d_max) return std::nullopt;
+      double roundness = Roundness(level.smooth, x, y, sign);
+      if (options.tolerate_shaded_walls) {
+        roundness = std::max(roundness, Roundness(above.smooth, x, y, sign));
+      }
+      if (roundness < options.min_roundness) return std::nullopt;
+      DarkBlob blob;
+      // The centre of reduced pixel x is input position (x + ½)·factor − ½.
+      blob.center_px = cv::Point2f(static_cast<float>((x + 0.5) * factor - 0.5),
+                                   static_cast<float>((y + 0.5) * factor - 0.5));
+      blob.diameter_px = diameter;
+      blob.contrast = v / kDiscLogResponse;
+      blob.roundness = roundness;
+      blob.snr = level.noise > 0 ? v / level.noise : 1e9;
+      return blob;
+    };
     for (int y = 1; y < rows - 1; ++y) {
       const float* row = r.ptr<float>(y);
       const uchar* m = level_mask.ptr<uchar>(y);
       for (int x = 1; x < cols - 1; ++x) {
         const float v = row[x];
-        if (v < threshold || m[x] == 0) continue;
-        if (!IsSpatialMax(r, x, y, v)) continue;
-        if (StrongerNearby(below, x, y, v, round_floor)) continue;
-        if (StrongerNearby(above, x, y, v, /*round_floor=*/-1.0)) continue;
-        const double lo = below.response.at<float>(y, x);
-        const double hi = above.response.at<float>(y, x);
-        const double curvature = lo - 2.0 * v + hi;
-        double offset = curvature < 0 ? 0.5 * (lo - hi) / curvature : 0.0;
-        offset = std::clamp(offset, -0.5, 0.5);
-        const double sigma = sigmas[k] * std::pow(step, offset);
-        const double diameter = 2.0 * std::sqrt(2.0) * sigma;
-        if (diameter < d_min || diameter > d_max) continue;
-        double roundness = Roundness(level.smooth, x, y);
-        if (options.tolerate_shaded_walls) {
-          roundness = std::max(roundness, Roundness(above.smooth, x, y));
+        if (m[x] == 0) continue;
+        if (v >= threshold) {
+          if (auto blob = blob_at(x, y, v, 1.0f)) candidates.push_back(*blob);
+        } else if (mirrored && -v >= threshold) {
+          if (auto blob = blob_at(x, y, -v, -1.0f)) bright_snr.push_back(blob->snr);
         }
-        if (roundness < options.min_roundness) continue;
-        DarkBlob blob;
-        // The centre of reduced pixel x is input position (x + ½)·factor − ½.
-        blob.center_px = cv::Point2f(static_cast<float>((x + 0.5) * factor - 0.5),
-                                     static_cast<float>((y + 0.5) * factor - 0.5));
-        blob.diameter_px = diameter;
-        blob.contrast = v / kDiscLogResponse;
-        blob.roundness = roundness;
-        blob.snr = level.noise > 0 ? v / level.noise : 1e9;
-        candidates.push_back(blob);
       }
     }
+  }
+  if (mirrored) {
+    std::vector<double> dark_snr;
+    for (const DarkBlob& b : candidates) dark_snr.push_back(b.snr);
+    const double t = MirroredSnrThreshold(std::move(dark_snr), std::move(bright_snr), options);
+    std::erase_if(candidates, [&](const DarkBlob& b) { return b.snr < t; });
   }
   // Strongest first; a blob whose centre lies inside a stronger accepted blob is the same
   // structure seen at another scale or position and is dropped. Then a blob whose centre lies inside

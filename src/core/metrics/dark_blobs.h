@@ -68,6 +68,13 @@ struct DarkBlobOptions {
   // Levels whose σ is at least twice this (in input pixels) run on a copy reduced by 2, 4, ...;
   // 0 keeps every level at full resolution.
   double min_level_sigma_px = 2.0;
+  // When > 0 (and below min_snr), the SNR threshold may fall from min_snr to this as far as the
+  // image shows it can: bright blobs, found by the same tests on the inverted contrast, stand for
+  // the dark blobs that noise and texture make (they are as likely as dark ones, pores are not).
+  // The threshold is the lowest, in steps of 0.1, at which bright blobs number at most
+  // max_bright_share of the dark ones at or above it. 0: the threshold is min_snr.
+  double lowest_snr = 0;
+  double max_bright_share = 0.01;
 };
 
 struct DarkBlob {
@@ -92,6 +99,12 @@ inline constexpr double kDiscLogResponse = 0.7357588823;
 
 std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& mask,
                                       const DarkBlobOptions& options);
+
+// The threshold lowest_snr allows (dark_blobs.h, DarkBlobOptions::lowest_snr): the lowest t in
+// [lowest_snr, min_snr], in steps of 0.1, with #{bright ≥ t} ≤ max_bright_share · #{dark ≥ t};
+// min_snr when none is. `dark_snr` and `bright_snr` are the SNRs of the candidates of each kind.
+double MirroredSnrThreshold(std::vector<double> dark_snr, std::vector<double> bright_snr,
+                            const DarkBlobOptions& options);
 
 // Upper bound of the threshold SnrForExpectedMaxima returns.
 inline constexpr double kMaxSnr = 40.0;

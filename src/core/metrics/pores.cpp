@@ -45,6 +45,7 @@ double ModelDiscDiameter(double diameter_px, double blur_px, double phase,
   DarkBlobOptions model = blob;
   model.min_contrast = 0.01;
   model.min_snr = 0;
+  model.lowest_snr = 0;
   model.min_roundness = 0;
   model.false_maxima_per_level = 0;
   const cv::Point2d expected(side / 2 + phase, side / 2 + phase);
@@ -59,28 +60,24 @@ double ModelDiscDiameter(double diameter_px, double blur_px, double phase,
   return best_distance <= std::max(1.0, 0.25 * diameter_px) ? best : 0.0;
 }
 
-// (blurred, sharp) readings of model discs from 1 px to 1.5 × the largest searched: what the
-// detector reads for each disc under `blur_px` and without blur, the blurred reading increasing.
+// (reading, diameter) of model discs from 1 px to 1.5 × the largest searched: what the detector
+// reads for each ideal disc under `blur_px` (0: the pixels' own area only), the reading increasing.
 std::vector<std::pair<double, double>> DiscReadings(double blur_px, const DarkBlobOptions& blob) {
   std::vector<std::pair<double, double>> table;
   double previous = 0;
   for (double d = 1.0; d <= 1.5 * blob.max_diameter_px; d *= 1.08) {
-    const auto reading = [&](double blur) {
-      return 0.5 * (ModelDiscDiameter(d, blur, 0.0, blob) + ModelDiscDiameter(d, blur, 0.5, blob));
-    };
-    const double blurred = reading(blur_px);
-    if (blurred <= previous) continue;  // not found, or not yet increasing
-    const double sharp = reading(0.0);
-    if (sharp <= 0) continue;
-    table.emplace_back(blurred, sharp);
-    previous = blurred;
+    const double reading =
+        0.5 * (ModelDiscDiameter(d, blur_px, 0.0, blob) + ModelDiscDiameter(d, blur_px, 0.5, blob));
+    if (reading <= previous) continue;  // not found, or not yet increasing
+    table.emplace_back(reading, d);
+    previous = reading;
   }
   return table;
 }
 
-// What the detector would have read for a pore it read as `measured` under the blur, without the
-// blur (linear between the readings; beyond them, in proportion to the nearest).
-double SharpReading(double measured, const std::vector<std::pair<double, double>>& table) {
+// The diameter of the ideal disc the detector reads as `measured` (linear between the model
+// discs; beyond them, in proportion to the nearest).
+double DiscDiameter(double measured, const std::vector<std::pair<double, double>>& table) {
   if (table.size() < 2) return measured;
   if (measured <= table.front().first) return measured * table.front().second / table.front().first;
   for (size_t i = 1; i < table.size(); ++i) {
@@ -103,6 +100,8 @@ Result<PoreDetection> DetectPores(const AnalysisFrame& frame, const PoreOptions&
     blob.scales_per_octave = options.scales_per_octave;
     blob.min_contrast = options.min_contrast;
     blob.min_snr = options.min_snr;
+    blob.lowest_snr = options.lowest_snr;
+    blob.max_bright_share = options.max_bright_share;
     blob.min_roundness = options.min_roundness;
 
     const cv::Mat contrast =
@@ -111,14 +110,14 @@ Result<PoreDetection> DetectPores(const AnalysisFrame& frame, const PoreOptions&
     PoreDetection detection;
     detection.detect_mask = frame.InnerMask(border);
     detection.detect_area_px = cv::countNonZero(detection.detect_mask);
-    // With the capture's blur measured, each pore's size is read back through the detector's
-    // reading of ideal discs under that blur (pores.h).
-    std::vector<std::pair<double, double>> readings;
-    if (frame.blur_px) readings = DiscReadings(*frame.blur_px, blob);
+    // Each pore's size is read back through the detector's reading of ideal discs integrated over
+    // pixels and, when the chart measured it, under the capture's blur (pores.h).
+    const std::vector<std::pair<double, double>> readings =
+        DiscReadings(frame.blur_px.value_or(0.0), blob);
     for (const DarkBlob& b : DetectDarkBlobs(contrast, detection.detect_mask, blob)) {
       Pore pore;
       pore.center_px = b.center_px;
-      pore.diameter_px = readings.empty() ? b.diameter_px : SharpReading(b.diameter_px, readings);
+      pore.diameter_px = DiscDiameter(b.diameter_px, readings);
       pore.contrast = b.contrast;
       pore.roundness = b.roundness;
       detection.pores.push_back(pore);

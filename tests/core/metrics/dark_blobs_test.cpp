@@ -1,8 +1,10 @@
 #include "core/metrics/dark_blobs.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <numbers>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -10,6 +12,9 @@
 
 namespace skintrack::core {
 namespace {
+
+// Contrast of the faint discs below: found at SNR 4 to 5 on the noise they are drawn on.
+constexpr double kFaintContrast = 0.035;
 
 double ExpectedMaxima(double area_lambda, double t) {
   return area_lambda / std::pow(2.0 * std::numbers::pi, 1.5) * t * std::exp(-0.5 * t * t);
@@ -71,6 +76,77 @@ TEST(DarkBlobs, RandomFieldThresholdBoundsTheFalseRateAtEveryScale) {
   EXPECT_LE(coarse, kAlpha);
   // And a looser design rate passes more.
   EXPECT_GT(NoiseBlobsPerLevel(2, 4, 50, 0) + NoiseBlobsPerLevel(16, 32, 50, 0), fine + coarse);
+}
+
+TEST(DarkBlobs, MirroredThresholdFallsOnlyAsFarAsBrightBlobsAllow) {
+  DarkBlobOptions o;
+  o.min_snr = 5;
+  o.lowest_snr = 4;
+  o.max_bright_share = 0.02;
+  const std::vector<double> dark(100, 6.0);
+  EXPECT_DOUBLE_EQ(MirroredSnrThreshold(dark, {}, o), 4.0);    // no bright blob at all
+  EXPECT_DOUBLE_EQ(MirroredSnrThreshold(dark, dark, o), 5.0);  // as many bright as dark
+  EXPECT_NEAR(MirroredSnrThreshold(dark, {4.15, 4.15, 4.15}, o), 4.2, 1e-9);  // 3 > 2 below 4.2
+  EXPECT_NEAR(MirroredSnrThreshold(dark, {4.15, 4.15}, o), 4.0, 1e-9);        // 2 of 100 pass
+  EXPECT_DOUBLE_EQ(MirroredSnrThreshold({}, {}, o), 5.0);  // nothing dark: min_snr
+  // The share is of the dark blobs at or above the threshold, not of all candidates.
+  std::vector<double> mixed(50, 4.05);
+  mixed.insert(mixed.end(), 50, 6.0);
+  EXPECT_NEAR(MirroredSnrThreshold(mixed, {4.5, 4.5, 4.5}, o), 4.6, 1e-9);  // 3 > 0.02 · 50
+}
+
+// Faint dark discs (and, with `bright_too`, as many bright ones, as a symmetric texture would make)
+// on white noise: {discs found, blobs away from any dark disc}.
+std::pair<int, int> FaintDiscs(const DarkBlobOptions& o, bool bright_too) {
+  constexpr int kSide = 480, kPitch = 24;
+  cv::Mat image(kSide, kSide, CV_32F);
+  cv::RNG rng(7);
+  rng.fill(image, cv::RNG::NORMAL, 0.0, 0.02);
+  std::vector<cv::Point2f> dark;
+  for (int y = kPitch; y < kSide - kPitch / 2; y += kPitch) {
+    for (int x = kPitch; x < kSide - kPitch / 2; x += kPitch) {
+      const bool is_dark = !bright_too || ((x + y) / kPitch) % 2 == 0;
+      cv::Mat disc(image.size(), CV_32F, cv::Scalar(0));
+      cv::circle(disc, {x, y}, 2, cv::Scalar(is_dark ? -kFaintContrast : kFaintContrast),
+                 cv::FILLED, cv::LINE_AA);
+      image += disc;
+      if (is_dark) dark.emplace_back(static_cast<float>(x), static_cast<float>(y));
+    }
+  }
+  const cv::Mat mask(image.size(), CV_8U, cv::Scalar(255));
+  int found = 0, away = 0;
+  for (const DarkBlob& b : DetectDarkBlobs(image, mask, o)) {
+    const bool near = std::any_of(dark.begin(), dark.end(), [&](const cv::Point2f& p) {
+      return cv::norm(p - b.center_px) < 2.0;
+    });
+    (near ? found : away) += 1;
+  }
+  return {found, away};
+}
+
+TEST(DarkBlobs, MirroredThresholdFindsFaintBlobsOnlyWhereBrightOnesAreRare) {
+  DarkBlobOptions fixed;
+  fixed.min_diameter_px = 3;
+  fixed.max_diameter_px = 8;
+  fixed.min_contrast = 0.01;
+  fixed.min_roundness = 0.3;
+  fixed.min_snr = 5;
+  DarkBlobOptions mirrored = fixed;
+  mirrored.lowest_snr = 4;
+  mirrored.max_bright_share = 0.02;
+  const auto [fixed_found, fixed_away] = FaintDiscs(fixed, false);
+  const auto [mirrored_found, mirrored_away] = FaintDiscs(mirrored, false);
+  std::printf("faint discs: fixed %d found, %d away; mirrored %d found, %d away\n", fixed_found,
+              fixed_away, mirrored_found, mirrored_away);
+  // Dark discs alone: bright blobs are rare, the threshold falls, and more discs are found.
+  EXPECT_GT(mirrored_found, fixed_found + 20);
+  EXPECT_LE(mirrored_away, 0.02 * mirrored_found + 2);
+  // Bright discs as many as dark ones: the threshold stays at min_snr.
+  const auto both_fixed = FaintDiscs(fixed, true);
+  const auto both_mirrored = FaintDiscs(mirrored, true);
+  std::printf("with bright discs: fixed %d found, %d away; mirrored %d found, %d away\n",
+              both_fixed.first, both_fixed.second, both_mirrored.first, both_mirrored.second);
+  EXPECT_EQ(both_mirrored, both_fixed);
 }
 
 TEST(DarkBlobs, ShadedWallRulesStayInsideTheImageAtItsBorders) {
