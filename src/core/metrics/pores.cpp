@@ -12,10 +12,10 @@ namespace skintrack::core {
 namespace {
 
 // A pore of kTypicalPoreMm (the middle of the usual 0.1-0.5 mm) spanning fewer than
-// kMinSizedPorePx analysis pixels (below 13.3 px/mm) is sized with a bias that depends on the
-// capture's lens blur: on the phantom at 10 px/mm, mean diameter +9 % at a blur of 0.3 px and
-// +31 % at 0.8 px (+22 % with the blur correction), density -5 % and -19 %; at 15 px/mm and 0.5 px,
-// +3 % and -1 %.
+// kMinSizedPorePx analysis pixels (below 13.3 px/mm) is near the resolution: lens blur hides the
+// smallest pores and the mean of those left reads large. On the phantom at 10 px/mm and a blur of
+// 0.8 px, density -9 to -15 % and mean diameter +10 to +12 %; at 0.3 px, -3 % and -2 %; at
+// 15 px/mm and 0.5 px, -1 % and -3 %.
 constexpr double kTypicalPoreMm = 0.3;
 constexpr double kMinSizedPorePx = 4.0;
 
