@@ -1,6 +1,7 @@
 // Metrics stage: skin mask (user ROI or automatic, chart excluded), the six metric groups on one
 // analysis frame, and the per-pixel maps (docs/METRICS.md).
 #include <algorithm>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -84,6 +85,29 @@ cv::Mat ScarSearchArea(const AnalysisFrame& frame, const std::map<std::string, c
   return search;
 }
 
+// Without --maps, the only maps read after their group is measured are the pores' and the
+// wrinkles' (the scar search leaves out the pixels they explain, ExplainedDarkFeatures); the rest
+// are released at once, and those two after the scars. Together with ReleaseColourPlanes this
+// keeps the memory the later groups need from growing into fresh pages, which are costly on some
+// machines (see the Speed section of docs/METRICS.md).
+void ReleaseUnreadMaps(MetricGroup& group) {
+  std::erase_if(group.maps, [&](const MetricMap& map) {
+    return !((group.name == "pores" && map.name == "pores") ||
+             (group.name == "wrinkles" && map.name == "wrinkles"));
+  });
+}
+
+// Releases what only redness and pigmentation read: the colour frame, or without one the frame's
+// Lab and its melanin and haemoglobin planes; and the linear RGB, which the later groups read only
+// when the frame has no shading plane (MakeAnalysisFrame always makes one).
+void ReleaseColourPlanes(AnalysisFrame& frame) {
+  frame.colour.reset();
+  frame.lab_d50.release();
+  frame.melanin.release();
+  frame.hemoglobin.release();
+  if (!frame.shading.empty()) frame.rgb_linear.release();
+}
+
 }  // namespace
 
 Result<SkinMaskResult> SelectSkinMask(const CalibratedCapture& capture,
@@ -154,29 +178,40 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   capture.rgb_linear.release();
   capture.chart_mask.release();
 
+  const double colour_scale = frame.ColourFrame().downscale;
+  const bool write_maps = !options.maps_dir.empty();
+
   // Each group in turn, the batch's time budget checked before each (core/base/deadline.h).
   std::vector<MetricGroup> groups;
+  const auto add = [&](MetricGroup group) {
+    if (!write_maps) ReleaseUnreadMaps(group);
+    groups.push_back(std::move(group));
+  };
   SKT_RETURN_IF_ERROR(CheckDeadline("the skin mask"));
   SKT_ASSIGN_OR_RETURN(MetricGroup redness, MeasureRedness(frame));
-  groups.push_back(std::move(redness));
+  add(std::move(redness));
   SKT_RETURN_IF_ERROR(CheckDeadline("redness"));
   SKT_ASSIGN_OR_RETURN(MetricGroup pigmentation, MeasurePigmentation(frame));
-  groups.push_back(std::move(pigmentation));
+  add(std::move(pigmentation));
+  ReleaseColourPlanes(frame);
   SKT_RETURN_IF_ERROR(CheckDeadline("pigmentation"));
   SKT_ASSIGN_OR_RETURN(MetricGroup pores, MeasurePores(frame));
-  groups.push_back(std::move(pores));
+  add(std::move(pores));
   SKT_RETURN_IF_ERROR(CheckDeadline("pores"));
   SKT_ASSIGN_OR_RETURN(MetricGroup texture, MeasureTexture(frame));
-  groups.push_back(std::move(texture));
+  add(std::move(texture));
   SKT_RETURN_IF_ERROR(CheckDeadline("texture"));
   SKT_ASSIGN_OR_RETURN(MetricGroup wrinkles, MeasureWrinkles(frame));
-  groups.push_back(std::move(wrinkles));
+  add(std::move(wrinkles));
   SKT_RETURN_IF_ERROR(CheckDeadline("wrinkles"));
   const cv::Mat scar_search = ScarSearchArea(frame, regions, mask_info["scar_regions"]);
   SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame, {}, scar_search,
                                                        ExplainedDarkFeatures(frame, groups)));
   const bool scars_found = scars.Get("count") > 0;
   groups.push_back(std::move(scars));
+  if (!write_maps) {
+    for (MetricGroup& group : groups) group.maps.clear();
+  }
 
   // A whole face gives the single-image scar detector the shading of its own shape (the nose and
   // nostrils, smile creases, hair over the skin), which it cannot tell from a depression.
@@ -192,7 +227,7 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
       {"width", frame.mask.cols},
       {"height", frame.mask.rows},
       {"scale", frame.downscale},
-      {"colour_scale", frame.ColourFrame().downscale},
+      {"colour_scale", colour_scale},
       {"px_per_mm", frame.px_per_mm},
       {"scale_known", frame.scale_known},
       {"scale_basis", frame.scale_known ? "measured" : (estimate ? "face_width" : "assumed")}};
