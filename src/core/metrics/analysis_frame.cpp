@@ -267,7 +267,7 @@ void MapsToFrameSize(MetricGroup& group, const AnalysisFrame& frame) {
   }
 }
 
-Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat& mask,
+Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
                                         std::optional<double> px_per_mm,
                                         std::optional<double> estimated_px_per_mm,
                                         const AnalysisFrameOptions& options) {
@@ -294,10 +294,11 @@ Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat
       const cv::Size size(std::max(1, static_cast<int>(std::lround(rgb_linear.cols * factor))),
                           std::max(1, static_cast<int>(std::lround(rgb_linear.rows * factor))));
       cv::resize(rgb_linear, frame.rgb_linear, size, 0, 0, cv::INTER_AREA);
+      frame.downscale = static_cast<double>(size.width) / rgb_linear.cols;
+      rgb_linear.release();
       cv::Mat mask_small;
       cv::resize(full_mask, mask_small, size, 0, 0, cv::INTER_AREA);
       cv::threshold(mask_small, frame.mask, 127, 255, cv::THRESH_BINARY);
-      frame.downscale = static_cast<double>(size.width) / rgb_linear.cols;
     } else {
       frame.rgb_linear = rgb_linear;
       cv::threshold(full_mask, frame.mask, 0, 255, cv::THRESH_BINARY);

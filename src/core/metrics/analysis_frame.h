@@ -47,8 +47,10 @@ struct AnalysisFrameOptions {
 
 // rgb_linear: CV_32FC3 (R,G,B); mask: CV_8U of the same size (empty = everything);
 // px_per_mm: measured scale of `rgb_linear`, if any; estimated_px_per_mm: a rough estimate used
-// only to size filters when no measured scale exists (e.g. from a detected face).
-Result<AnalysisFrame> MakeAnalysisFrame(const cv::Mat& rgb_linear, const cv::Mat& mask,
+// only to size filters when no measured scale exists (e.g. from a detected face). A caller that
+// no longer needs the full-size image moves it in: it is then released as soon as it is reduced
+// (a 12 MP image is 144 MB), before the frame's planes are made.
+Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
                                         std::optional<double> px_per_mm,
                                         std::optional<double> estimated_px_per_mm,
                                         const AnalysisFrameOptions& options = {});

@@ -16,10 +16,11 @@ Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& analysis,
   try {
     const AnalysisFrame& frame = analysis.ColourFrame();
     const cv::Mat lab = FrameLabD50(frame);
-    cv::Mat channels[3];
-    cv::split(lab, channels);
-    const cv::Mat& l_star = channels[0];
-    const cv::Mat& b_star = channels[2];
+    // Temporaries are released as soon as they are used: this group is where a score's memory
+    // peaks (metrics_stage.cpp).
+    cv::Mat l_star, b_star;
+    cv::extractChannel(lab, l_star, 0);
+    cv::extractChannel(lab, b_star, 2);
     const cv::Mat robust = PercentileBandMask(l_star, frame.mask, 1.0, 99.0);
 
     cv::Mat melanin = frame.melanin.empty() ? DecomposeChromophores(frame.rgb_linear).melanin
@@ -31,6 +32,7 @@ Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& analysis,
     group.scalars.push_back({"melanin_mean", cv::mean(melanin, robust)[0], "Tsumura density c_m"});
     const double l_mean = cv::mean(l_star, robust)[0];
     const double b_mean = cv::mean(b_star, robust)[0];
+    b_star.release();
     const auto ita = ItaDegrees(l_mean, b_mean);
     if (ita) {
       group.scalars.push_back({"ita_deg", *ita, "degree"});
@@ -42,14 +44,16 @@ Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& analysis,
     const double detail_px = std::max(0.5, frame.MmToPx(options.detail_sigma_mm));
     const double shading_px = frame.MmToPx(options.shading_sigma_mm);
     MaskedSmoother smoother(frame.mask);
-    const cv::Mat l_detail = smoother.Smooth(l_star, detail_px);
-    const cv::Mat l_level = smoother.Smooth(l_star, shading_px);
-    group.scalars.push_back(
-        {"l_star_sd", MaskedStdDev(l_detail - l_level, robust), "CIELAB L* (D50)"});
+    {
+      const cv::Mat l_detail = smoother.Smooth(l_star, detail_px);
+      const cv::Mat l_level = smoother.Smooth(l_star, shading_px);
+      group.scalars.push_back(
+          {"l_star_sd", MaskedStdDev(l_detail - l_level, robust), "CIELAB L* (D50)"});
+    }
+    l_star.release();
 
-    const cv::Mat m_detail = smoother.Smooth(melanin, detail_px);
-    const cv::Mat m_level = smoother.Smooth(melanin, shading_px);
-    const cv::Mat excess = m_detail - m_level;
+    const cv::Mat excess =
+        smoother.Smooth(melanin, detail_px) - smoother.Smooth(melanin, shading_px);
     const cv::Mat spots =
         (excess >= static_cast<float>(options.brown_spot_delta)) & (frame.mask != 0);
     group.scalars.push_back(

@@ -134,7 +134,6 @@ Result<SkinMaskResult> SelectSkinMask(const CalibratedCapture& capture,
 
 Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture capture,
                              const ScoreOptions& options, std::vector<std::string>& warnings) {
-  const cv::Mat& rgb = capture.rgb_linear;
   json mask_info = json::object();
   SKT_ASSIGN_OR_RETURN(SkinMaskResult detected, SelectSkinMask(capture, options));
   const cv::Mat& skin = detected.mask;
@@ -169,17 +168,22 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
 
   std::optional<double> estimate;
   if (face && face->width > 0) estimate = face->width / kFaceBoxWidthMm;
-  SKT_ASSIGN_OR_RETURN(AnalysisFrame frame,
-                       MakeAnalysisFrame(rgb, skin, capture.px_per_mm, estimate));
+  // The full-resolution image is not needed past the analysis frame (a 12 MP photo's is 144 MB):
+  // moved in, it is released as soon as it is reduced, so that its memory serves the frame's and
+  // the metric groups' planes instead of fresh pages.
+  capture.chart_mask.release();
+  SKT_ASSIGN_OR_RETURN(AnalysisFrame frame, MakeAnalysisFrame(std::move(capture.rgb_linear), skin,
+                                                              capture.px_per_mm, estimate));
   if (!frame.scale_known) AddWarning(warnings, "scale_unknown_sizes_in_px");
   if (capture.blur_px) frame.SetCaptureBlur(*capture.blur_px);
-  // The full-resolution image is not needed past the analysis frame (a 12 MP photo's is 144 MB):
-  // released here, its memory serves the metric groups' planes instead of fresh pages.
-  capture.rgb_linear.release();
-  capture.chart_mask.release();
 
   const double colour_scale = frame.ColourFrame().downscale;
   const bool write_maps = !options.maps_dir.empty();
+  // Where scars are searched, at the frame's size. Past this point the full-size masks are read
+  // only to write the regions' PNGs (--maps).
+  const cv::Mat scar_search = ScarSearchArea(frame, regions, mask_info["scar_regions"]);
+  detected.mask.release();
+  if (!write_maps) regions.clear();
 
   // Each group in turn, the batch's time budget checked before each (core/base/deadline.h).
   std::vector<MetricGroup> groups;
@@ -204,7 +208,6 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   SKT_ASSIGN_OR_RETURN(MetricGroup wrinkles, MeasureWrinkles(frame));
   add(std::move(wrinkles));
   SKT_RETURN_IF_ERROR(CheckDeadline("wrinkles"));
-  const cv::Mat scar_search = ScarSearchArea(frame, regions, mask_info["scar_regions"]);
   SKT_ASSIGN_OR_RETURN(MetricGroup scars, MeasureScars(frame, {}, scar_search,
                                                        ExplainedDarkFeatures(frame, groups)));
   const bool scars_found = scars.Get("count") > 0;
