@@ -1,7 +1,10 @@
 #include "core/base/allocator.h"
 
+#include <atomic>
 #include <cstdlib>
+#include <list>
 #include <mutex>
+#include <utility>
 
 #include <opencv2/core.hpp>
 
@@ -16,6 +19,59 @@ namespace skintrack {
 namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+// Freed large buffers kept for the next request of the same rounded size. A pipeline allocates
+// the same few sizes over and over (the analysis frame's float, byte and three-channel planes),
+// and glibc cannot give a freed aligned buffer back to a request of its own size: aligned_alloc
+// asks the heap for the size plus the alignment, which the freed hole does not hold. So the heap
+// grew past the live peak (12 MP `score`: 290 MB live at most, 590-900 MB resident), and every
+// byte it grew by was a fresh page. At most kMaxPooledBytes are kept; beyond that the buffers
+// freed longest ago go back to the heap (a batch of photos of many sizes does not accumulate).
+constexpr std::size_t kMaxPooledBytes = std::size_t{512} << 20;
+
+class BufferPool {
+ public:
+  // A pooled buffer of exactly `bytes` (a multiple of kHugePage), or nullptr.
+  void* Take(std::size_t bytes) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = buffers_.rbegin(); it != buffers_.rend(); ++it) {
+      if (it->first != bytes) continue;
+      void* data = it->second;
+      buffers_.erase(std::next(it).base());
+      pooled_bytes_ -= bytes;
+      return data;
+    }
+    return nullptr;
+  }
+
+  std::size_t PooledBytes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return pooled_bytes_;
+  }
+
+  void Give(void* data, std::size_t bytes) {
+    std::list<std::pair<std::size_t, void*>> evicted;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (bytes > kMaxPooledBytes) {
+        evicted.emplace_back(bytes, data);
+      } else {
+        buffers_.emplace_back(bytes, data);
+        pooled_bytes_ += bytes;
+        while (pooled_bytes_ > kMaxPooledBytes) {
+          pooled_bytes_ -= buffers_.front().first;
+          evicted.splice(evicted.end(), buffers_, buffers_.begin());
+        }
+      }
+    }
+    for (const auto& [size, buffer] : evicted) std::free(buffer);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::list<std::pair<std::size_t, void*>> buffers_;  // oldest first
+  std::size_t pooled_bytes_ = 0;
+};
 
 // OpenCV's standard Mat allocator, except that buffers of a huge page and more are aligned to
 // 2 MiB and marked for transparent huge pages (madvise; the kernel's default THP mode). A 3 MP
@@ -48,15 +104,18 @@ class LargeBufferAllocator final : public cv::MatAllocator {
     }
     uchar* data = nullptr;
     if (IsLarge(total)) {
-      const size_t rounded = (total + kHugePage - 1) / kHugePage * kHugePage;
-      data = static_cast<uchar*>(std::aligned_alloc(kHugePage, rounded));
+      const size_t rounded = Rounded(total);
+      data = static_cast<uchar*>(pool_.Take(rounded));
       if (data == nullptr) {
-        delete u;
-        CV_Error(cv::Error::StsNoMem, "out of memory allocating an image buffer");
-      }
+        data = static_cast<uchar*>(std::aligned_alloc(kHugePage, rounded));
+        if (data == nullptr) {
+          delete u;
+          CV_Error(cv::Error::StsNoMem, "out of memory allocating an image buffer");
+        }
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-      madvise(data, rounded, MADV_HUGEPAGE);  // advice only: failure leaves normal pages
+        madvise(data, rounded, MADV_HUGEPAGE);  // advice only: failure leaves normal pages
 #endif
+      }
     } else {
       data = static_cast<uchar*>(cv::fastMalloc(total));
     }
@@ -74,7 +133,7 @@ class LargeBufferAllocator final : public cv::MatAllocator {
     CV_Assert(u->urefcount == 0 && u->refcount == 0);
     if (!(u->flags & cv::UMatData::USER_ALLOCATED)) {
       if (IsLarge(u->size)) {
-        std::free(u->origdata);
+        pool_.Give(u->origdata, Rounded(u->size));
       } else {
         cv::fastFree(u->origdata);
       }
@@ -83,9 +142,18 @@ class LargeBufferAllocator final : public cv::MatAllocator {
     delete u;
   }
 
+  std::size_t PooledBytes() const { return pool_.PooledBytes(); }
+
  private:
   static bool IsLarge(size_t bytes) { return bytes >= kHugePage; }
+  static size_t Rounded(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+
+  mutable BufferPool pool_;
 };
+
+// Set once by TuneAllocatorForImages; never destroyed: Mats may outlive main's locals and are
+// freed through it.
+std::atomic<const LargeBufferAllocator*> installed{nullptr};
 
 }  // namespace
 
@@ -97,10 +165,15 @@ void TuneAllocatorForImages() {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     mallopt(M_ARENA_MAX, 1);
 #endif
-    // Never destroyed: Mats may outlive main's locals and are freed through it.
-    static LargeBufferAllocator* const allocator = new LargeBufferAllocator();
+    auto* allocator = new LargeBufferAllocator();
     cv::Mat::setDefaultAllocator(allocator);
+    installed.store(allocator);
   });
+}
+
+std::size_t PooledImageBufferBytes() {
+  const LargeBufferAllocator* allocator = installed.load();
+  return allocator != nullptr ? allocator->PooledBytes() : 0;
 }
 
 }  // namespace skintrack

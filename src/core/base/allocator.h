@@ -6,7 +6,7 @@
 // image (mmap'd chunks, heap trimming) and the next image page-faults it in again: 13 % of the CPU
 // time and most of the system time of a batch of small photos (bench/batch_bench.sh). Keeping
 // freed memory in the process costs nothing in peak memory, which is reached on the first images
-// anyway; chunks of 64 MiB and more (a 12 MP float plane) are still mapped and unmapped.
+// anyway; chunks of 64 MiB and more are mapped and unmapped (but see the pool below).
 //
 // The workers share the main arena (M_ARENA_MAX 1). Each extra thread would otherwise get its own
 // arena, made of 64 MiB heaps that glibc unmaps whenever one becomes empty whatever the trim
@@ -24,9 +24,21 @@
 // transparent huge pages (madvise), so a fresh 3 MP float plane faults in as 6 pages, not 3 000.
 // On this project's virtual machines a minor fault costs about 6 µs: a 12 MP `score` took 245 000
 // of them (1.5 s of system time over two runs, `perf stat`), and 16 000 with huge pages.
+//
+// Those buffers, once freed, are kept for the next request of the same size (up to 512 MiB in
+// all, the longest-freed going back to the heap beyond that): the heap could not give a freed
+// aligned buffer to a request of its own size, so it kept growing into fresh pages, and buffers of
+// 64 MiB and more were unmapped and faulted in again for every image. `pipeline_bench`'s steady
+// state: score 1.08-1.14 s with the pool, 1.10-1.74 s (median 1.33) without, same machine, same
+// hour (2026-12-05).
+
+#include <cstddef>
 
 namespace skintrack {
 
 void TuneAllocatorForImages();
+
+// Bytes of freed image buffers held for reuse (0 before TuneAllocatorForImages).
+std::size_t PooledImageBufferBytes();
 
 }  // namespace skintrack
