@@ -16,6 +16,7 @@
 
 int main(int argc, char** argv) {
   skintrack::TuneAllocatorForImages();
+  skintrack::KeepFreedImageBuffers();  // it loads and scores image after image
   using skintrack::viewer::ViewerOptions;
   ViewerOptions options;
   CLI::App cli{"skintrack-viewer: compare skin photos across treatment sessions"};

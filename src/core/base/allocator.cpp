@@ -24,15 +24,20 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // the same few sizes over and over (the analysis frame's float, byte and three-channel planes),
 // and glibc cannot give a freed aligned buffer back to a request of its own size: aligned_alloc
 // asks the heap for the size plus the alignment, which the freed hole does not hold. So the heap
-// grew past the live peak (12 MP `score`: 290 MB live at most, 590-900 MB resident), and every
-// byte it grew by was a fresh page. At most kMaxPooledBytes are kept; beyond that the buffers
-// freed longest ago go back to the heap (a batch of photos of many sizes does not accumulate).
+// grew past the live peak, and every byte it grew by was a fresh page. Off until
+// KeepFreedImageBuffers: a single score never asks again for its full-size buffers, and holding
+// them made its peak memory up to 1.7x larger (an 8 MP photo: 457 -> 760 MB). At most
+// kMaxPooledBytes are kept; beyond that the buffers freed longest ago go back to the heap (a batch
+// of photos of many sizes does not accumulate).
 constexpr std::size_t kMaxPooledBytes = std::size_t{512} << 20;
 
 class BufferPool {
  public:
+  void Enable() { enabled_.store(true); }
+
   // A pooled buffer of exactly `bytes` (a multiple of kHugePage), or nullptr.
   void* Take(std::size_t bytes) {
+    if (!enabled_.load(std::memory_order_relaxed)) return nullptr;
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto it = buffers_.rbegin(); it != buffers_.rend(); ++it) {
       if (it->first != bytes) continue;
@@ -50,6 +55,10 @@ class BufferPool {
   }
 
   void Give(void* data, std::size_t bytes) {
+    if (!enabled_.load(std::memory_order_relaxed)) {
+      std::free(data);
+      return;
+    }
     std::list<std::pair<std::size_t, void*>> evicted;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -68,6 +77,7 @@ class BufferPool {
   }
 
  private:
+  std::atomic<bool> enabled_{false};
   std::mutex mutex_;
   std::list<std::pair<std::size_t, void*>> buffers_;  // oldest first
   std::size_t pooled_bytes_ = 0;
@@ -143,6 +153,7 @@ class LargeBufferAllocator final : public cv::MatAllocator {
   }
 
   std::size_t PooledBytes() const { return pool_.PooledBytes(); }
+  void EnablePool() const { pool_.Enable(); }
 
  private:
   static bool IsLarge(size_t bytes) { return bytes >= kHugePage; }
@@ -154,6 +165,7 @@ class LargeBufferAllocator final : public cv::MatAllocator {
 // Set once by TuneAllocatorForImages; never destroyed: Mats may outlive main's locals and are
 // freed through it.
 std::atomic<const LargeBufferAllocator*> installed{nullptr};
+std::atomic<bool> keep_buffers{false};
 
 }  // namespace
 
@@ -166,9 +178,15 @@ void TuneAllocatorForImages() {
     mallopt(M_ARENA_MAX, 1);
 #endif
     auto* allocator = new LargeBufferAllocator();
+    if (keep_buffers.load()) allocator->EnablePool();
     cv::Mat::setDefaultAllocator(allocator);
     installed.store(allocator);
   });
+}
+
+void KeepFreedImageBuffers() {
+  keep_buffers.store(true);
+  if (const LargeBufferAllocator* allocator = installed.load()) allocator->EnablePool();
 }
 
 std::size_t PooledImageBufferBytes() {

@@ -25,12 +25,14 @@
 // On this project's virtual machines a minor fault costs about 6 µs: a 12 MP `score` took 245 000
 // of them (1.5 s of system time over two runs, `perf stat`), and 16 000 with huge pages.
 //
-// Those buffers, once freed, are kept for the next request of the same size (up to 512 MiB in
-// all, the longest-freed going back to the heap beyond that): the heap could not give a freed
-// aligned buffer to a request of its own size, so it kept growing into fresh pages, and buffers of
-// 64 MiB and more were unmapped and faulted in again for every image. `pipeline_bench`'s steady
-// state: score 1.08-1.14 s with the pool, 1.10-1.74 s (median 1.33) without, same machine, same
-// hour (2026-12-05).
+// A process that scores many images also keeps those buffers, once freed, for the next request of
+// the same size (KeepFreedImageBuffers; up to 512 MiB in all, the longest-freed going back to the
+// heap beyond that): the heap cannot give a freed aligned buffer to a request of its own size, so
+// it kept growing into fresh pages, and buffers of 64 MiB and more were unmapped and faulted in
+// again for every image. `pipeline_bench`'s steady state: score 1.03-1.07 s with the pool,
+// 1.08-1.25 s without, alternating runs (2026-12-05). A single
+// score is better off without: it never asks again for its full-size buffers, and holding them
+// raised its peak memory by up to 1.7x.
 
 #include <cstddef>
 
@@ -38,7 +40,11 @@ namespace skintrack {
 
 void TuneAllocatorForImages();
 
-// Bytes of freed image buffers held for reuse (0 before TuneAllocatorForImages).
+// Keeps freed image buffers for reuse (above): for processes that score many images (batch, the
+// viewer, the benchmarks). May be called before or after TuneAllocatorForImages.
+void KeepFreedImageBuffers();
+
+// Bytes of freed image buffers held for reuse (0 unless both calls above were made).
 std::size_t PooledImageBufferBytes();
 
 }  // namespace skintrack

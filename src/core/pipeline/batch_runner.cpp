@@ -701,6 +701,7 @@ Result<BatchSummary> RunBatch(const BatchOptions& options) {
 
   OpenCvThreadsGuard opencv_threads(1);
   TuneAllocatorForImages();
+  KeepFreedImageBuffers();  // every image asks for the same buffers again
   const std::size_t window = 4 * static_cast<std::size_t>(options.jobs);
   std::mutex mutex;
   std::condition_variable written_cv;  // workers wait for the writer to move on
