@@ -30,9 +30,9 @@
 // heap beyond that): the heap cannot give a freed aligned buffer to a request of its own size, so
 // it kept growing into fresh pages, and buffers of 64 MiB and more were unmapped and faulted in
 // again for every image. `pipeline_bench`'s steady state: score 1.03-1.07 s with the pool,
-// 1.08-1.25 s without, alternating runs (2026-12-05). A single
-// score is better off without: it never asks again for its full-size buffers, and holding them
-// raised its peak memory by up to 1.7x.
+// 1.08-1.25 s without, alternating runs (2026-12-05). A single score is better off without: it
+// never asks again for its full-size buffers, and holding them raised its peak memory by up to
+// 1.7x.
 
 #include <cstddef>
 
