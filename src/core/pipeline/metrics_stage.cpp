@@ -89,7 +89,8 @@ cv::Mat ScarSearchArea(const AnalysisFrame& frame, const std::map<std::string, c
 // wrinkles' (the scar search leaves out the pixels they explain, ExplainedDarkFeatures); the rest
 // are released at once, and those two after the scars. Together with ReleaseColourPlanes this
 // keeps the memory the later groups need from growing into fresh pages, which are costly on some
-// machines (see the Speed section of docs/METRICS.md).
+// machines (see the Speed section of docs/METRICS.md). Keep the two names in step with the maps
+// ExplainedDarkFeatures (scars.cpp) reads.
 void ReleaseUnreadMaps(MetricGroup& group) {
   std::erase_if(group.maps, [&](const MetricMap& map) {
     return !((group.name == "pores" && map.name == "pores") ||
