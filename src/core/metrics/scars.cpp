@@ -259,6 +259,27 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     cv::GaussianBlur(shading, smooth, cv::Size(), smooth_px, smooth_px, cv::BORDER_REFLECT);
     cv::Mat deficit = -ShadingContrast(smooth, MaskedGaussian(shading, ref, background_px), mask);
 
+    // The deficit read on the luminance, for the neutrality test in accept(). The luminance
+    // density ℓ = −ln Y holds the pigment and blood that the shading component leaves out, so
+    // the chromatic part s − ℓ that varies more slowly than colour_sigma_mm (spots, patches,
+    // mottling) is added back: only colour structure finer than that counts against a blob.
+    cv::Mat luminance_deficit;
+    if (options.min_luminance_share > 0 && !frame.luminance.empty()) {
+      cv::Mat density;
+      cv::max(frame.luminance, static_cast<float>(kMinLinear), density);
+      if (density.size() != shading.size()) {
+        cv::resize(density, density, shading.size(), 0, 0, cv::INTER_AREA);
+      }
+      cv::log(density, density);
+      density = -density;
+      density += MaskedGaussian(shading - density, mask, options.colour_sigma_mm * ppm);
+      cv::Mat smooth_density;
+      cv::GaussianBlur(density, smooth_density, cv::Size(), smooth_px, smooth_px,
+                       cv::BORDER_REFLECT);
+      luminance_deficit =
+          -ShadingContrast(smooth_density, MaskedGaussian(density, ref, background_px), mask);
+    }
+
     ScarDetection detection;
     const double to_analysis = static_cast<double>(frame.mask.cols) / shading.cols;
     cv::Mat work_map(shading.size(), CV_32F, cv::Scalar(0));
@@ -302,6 +323,12 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       if (!explained.empty()) {
         const cv::Mat own = disc & ~explained(box);
         if (cv::countNonZero(own) == 0 || cv::mean(deficit(box), own)[0] < floor) return;
+      }
+      // A shadow darkens the luminance as much; colour noise darkens the shading alone.
+      if (floor > 0 && !luminance_deficit.empty() &&
+          100.0 * cv::mean(luminance_deficit(box), disc)[0] <
+              options.min_luminance_share * shadow_index) {
+        return;
       }
       Scar scar;
       scar.center_px = b.center_px * static_cast<float>(to_analysis);

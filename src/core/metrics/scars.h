@@ -84,6 +84,15 @@ struct ScarOptions {
                                       // are multiplied by this (default 2)
   double max_diameter_mm = 8.0;       // larger dark patches are not scars (default 8 mm)
   double min_roundness = 0.5;    // Hessian eigenvalue ratio; lines (wrinkles) fail (default 0.5)
+  // A shadow is neutral: it darkens the luminance as much as the shading component. A blob found
+  // by its shadow must show a mean luminance deficit of at least this share of its shading
+  // deficit (default 0.5; 0 turns the test off). What darkens the shading component alone is
+  // colour noise: on dark skin the blue channel is a few JPEG codes, and its noise, weighted
+  // −0.96 in the shading, forms scar-sized dark blobs that the luminance does not share. The
+  // luminance is first corrected for the pigment and blood that vary more slowly than
+  // colour_sigma_mm (default 4 mm), so a scar beside a brown spot keeps its luminance deficit.
+  double min_luminance_share = 0.5;
+  double colour_sigma_mm = 4.0;
   double min_skin_around = 0.9;  // share of the disc of 1.5 × the diameter that must be skin
                                  // (mask); blobs at eyes, nostrils, lips are dropped (default)
   double work_px_per_mm = 10.0;  // detection runs at no more than this scale (default 10 px/mm)

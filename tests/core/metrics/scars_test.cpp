@@ -196,6 +196,39 @@ TEST(Scars, FindsDepressionsAndOrdersShadowIndexByDepth) {
   EXPECT_GT(group->Get("area_pct"), 0.5);
 }
 
+// A shadow is neutral; a blob that darkens only the shading component (here the blue channel
+// raised by 8 % over 2 mm, as JPEG colour noise does on dark skin, which the shading weights by
+// −0.96) is colour, not a depression. Two true scars of the same size and shading deficit stay.
+TEST(Scars, BlobsOfColourAloneAreNotScars) {
+  SkinCanvas canvas(cv::Size(600, 300));
+  DrawScar(canvas, {150, 150}, 2.0, 0.10);
+  DrawScar(canvas, {450, 150}, 2.0, 0.10);
+  cv::Mat rgb = canvas.Render(0.002);
+  const std::vector<cv::Point> colour_blobs = {{300, 80}, {300, 220}};
+  for (const cv::Point& c : colour_blobs) {
+    for (int y = c.y - 15; y <= c.y + 15; ++y) {
+      for (int x = c.x - 15; x <= c.x + 15; ++x) {
+        const double d = std::hypot(x - c.x, y - c.y) / 10.0;
+        if (d >= 1.0) continue;
+        rgb.at<cv::Vec3f>(y, x)[2] *= static_cast<float>(1.0 + 0.08 * (1 - d * d * d * d));
+      }
+    }
+  }
+  const AnalysisFrame frame = FrameOf(rgb, kScarPxPerMm);
+  ScarOptions without_test;
+  without_test.min_luminance_share = 0;
+  auto unchecked = DetectScars(frame, without_test);
+  ASSERT_TRUE(unchecked.ok()) << unchecked.error().message;
+  for (const cv::Point& c : colour_blobs) {  // what the shading alone shows
+    EXPECT_EQ(ScarsNear(*unchecked, c), 1) << "colour blob at " << c;
+  }
+  auto detection = DetectScars(frame);
+  ASSERT_TRUE(detection.ok()) << detection.error().message;
+  EXPECT_EQ(detection->scars.size(), 2u);
+  EXPECT_EQ(ScarsNear(*detection, {150, 150}), 1);
+  EXPECT_EQ(ScarsNear(*detection, {450, 150}), 1);
+}
+
 TEST(Scars, SearchAreaKeepsOnlyScarsCentredInsideIt) {
   // Four scars; the search area covers the two on the left. Those two are found exactly as
   // without a search area, the others are not, and the area refers to the searched skin.
