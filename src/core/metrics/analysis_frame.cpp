@@ -158,6 +158,18 @@ cv::Mat ShadingFlatField(const cv::Mat& shading, const cv::Mat& mask, double sig
   return ShadingContrast(shading, MaskedGaussian(shading, mask, sigma_px), mask);
 }
 
+cv::Mat NeutralLuminanceDensity(const cv::Mat& luminance, const cv::Mat& shading,
+                                const cv::Mat& mask, double colour_sigma_px) {
+  SKT_CHECK(luminance.type() == CV_32F && shading.type() == CV_32F && mask.type() == CV_8U &&
+            luminance.size() == shading.size() && luminance.size() == mask.size());
+  cv::Mat density;
+  cv::max(luminance, static_cast<float>(kMinLinear), density);
+  cv::log(density, density);
+  density = -density;
+  density += MaskedGaussian(shading - density, mask, colour_sigma_px);
+  return density;
+}
+
 cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask) { return cv::mean(values, mask); }
 
 double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask) {

@@ -97,6 +97,15 @@ cv::Mat ShadingContrast(const cv::Mat& shading, const cv::Mat& background, const
 // left is shadow (relief) and neutral albedo. `shading` CV_32F.
 cv::Mat ShadingFlatField(const cv::Mat& shading, const cv::Mat& mask, double sigma_px);
 
+// The luminance density ℓ = −ln Y with the chromatic part s − ℓ that varies more slowly than
+// `colour_sigma_px` added back (masked low-pass): pigment spots, redness patches and mottling
+// wider than that read as in the shading, finer colour structure does not. A shadow is neutral
+// and darkens this as much as the shading s; colour noise in s (the blue channel's on dark skin,
+// which s weights by −0.96) leaves it unchanged. `luminance` (linear Y), `shading` CV_32F of one
+// size; `mask` CV_8U.
+cv::Mat NeutralLuminanceDensity(const cv::Mat& luminance, const cv::Mat& shading,
+                                const cv::Mat& mask, double colour_sigma_px);
+
 // Mean and standard deviation of `values` (CV_32F) over non-zero mask pixels.
 cv::Scalar MaskedMean(const cv::Mat& values, const cv::Mat& mask);
 double MaskedStdDev(const cv::Mat& values, const cv::Mat& mask);

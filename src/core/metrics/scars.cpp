@@ -265,14 +265,12 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     // mottling) is added back: only colour structure finer than that counts against a blob.
     cv::Mat luminance_deficit;
     if (options.min_luminance_share > 0 && !frame.luminance.empty()) {
-      cv::Mat density;
-      cv::max(frame.luminance, static_cast<float>(kMinLinear), density);
-      if (density.size() != shading.size()) {
-        cv::resize(density, density, shading.size(), 0, 0, cv::INTER_AREA);
+      cv::Mat luminance = frame.luminance;
+      if (luminance.size() != shading.size()) {
+        cv::resize(luminance, luminance, shading.size(), 0, 0, cv::INTER_AREA);
       }
-      cv::log(density, density);
-      density = -density;
-      density += MaskedGaussian(shading - density, mask, options.colour_sigma_mm * ppm);
+      const cv::Mat density =
+          NeutralLuminanceDensity(luminance, shading, mask, options.colour_sigma_mm * ppm);
       cv::Mat smooth_density;
       cv::GaussianBlur(density, smooth_density, cv::Size(), smooth_px, smooth_px,
                        cv::BORDER_REFLECT);

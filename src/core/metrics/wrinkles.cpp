@@ -801,6 +801,37 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     std::vector<int> pixels(static_cast<size_t>(n), 0);
     for (int i = 1; i < n; ++i)
       keep[static_cast<size_t>(i)] = line_length[static_cast<size_t>(i)] >= min_length_px;
+    // A groove darkens the luminance as much as the shading; colour noise darkens the shading
+    // alone. Each line's darkening along its centre, at the finest scale, is read on both.
+    if (options.min_luminance_share > 0 && frame.luminance.size() == shading.size()) {
+      const double fine = 0.5 * w_min;
+      if (finest.empty())
+        cv::GaussianBlur(flat, finest, cv::Size(), fine, fine, cv::BORDER_REFLECT);
+      cv::Mat luminance_fine =
+          ShadingFlatField(NeutralLuminanceDensity(frame.luminance, shading, frame.mask,
+                                                   frame.MmToPx(options.colour_sigma_mm)),
+                           frame.mask, frame.MmToPx(options.flat_field_sigma_mm));
+      cv::GaussianBlur(luminance_fine, luminance_fine, cv::Size(), fine, fine, cv::BORDER_REFLECT);
+      std::vector<double> shading_dark(static_cast<size_t>(n), 0.0);
+      std::vector<double> luminance_dark(static_cast<size_t>(n), 0.0);
+      for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        const float* sf = finest.ptr<float>(y);
+        const float* lf = luminance_fine.ptr<float>(y);
+        for (int x = 0; x < labels.cols; ++x) {
+          const auto i = static_cast<size_t>(l[x]);
+          if (i == 0 || keep[i] == 0) continue;
+          shading_dark[i] -= sf[x];
+          luminance_dark[i] -= lf[x];
+        }
+      }
+      for (size_t i = 1; i < keep.size(); ++i) {
+        if (keep[i] != 0 && shading_dark[i] > 0 &&
+            luminance_dark[i] < options.min_luminance_share * shading_dark[i]) {
+          keep[i] = 0;
+        }
+      }
+    }
     for (int y = 0; y < labels.rows; ++y) {
       const int* l = labels.ptr<int>(y);
       for (int x = 0; x < labels.cols; ++x) {

@@ -80,6 +80,15 @@ struct WrinkleOptions {
   double min_valley_fraction = 0.3;   // a ridge pixel must be darker than the skin one line
                                       // width away on both sides by this share of its estimated
                                       // contrast (default 0.3; 0 turns the test off)
+  // A groove's shadow is neutral: along a line's centre, the luminance (NeutralLuminanceDensity,
+  // colour slower than colour_sigma_mm corrected) must darken by at least this share of the
+  // shading's darkening (default 0.5; 0 turns the test off). Colour noise darkens the shading
+  // alone: on dark skin, JPEG's blue channel drew short false lines by the dozen. The colour that
+  // draws such lines is finer than a millimetre; pigment mottling of 2-4 mm is corrected, or it
+  // can cancel a faint groove's darkening in the luminance (with 4 mm, a 7 mm groove of held-out
+  // skin 39 was dropped).
+  double min_luminance_share = 0.5;
+  double colour_sigma_mm = 1.0;  // default 1 mm
 };
 
 struct WrinkleDetection {

@@ -112,6 +112,34 @@ TEST(Wrinkles, FlanksOfBrightLinesAreNotWrinkles) {
   EXPECT_GE(unchecked->count, 2);
 }
 
+// A groove's shadow darkens every channel. A line of colour alone (the blue channel raised by
+// 10 % along it, which the shading weights by −0.96, as JPEG's colour noise does on dark skin)
+// darkens the shading but not the luminance and is not a wrinkle; a neutral line beside it is.
+TEST(Wrinkles, LinesOfColourAloneAreNotWrinkles) {
+  SkinCanvas canvas(cv::Size(600, 400));
+  canvas.Line({80, 100}, {520, 100}, 8, 0.10);
+  cv::Mat rgb = canvas.Render(0.01);
+  cv::Mat colour_line(rgb.size(), CV_32F, cv::Scalar(0));
+  cv::line(colour_line, {80, 300}, {520, 300}, cv::Scalar(0.10), 8);
+  cv::GaussianBlur(colour_line, colour_line, cv::Size(), 1.5);
+  for (int y = 0; y < rgb.rows; ++y) {
+    for (int x = 0; x < rgb.cols; ++x) {
+      rgb.at<cv::Vec3f>(y, x)[2] *= 1.0f + colour_line.at<float>(y, x);
+    }
+  }
+  const AnalysisFrame frame = FrameOf(rgb, kWrinklePxPerMm);
+  auto detection = DetectWrinkles(frame);
+  ASSERT_TRUE(detection.ok()) << detection.error().message;
+  EXPECT_EQ(detection->count, 1);
+  EXPECT_NEAR(detection->length_px / kWrinklePxPerMm, 22.0, 2.0);
+  // The shading alone shows both: without the test the check above can fail.
+  WrinkleOptions without_test;
+  without_test.min_luminance_share = 0;
+  auto unchecked = DetectWrinkles(frame, without_test);
+  ASSERT_TRUE(unchecked.ok());
+  EXPECT_EQ(unchecked->count, 2);
+}
+
 // Two grooves converging to a point make one bent centre line; it must be cut at the corner and
 // both arms measured, not dropped whole as a curved arc (a scar's wall): before the cut, this V
 // measured 0 mm. The arms run at ±22.5°, orientations of the spot-removal closing; a 0.4 mm line
