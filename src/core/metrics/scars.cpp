@@ -264,6 +264,7 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
     // the chromatic part s − ℓ that varies more slowly than colour_sigma_mm (spots, patches,
     // mottling) is added back: only colour structure finer than that counts against a blob.
     cv::Mat luminance_deficit;
+    cv::Mat luminance_smooth;  // the smoothed density ℓ', for a blob's contrast with its rim
     if (options.min_luminance_share > 0 && !frame.luminance.empty()) {
       cv::Mat luminance = frame.luminance;
       if (luminance.size() != shading.size()) {
@@ -271,11 +272,10 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       }
       const cv::Mat density =
           NeutralLuminanceDensity(luminance, shading, mask, options.colour_sigma_mm * ppm);
-      cv::Mat smooth_density;
-      cv::GaussianBlur(density, smooth_density, cv::Size(), smooth_px, smooth_px,
+      cv::GaussianBlur(density, luminance_smooth, cv::Size(), smooth_px, smooth_px,
                        cv::BORDER_REFLECT);
       luminance_deficit =
-          -ShadingContrast(smooth_density, MaskedGaussian(density, ref, background_px), mask);
+          -ShadingContrast(luminance_smooth, MaskedGaussian(density, ref, background_px), mask);
     }
 
     ScarDetection detection;
@@ -303,13 +303,11 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
       // A depression is judged against the skin around it: a blob whose rim (1.5 × its diameter)
       // runs out of the measured skin, into an eye, a nostril, the lips or the hairline, is the
       // dark edge of that feature, not a scar.
-      {
-        const int rim = std::max(radius + 1, cvRound(0.75 * b.diameter_px));
-        auto [rim_box, rim_disc] = DiscInImage(centre, rim, image_rect);
-        const int rim_pixels = cv::countNonZero(rim_disc);
-        rim_disc &= mask(rim_box);
-        if (cv::countNonZero(rim_disc) < options.min_skin_around * rim_pixels) return;
-      }
+      const int rim = std::max(radius + 1, cvRound(0.75 * b.diameter_px));
+      auto [rim_box, rim_disc] = DiscInImage(centre, rim, image_rect);
+      const int rim_pixels = cv::countNonZero(rim_disc);
+      rim_disc &= mask(rim_box);
+      if (cv::countNonZero(rim_disc) < options.min_skin_around * rim_pixels) return;
       double peak = 0;
       cv::minMaxLoc(deficit(box), nullptr, &peak, nullptr, nullptr, disc);
       // The floor applies to what is reported as well (the LoG estimate alone can pass on a
@@ -322,11 +320,26 @@ Result<ScarDetection> DetectScars(const AnalysisFrame& frame, const ScarOptions&
         const cv::Mat own = disc & ~explained(box);
         if (cv::countNonZero(own) == 0 || cv::mean(deficit(box), own)[0] < floor) return;
       }
-      // A shadow darkens the luminance as much; colour noise darkens the shading alone.
+      // A shadow darkens the luminance as much; colour noise darkens the shading alone. Read
+      // against the skin's reference and against the blob's own rim (the ring out to 1.5 × its
+      // diameter), the luminance's darkening must fall short of the shading's on both: colour
+      // structure beside a scar biases one reference or the other, colour noise fails both.
       if (floor > 0 && !luminance_deficit.empty() &&
           100.0 * cv::mean(luminance_deficit(box), disc)[0] <
               options.min_luminance_share * shadow_index) {
-        return;
+        cv::Mat inner(rim_box.size(), CV_8U, cv::Scalar(0));
+        disc.copyTo(inner(box - rim_box.tl()));
+        const cv::Mat ring = rim_disc & ~inner;
+        if (cv::countNonZero(ring) > 0) {
+          const auto darkening = [&](const cv::Mat& density) {
+            return cv::mean(density(box), disc)[0] - cv::mean(density(rim_box), ring)[0];
+          };
+          const double shading_darkening = darkening(smooth);
+          if (shading_darkening <= 0 ||
+              darkening(luminance_smooth) < options.min_luminance_share * shading_darkening) {
+            return;
+          }
+        }
       }
       Scar scar;
       scar.center_px = b.center_px * static_cast<float>(to_analysis);

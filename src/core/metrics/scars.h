@@ -85,12 +85,14 @@ struct ScarOptions {
   double max_diameter_mm = 8.0;       // larger dark patches are not scars (default 8 mm)
   double min_roundness = 0.5;    // Hessian eigenvalue ratio; lines (wrinkles) fail (default 0.5)
   // A shadow is neutral: it darkens the luminance as much as the shading component. A blob found
-  // by its shadow must show a mean luminance deficit of at least this share of its shading
-  // deficit (default 0.5; 0 turns the test off). What darkens the shading component alone is
-  // colour noise: on dark skin the blue channel is a few JPEG codes, and its noise, weighted
-  // −0.96 in the shading, forms scar-sized dark blobs that the luminance does not share. The
-  // luminance is first corrected for the pigment and blood that vary more slowly than
-  // colour_sigma_mm (default 4 mm), so a scar beside a brown spot keeps its luminance deficit.
+  // by its shadow is dropped when its luminance darkening is less than this share of its shading
+  // darkening (default 0.5; 0 turns the test off) both against the skin's reference (mean
+  // deficits over the disc) and against its own rim (the ring out to 1.5 × its diameter). What
+  // darkens the shading component alone is colour noise: on dark skin the blue channel is a few
+  // JPEG codes, and its noise, weighted −0.96 in the shading, forms scar-sized dark blobs that the
+  // luminance does not share. The luminance is first corrected for the pigment and blood that
+  // vary more slowly than colour_sigma_mm (default 4 mm), so a scar beside a brown spot keeps its
+  // luminance deficit; fine mottling biases one reference or the other, hence both.
   double min_luminance_share = 0.5;
   double colour_sigma_mm = 4.0;
   double min_skin_around = 0.9;  // share of the disc of 1.5 × the diameter that must be skin
