@@ -101,7 +101,12 @@ int RunCompare(const CompareCommandOptions& opts) {
   auto mask = core::CaptureSkinMask(
       core::BgrToLinearRgb(before->bgr), opts.roi, cv::Mat(),
       opts.px_per_mm > 0 ? std::optional<double>(opts.px_per_mm) : std::nullopt);
-  if (!mask.ok()) return ReportError("compare", mask.error(), opts.json);
+  // Which photo an error is about: both go through the same stages.
+  const auto about = [](const char* which, Error error) {
+    error.message = std::string(which) + ": " + error.message;
+    return error;
+  };
+  if (!mask.ok()) return ReportError("compare", about("BEFORE", mask.error()), opts.json);
   auto model = core::ParseMotionModel(opts.model);
   if (!model.ok()) return ReportError("compare", model.error(), opts.json);
   core::RegistrationOptions registration_options;
@@ -109,8 +114,6 @@ int RunCompare(const CompareCommandOptions& opts) {
   auto registration =
       core::RegisterImages(after->bgr, before->bgr, mask->mask, registration_options);
   if (!registration.ok()) return ReportError("compare", registration.error(), opts.json);
-  auto warped = core::WarpToFixed(after->bgr, *registration);
-  if (!warped.ok()) return ReportError("compare", warped.error(), opts.json);
   const cv::Mat coverage_src(after->bgr.size(), CV_8U, cv::Scalar(255));
   auto coverage = core::WarpToFixed(coverage_src, *registration, cv::INTER_NEAREST);
   if (!coverage.ok()) return ReportError("compare", coverage.error(), opts.json);
@@ -139,9 +142,10 @@ int RunCompare(const CompareCommandOptions& opts) {
       return ReportError("compare", s.error(), opts.json);
     }
   }
-  core::LoadedImage after_aligned = *after;
-  after_aligned.bgr = *warped;
   if (!opts.out_dir.empty()) {
+    // For viewing only: the scores below read AFTER's own pixels.
+    auto warped = core::WarpToFixed(after->bgr, *registration);
+    if (!warped.ok()) return ReportError("compare", warped.error(), opts.json);
     if (Status s = WritePng(work_dir / "after_aligned.png", *warped); !s.ok()) {
       return ReportError("compare", s.error(), opts.json);
     }
@@ -157,18 +161,22 @@ int RunCompare(const CompareCommandOptions& opts) {
                                                   : core::CalibrateMode::kAuto;
   if (opts.px_per_mm > 0) score.px_per_mm = opts.px_per_mm;
   score.chart_pitch_mm = opts.chart_pitch_mm;
+  // AFTER is measured on its own pixels, on the common region carried into its frame; its scale,
+  // when given for BEFORE, follows the registration's (fixed px per moving px).
   core::ScoreOptions after_score = score;
+  after_score.fixed_frame = *registration;
+  if (opts.px_per_mm > 0) after_score.px_per_mm = opts.px_per_mm / registration->scale;
   if (!opts.out_dir.empty()) {
     score.maps_dir = work_dir / "before_maps";
     after_score.maps_dir = work_dir / "after_maps";
   }
-  auto scoring_after = std::async(std::launch::async, [&] {
-    return core::ScoreLoadedImage(after_aligned, after_score);
-  });
+  auto scoring_after =
+      std::async(std::launch::async, [&] { return core::ScoreLoadedImage(*after, after_score); });
   auto before_doc = core::ScoreLoadedImage(*before, score);
   auto after_doc = scoring_after.get();
-  if (!before_doc.ok()) return ReportError("compare", before_doc.error(), opts.json);
-  if (!after_doc.ok()) return ReportError("compare", after_doc.error(), opts.json);
+  if (!before_doc.ok())
+    return ReportError("compare", about("BEFORE", before_doc.error()), opts.json);
+  if (!after_doc.ok()) return ReportError("compare", about("AFTER", after_doc.error()), opts.json);
 
   json doc = JsonEnvelope("skintrack.compare/1");
   doc["before"] = core::InputToJson(*before, true);
@@ -205,7 +213,8 @@ CommandRun SetupCompareCommand(CLI::App& root) {
   sub->add_option("before", opts->before, "Baseline image (JPEG, PNG, TIFF)")->required();
   sub->add_option("after", opts->after, "Follow-up image")->required();
   sub->add_option("-o,--output", opts->out_dir,
-                  "Write compare.json, the common mask, the aligned follow-up and maps here");
+                  "Write compare.json, the common mask, the aligned follow-up (for viewing) and "
+                  "the maps (each in its photo's own pixels) here");
   sub->add_option("--roi", opts->roi, "Region of interest on BEFORE: mask PNG or polygon JSON");
   sub->add_option("--model", opts->model, "Registration model: auto, similarity, affine, homography")
       ->check(CLI::IsMember({"auto", "similarity", "affine", "homography"}));

@@ -1058,11 +1058,16 @@ void App::ScoreRoi(std::size_t index) {
   for (const cv::Point2f& p : roi.points_px) polygon.emplace_back(cvRound(p.x), cvRound(p.y));
   const cv::Mat before_pixels = before.pixels;
   const CompareImage& after = DisplayedAfter();
-  const cv::Mat after_pixels = after.pixels;
+  // An aligned follow-up is measured on its own pixels, on the ROI carried into its frame: the
+  // resampled copy on screen is smoother than the photo (ScoreOptions::fixed_frame).
+  const bool aligned = &after == &after_aligned && alignment_ != nullptr;
+  const cv::Mat after_pixels = aligned ? after_unaligned.pixels : after.pixels;
+  const std::shared_ptr<const AlignmentResult> alignment = aligned ? alignment_ : nullptr;
   const std::filesystem::path before_path = before.path;
   const std::filesystem::path after_path = after.path;
   const std::filesystem::path mask_path = cache_dir_ / ("roi_" + std::to_string(index) + ".png");
-  // Both photos are measured in the baseline's pixel grid, so both take the baseline's scale.
+  // The ROI is drawn in the baseline's pixel grid, so both take the baseline's scale (an aligned
+  // follow-up's own follows from the registration's).
   std::optional<double> px_per_mm;
   if (const CatalogSubject* subject = CurrentSubject()) {
     if (std::optional<CatalogPhoto> first = FirstPhoto(*subject, before.session_id)) {
@@ -1092,8 +1097,23 @@ void App::ScoreRoi(std::size_t index) {
     };
     Result<nlohmann::json> before_doc =
         written.ok() ? score(before_pixels, before_path) : Result<nlohmann::json>(written.error());
+    core::ScoreOptions after_options = score_options;
+#if defined(SKINTRACK_VIEWER_HAS_CORE_REGISTRATION)
+    if (alignment != nullptr) {
+      after_options.roi_path.clear();
+      after_options.roi_mask = mask;
+      after_options.fixed_frame = alignment->registration;
+      if (px_per_mm) after_options.px_per_mm = *px_per_mm / alignment->registration.scale;
+    }
+#endif
+    const auto score_after = [&]() {
+      core::LoadedImage image;
+      image.bgr = after_pixels;
+      image.path = after_path;
+      return core::ScoreLoadedImage(image, after_options);
+    };
     Result<nlohmann::json> after_doc =
-        written.ok() && !after_pixels.empty() ? score(after_pixels, after_path) : before_doc;
+        written.ok() && !after_pixels.empty() ? score_after() : before_doc;
     return [this, index, generation, before_doc, after_doc] {
       if (generation != comparison_generation_ || index >= rois.size()) return;
       RoiPolygon& r = rois[index];

@@ -382,7 +382,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
     return out;
   }
   block["status"] = "ok";
-  block["scored_on"] = "baseline_frame";
+  block["scored_on"] = "baseline_region";
   out.registration = std::move(*registration);
   out.common_mask = std::move(common);
   out.face = fixed_face;
@@ -469,7 +469,7 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
       return result;
     }
     if (alignment->registration) {
-      // Measured in the baseline's frame, on the skin both photos show (DESIGN.md step 6).
+      // Measured on the skin both photos show, carried onto this photo's pixels (DESIGN.md step 6).
       score.fixed_frame = std::move(alignment->registration);
       score.roi_mask = std::move(alignment->common_mask);
       score.face = alignment->face;
@@ -590,9 +590,10 @@ json BatchResultParameters(const BatchOptions& options) {
           {"calibrate", calibrate},
           {"chart_pitch_mm", options.chart_pitch_mm},
           {"align", options.align},
-          // Follow-ups are measured in their baseline's frame on the common skin (earlier
-          // builds measured them on their own pixels); hashed so such results are rescored.
-          {"follow_ups_measured_in", options.align ? "baseline_frame" : "own_frame"},
+          // Follow-ups are measured on the common skin carried onto their own pixels (earlier
+          // builds resampled them into the baseline's frame, or measured them on their own
+          // mask); hashed so such results are rescored.
+          {"follow_ups_measured_in", options.align ? "baseline_region" : "own_frame"},
           {"maps", options.maps},
           {"max_pixels", options.max_pixels},
           {"registration",

@@ -14,12 +14,13 @@
 // Baseline of a subject: its row of kind `baseline` with the earliest date (manifest order breaks
 // ties). Every other accepted row of the subject is aligned to it (fixed = baseline, moving = this
 // photo, inside the baseline's scoring mask) and the JSON gets an `alignment` block. When the
-// alignment succeeds, the follow-up is calibrated on its own pixels, resampled into the baseline's
-// frame and measured on the common region: the baseline's scoring mask (ScoringMask) inside the
-// warped photo (and its own ROI), eroded by 2 px (DESIGN.md pipeline step 6); sizes use its own
-// scale times the registration scale. A failed alignment (or an unusable baseline) is a warning
-// ("alignment_failed", "baseline_unreadable", "baseline_failed"), never a failed image: the photo
-// is then measured on its own pixels (`alignment.scored_on` says which). Baselines are decoded and
+// alignment succeeds, the follow-up is measured on its own pixels and at its own scale, on the
+// common region carried into its frame: the baseline's scoring mask (ScoringMask) inside the
+// warped photo's footprint (and its own ROI), eroded by 2 px (DESIGN.md pipeline step 6; the
+// photo is not resampled, see ScoreOptions::fixed_frame). A failed alignment (or an unusable
+// baseline) is a warning ("alignment_failed", "baseline_unreadable", "baseline_failed"), never a
+// failed image: the photo is then measured on its own mask (`alignment.scored_on` says which).
+// Baselines are decoded and
 // masked once per subject (a small shared cache), not once per follow-up.
 //
 // Concurrency: `jobs` workers take rows in manifest order (decode + align + score), and hand the

@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/base/check.h"
 #include "core/base/deadline.h"
 #include "core/base/version.h"
 #include "core/pipeline/stages.h"
@@ -33,22 +34,18 @@ json QualityToJson(const CaptureQuality& q) {
   return out;
 }
 
-// Resamples the calibrated capture into the registration's fixed frame (see
-// ScoreOptions::fixed_frame): the colour correction and the scale were found on the capture's own
-// pixels, so the chart and every pixel keep their calibrated values; only geometry changes.
-Status MoveToFixedFrame(const Registration& registration, CalibratedCapture& capture) {
-  SKT_ASSIGN_OR_RETURN(capture.rgb_linear, WarpToFixed(capture.rgb_linear, registration));
-  if (!capture.chart_mask.empty()) {
-    SKT_ASSIGN_OR_RETURN(capture.chart_mask,
-                         WarpToFixed(capture.chart_mask, registration, cv::INTER_NEAREST));
+// Carries the region to measure (and the face box) from the registration's fixed frame onto the
+// capture's own pixels (see ScoreOptions::fixed_frame). The capture itself is not resampled: an
+// interpolated copy is smoother than the photo (bilinear at half a pixel halves the finest
+// detail), and a follow-up so smoothed read 30-45 % fewer pores and 12-14 % less roughness than
+// the same photo shifted by a fraction of a pixel: an "improvement" made by the alignment.
+Status MapRegionToOwnFrame(const Registration& registration, ScoreOptions& options) {
+  SKT_CHECK(!options.roi_mask.empty()) << "fixed_frame needs roi_mask";
+  SKT_ASSIGN_OR_RETURN(options.roi_mask, WarpToMoving(options.roi_mask, registration));
+  if (options.face) {
+    const cv::Rect face = FixedRectToMoving(*options.face, registration);
+    options.face = face.empty() ? std::nullopt : std::optional<cv::Rect>(face);
   }
-  if (capture.blur_px) capture.blur_px = *capture.blur_px * registration.scale;
-  if (capture.px_per_mm) {
-    capture.px_per_mm = *capture.px_per_mm * registration.scale;
-    capture.calibration["px_per_mm_own_frame"] = capture.calibration["px_per_mm"];
-    capture.calibration["px_per_mm"] = *capture.px_per_mm;
-  }
-  capture.calibration["frame"] = "aligned_to_baseline";
   return OkStatus();
 }
 
@@ -104,14 +101,15 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   SKT_RETURN_IF_ERROR(CheckDeadline("the capture-quality check"));
   SKT_ASSIGN_OR_RETURN(CalibratedCapture capture, RunCalibrationStage(image, options));
   SKT_RETURN_IF_ERROR(CheckDeadline("colour calibration"));
+  ScoreOptions own_frame = options;
   if (options.fixed_frame) {
-    SKT_RETURN_IF_ERROR(MoveToFixedFrame(*options.fixed_frame, capture));
+    SKT_RETURN_IF_ERROR(MapRegionToOwnFrame(*options.fixed_frame, own_frame));
   }
   doc["calibration"] = capture.calibration;
   for (const auto& w : capture.warnings) warnings.push_back(w);
   std::vector<std::string> metric_warnings;
   SKT_ASSIGN_OR_RETURN(json metrics,
-                       RunMetricsStage(image, std::move(capture), options, metric_warnings));
+                       RunMetricsStage(image, std::move(capture), own_frame, metric_warnings));
   doc["metrics"] = std::move(metrics);
   for (const auto& w : metric_warnings) warnings.push_back(w);
   doc["warnings"] = warnings;

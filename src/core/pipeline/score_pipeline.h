@@ -36,21 +36,23 @@ struct ScoreOptions {
   std::filesystem::path surface_path;        // optional height map (float TIFF, mm)
   bool include_paths = true;                 // false: record only the file name (privacy)
 
-  // Measure in another image's frame (batch: a follow-up in its baseline's frame, DESIGN.md
-  // pipeline step 6). When set, capture quality and calibration use the capture's own pixels;
-  // then the calibrated image and the chart mask are resampled into `fixed_frame->fixed_size`
-  // (WarpToFixed), the scale (user or chart) is multiplied by `fixed_frame->scale` (fixed px per
-  // moving px), and the metrics are measured inside `roi_mask`, which must then be set.
+  // Measure on a region given in another image's frame (batch and compare: a follow-up on the
+  // skin its baseline shows, DESIGN.md pipeline step 6). `roi_mask` (and `face`) are then in
+  // `fixed_frame->fixed_size` pixels and must be set; they are carried onto this capture's own
+  // pixels (WarpToMoving) and everything is measured there, at the capture's own scale (user or
+  // chart). The capture is never resampled: interpolation smooths the finest detail, which read as
+  // fewer pores and less roughness (a false improvement) in the baseline's frame.
   std::optional<Registration> fixed_frame;
-  // In-memory region to measure, CV_8U of the measured frame's size, non-zero = measure; when set
-  // it replaces `roi_path` and the automatic skin mask (the chart is still left out).
+  // In-memory region to measure, CV_8U, non-zero = measure, of this capture's size (or of
+  // `fixed_frame->fixed_size` with `fixed_frame`); when set it replaces `roi_path` and the
+  // automatic skin mask (the chart is still left out).
   cv::Mat roi_mask;
   // What `roi_mask` is, for the score's `metrics.mask.source` (empty: "baseline_common" with
   // `fixed_frame`, else "given").
   std::string roi_mask_source;
-  // With `roi_mask`: the face box found on the image whose frame is measured (the baseline's),
-  // in that frame's pixels. The named regions and the whole-face rules then apply as they did on
-  // that image, so a follow-up is measured on the same face regions as its baseline.
+  // With `roi_mask`: the face box found on the image the region comes from (the baseline's), in
+  // that image's pixels. The named regions and the whole-face rules then apply as they did on that
+  // image, so a follow-up is measured on the same face regions as its baseline.
   std::optional<cv::Rect> face;
 };
 

@@ -222,6 +222,20 @@ Status EvaluateRegistration(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr,
 Result<cv::Mat> WarpToFixed(const cv::Mat& moving, const Registration& registration,
                             int interpolation = 1 /* cv::INTER_LINEAR */);
 
+// The inverse of WarpToFixed: resamples `fixed_values` (of `registration.fixed_size`) into the
+// moving image's frame (`registration.moving_size`); pixels that fall outside the fixed image are
+// 0. Used to carry a region found on the baseline (a mask: cv::INTER_NEAREST, the default) onto a
+// follow-up's own pixels, so the follow-up is measured without being resampled. With a flow field,
+// x + flow(x) = fixed_from_moving·p is solved for each moving pixel p by fixed-point iteration
+// (the flow is smooth and limited, so it converges in a few steps).
+Result<cv::Mat> WarpToMoving(const cv::Mat& fixed_values, const Registration& registration,
+                             int interpolation = 0 /* cv::INTER_NEAREST */);
+
+// The bounding box, in moving-image pixels, of a box given in fixed-image pixels (its corners
+// mapped by the inverse of fixed_from_moving; the flow is ignored), clipped to the moving image.
+// Empty when nothing of it lies in the moving image.
+cv::Rect FixedRectToMoving(const cv::Rect& fixed_rect, const Registration& registration);
+
 // Writes a flow field (CV_32FC2) in the Middlebury .flo format (atomically).
 Status WriteFlowFile(const std::filesystem::path& path, const cv::Mat& flow);
 

@@ -1,4 +1,5 @@
 // Point-pair files, warping into the baseline frame, flow files and the JSON form of a result.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -90,6 +91,84 @@ Result<cv::Mat> WarpToFixed(const cv::Mat& moving, const Registration& registrat
   } catch (const cv::Exception& e) {
     return InternalError(std::string("warping to the baseline frame failed in OpenCV: ") + e.what());
   }
+}
+
+Result<cv::Mat> WarpToMoving(const cv::Mat& fixed_values, const Registration& registration,
+                             int interpolation) {
+  if (fixed_values.empty()) return BadInputError("cannot map an empty image");
+  const cv::Size size = registration.moving_size;
+  if (size.width <= 0 || size.height <= 0) {
+    return BadInputError("registration has no moving image size");
+  }
+  if (fixed_values.size() != registration.fixed_size) {
+    return BadInputError("the image to map is not of the registration's fixed size");
+  }
+  try {
+    cv::Mat out;
+    if (registration.flow_fixed_px.empty()) {
+      // With WARP_INVERSE_MAP the matrix maps destination (moving) to source (fixed) pixels.
+      cv::warpPerspective(fixed_values, out, cv::Mat(registration.fixed_from_moving), size,
+                          interpolation | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT, 0);
+      return out;
+    }
+    const cv::Mat& flow = registration.flow_fixed_px;
+    const auto flow_at = [&flow](double x, double y) {
+      const double cx = std::clamp(x, 0.0, flow.cols - 1.0);
+      const double cy = std::clamp(y, 0.0, flow.rows - 1.0);
+      const int x0 = std::max(0, std::min(static_cast<int>(cx), flow.cols - 2));
+      const int y0 = std::max(0, std::min(static_cast<int>(cy), flow.rows - 2));
+      const int x1 = std::min(x0 + 1, flow.cols - 1);
+      const int y1 = std::min(y0 + 1, flow.rows - 1);
+      const double fx = cx - x0;
+      const double fy = cy - y0;
+      const cv::Vec2f& a = flow.at<cv::Vec2f>(y0, x0);
+      const cv::Vec2f& b = flow.at<cv::Vec2f>(y0, x1);
+      const cv::Vec2f& c = flow.at<cv::Vec2f>(y1, x0);
+      const cv::Vec2f& d = flow.at<cv::Vec2f>(y1, x1);
+      return cv::Point2d(
+          (1 - fy) * ((1 - fx) * a[0] + fx * b[0]) + fy * ((1 - fx) * c[0] + fx * d[0]),
+          (1 - fy) * ((1 - fx) * a[1] + fx * b[1]) + fy * ((1 - fx) * c[1] + fx * d[1]));
+    };
+    cv::Mat map(size, CV_32FC2);
+    for (int y = 0; y < size.height; ++y) {
+      auto* m = map.ptr<cv::Vec2f>(y);
+      for (int x = 0; x < size.width; ++x) {
+        const cv::Point2d target =
+            registration_internal::Apply(registration.fixed_from_moving, cv::Point2d(x, y));
+        cv::Point2d fixed = target;
+        for (int iteration = 0; iteration < 5; ++iteration)
+          fixed = target - flow_at(fixed.x, fixed.y);
+        m[x] = cv::Vec2f(static_cast<float>(fixed.x), static_cast<float>(fixed.y));
+      }
+    }
+    cv::remap(fixed_values, out, map, cv::noArray(), interpolation, cv::BORDER_CONSTANT, 0);
+    return out;
+  } catch (const cv::Exception& e) {
+    return InternalError(std::string("mapping into the follow-up's frame failed in OpenCV: ") +
+                         e.what());
+  }
+}
+
+cv::Rect FixedRectToMoving(const cv::Rect& fixed_rect, const Registration& registration) {
+  const cv::Matx33d moving_from_fixed = registration.fixed_from_moving.inv();
+  double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+  for (const cv::Point2d corner :
+       {cv::Point2d(fixed_rect.x, fixed_rect.y), cv::Point2d(fixed_rect.br().x, fixed_rect.y),
+        cv::Point2d(fixed_rect.x, fixed_rect.br().y),
+        cv::Point2d(fixed_rect.br().x, fixed_rect.br().y)}) {
+    const cv::Point2d p = registration_internal::Apply(moving_from_fixed, corner);
+    x0 = std::min(x0, p.x);
+    y0 = std::min(y0, p.y);
+    x1 = std::max(x1, p.x);
+    y1 = std::max(y1, p.y);
+  }
+  // Size and centre are rounded apart, so that a shifted box keeps its width and height (a face
+  // box's width sets the scale when none is measured).
+  const int width = static_cast<int>(std::lround(x1 - x0));
+  const int height = static_cast<int>(std::lround(y1 - y0));
+  const cv::Rect box(static_cast<int>(std::lround(0.5 * (x0 + x1) - 0.5 * width)),
+                     static_cast<int>(std::lround(0.5 * (y0 + y1) - 0.5 * height)), width, height);
+  return box & cv::Rect(cv::Point(0, 0), registration.moving_size);
 }
 
 Status WriteFlowFile(const std::filesystem::path& path, const cv::Mat& flow) {
