@@ -169,6 +169,51 @@ TEST(WarpToFixed, KeepsTypeAndProducesTheFixedSize) {
   EXPECT_FALSE(WarpToFixed(cv::Mat(), r).ok());
 }
 
+// WarpToMoving carries a fixed-frame region onto the moving image so that WarpToFixed brings it
+// back where it was: with a homography alone and with a flow field on top.
+TEST(WarpToMoving, IsTheInverseOfWarpToFixed) {
+  Registration r;
+  r.fixed_size = cv::Size(200, 150);
+  r.moving_size = cv::Size(180, 140);
+  r.fixed_from_moving = cv::Matx33d(1.1, 0.02, 6.5, -0.02, 1.1, 3.25, 0, 0, 1);
+  cv::Mat region(r.fixed_size, CV_8U, cv::Scalar(0));
+  cv::circle(region, cv::Point(100, 75), 40, cv::Scalar(255), cv::FILLED);
+  for (const bool with_flow : {false, true}) {
+    SCOPED_TRACE(with_flow ? "with flow" : "homography");
+    r.flow_fixed_px.release();
+    if (with_flow) {
+      r.flow_fixed_px = cv::Mat(r.fixed_size, CV_32FC2);
+      for (int y = 0; y < r.fixed_size.height; ++y) {
+        for (int x = 0; x < r.fixed_size.width; ++x) {
+          r.flow_fixed_px.at<cv::Vec2f>(y, x) = cv::Vec2f(6.0f + 0.01f * static_cast<float>(y),
+                                                          -4.0f + 0.01f * static_cast<float>(x));
+        }
+      }
+    }
+    auto moved = WarpToMoving(region, r);
+    ASSERT_TRUE(moved.ok()) << moved.error().message;
+    EXPECT_EQ(moved->size(), r.moving_size);
+    EXPECT_GT(cv::countNonZero(*moved), 0.7 * cv::countNonZero(region));
+    auto back = WarpToFixed(*moved, r, cv::INTER_NEAREST);
+    ASSERT_TRUE(back.ok());
+    cv::Mat differs;
+    cv::bitwise_xor(*back, region, differs);
+    // Nearest-neighbour both ways: at most a pixel's width along the disc's edge differs.
+    EXPECT_LT(cv::countNonZero(differs), 2 * 2 * CV_PI * 40) << "of " << cv::countNonZero(region);
+  }
+  EXPECT_FALSE(WarpToMoving(cv::Mat(10, 10, CV_8U), r).ok());  // not the fixed size
+}
+
+TEST(FixedRectToMoving, KeepsTheSizeOfAShiftedBox) {
+  Registration r;
+  r.fixed_size = cv::Size(200, 150);
+  r.moving_size = cv::Size(200, 150);
+  r.fixed_from_moving = cv::Matx33d(1, 0, -9.4, 0, 1, -5.6, 0, 0, 1);
+  EXPECT_EQ(FixedRectToMoving(cv::Rect(20, 30, 61, 40), r), cv::Rect(29, 36, 61, 40));
+  EXPECT_EQ(FixedRectToMoving(cv::Rect(180, 140, 50, 50), r), cv::Rect(189, 146, 11, 4));
+  EXPECT_TRUE(FixedRectToMoving(cv::Rect(400, 400, 10, 10), r).empty());
+}
+
 TEST(RegistrationToJson, CarriesTheDocumentedFields) {
   Registration r;
   r.ok = true;
