@@ -20,8 +20,8 @@
 // photo is not resampled, see ScoreOptions::fixed_frame). A failed alignment (or an unusable
 // baseline) is a warning ("alignment_failed", "baseline_unreadable", "baseline_failed"), never a
 // failed image: the photo is then measured on its own mask (`alignment.scored_on` says which).
-// Baselines are decoded and
-// masked once per subject (a small shared cache), not once per follow-up.
+// Baselines are decoded and masked once per subject (a small shared cache), not once per
+// follow-up.
 //
 // Concurrency: `jobs` workers take rows in manifest order (decode + align + score), and hand the
 // results to one writer through a reorder buffer of at most `4 * jobs` results; a worker whose
