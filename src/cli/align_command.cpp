@@ -1,7 +1,5 @@
 // `skintrack align MOVING FIXED -o OUT`: register a follow-up photo to its baseline and write the
 // aligned follow-up (same size as FIXED). JSON schema `skintrack.align/1`.
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <iostream>
 
@@ -29,13 +27,6 @@ struct AlignCommandOptions {
   bool json = false;
 };
 
-std::string LowerExtension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext;
-}
-
 Result<cv::Mat> LoadMask(const std::filesystem::path& path, cv::Size expected) {
   SKT_ASSIGN_OR_RETURN(std::string bytes, ReadFileBytes(path));
   cv::Mat mask;
@@ -52,24 +43,6 @@ Result<cv::Mat> LoadMask(const std::filesystem::path& path, cv::Size expected) {
                          std::to_string(expected.width) + "x" + std::to_string(expected.height));
   }
   return mask;
-}
-
-Status WriteImage(const std::filesystem::path& path, const cv::Mat& image) {
-  cv::Mat out = image;
-  const std::string ext = LowerExtension(path);
-  if ((ext == ".jpg" || ext == ".jpeg") && image.depth() == CV_16U) {
-    image.convertTo(out, CV_8U, 1.0 / 257.0);
-  }
-  return WriteViaTempFile(path, [&](const std::filesystem::path& temp) -> Status {
-    try {
-      if (!cv::imwrite(temp.string(), out)) {
-        return StorageError("cannot write '" + path.string() + "'");
-      }
-    } catch (const cv::Exception& e) {
-      return StorageError("cannot write '" + path.string() + "': " + e.what());
-    }
-    return OkStatus();
-  });
 }
 
 void PrintHuman(const core::Registration& r, const AlignCommandOptions& opts) {
@@ -92,12 +65,8 @@ int RunAlign(const AlignCommandOptions& opts) {
   constexpr const char* kCommand = "align";
   auto model = core::ParseMotionModel(opts.model);
   if (!model.ok()) return ReportError(kCommand, model.error(), opts.json);
-  const std::string ext = LowerExtension(opts.output);
-  if (ext != ".png" && ext != ".tif" && ext != ".tiff" && ext != ".jpg" && ext != ".jpeg") {
-    return ReportError(kCommand,
-                       UsageError("output '" + opts.output +
-                                  "' must end in .png, .tif/.tiff or .jpg (PNG or TIFF keep 16 bits)"),
-                       opts.json);
+  if (Status checked = CheckImageOutputPath(opts.output); !checked.ok()) {
+    return ReportError(kCommand, checked.error(), opts.json);
   }
   core::LoadOptions load;
   load.max_pixels = static_cast<std::int64_t>(opts.max_megapixels * 1e6);
@@ -162,7 +131,7 @@ int RunAlign(const AlignCommandOptions& opts) {
 
   auto aligned = core::WarpToFixed(moving->bgr, registration);
   if (!aligned.ok()) return ReportError(kCommand, aligned.error(), opts.json);
-  Status written = WriteImage(opts.output, *aligned);
+  Status written = WriteOutputImage(opts.output, *aligned);
   if (!written.ok()) return ReportError(kCommand, written.error(), opts.json);
   doc["output"] = opts.output;
   if (!registration.flow_fixed_px.empty()) {

@@ -126,7 +126,7 @@ CommandRun SetupBatchCommand(CLI::App& root) {
   sub->add_option("--image-timeout", opts->image_timeout_s,
                   "Time budget per image in seconds, checked between pipeline stages; an image "
                   "over it is listed in errors.csv as timed out (default 600; 0 = no limit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NumberIn(0, 1e6, "--image-timeout", "0 and 1e6 s"));
   sub->add_flag("--quiet,-q", opts->quiet, "No progress on stderr");
   sub->add_flag("--json", opts->json, "Print a skintrack.batch-summary/1 document on stdout");
   return [opts] { return RunBatchCommand(*opts); };

@@ -3,11 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include <opencv2/imgcodecs.hpp>
-
 #include "cli/cli_common.h"
 #include "cli/command.h"
-#include "core/base/atomic_file.h"
 #include "core/calibration/calibration.h"
 #include "core/color/srgb.h"
 #include "core/io/image_io.h"
@@ -64,6 +61,12 @@ void PrintHuman(const nlohmann::json& doc, const std::vector<std::string>& messa
 }
 
 int RunCalibrate(const CalibrateCommandOptions& opts) {
+  // Checked before the calibration so that a mistyped -o costs no work and no OpenCV message.
+  if (!opts.output.empty()) {
+    if (Status checked = CheckImageOutputPath(opts.output); !checked.ok()) {
+      return ReportError("calibrate", checked.error(), opts.json);
+    }
+  }
   core::LoadOptions load;
   load.max_pixels = static_cast<std::int64_t>(opts.max_megapixels * 1e6);
   auto image = core::LoadImage(opts.image, load);
@@ -87,18 +90,7 @@ int RunCalibrate(const CalibrateCommandOptions& opts) {
   if (!opts.output.empty()) {
     const cv::Mat encoded = image->bgr.depth() == CV_16U ? core::LinearRgbToBgr16(result.rgb_linear)
                                                          : core::LinearRgbToBgr8(result.rgb_linear);
-    const Status written =
-        WriteViaTempFile(opts.output, [&encoded](const std::filesystem::path& temp) -> Status {
-          try {
-            if (!cv::imwrite(temp.string(), encoded)) {
-              return StorageError("cannot write '" + temp.string() +
-                                  "' (unsupported extension? use .png, .tif or .jpg)");
-            }
-          } catch (const cv::Exception& e) {
-            return StorageError("cannot write '" + temp.string() + "': " + e.what());
-          }
-          return OkStatus();
-        });
+    const Status written = WriteOutputImage(opts.output, encoded);
     if (!written.ok()) return ReportError("calibrate", written.error(), opts.json);
   }
 
@@ -126,8 +118,10 @@ CommandRun SetupCalibrateCommand(CLI::App& root) {
   CLI::App* sub = root.add_subcommand(
       "calibrate", "Find a ColorChecker Classic 24, fit a colour correction, report ΔE00 and px/mm");
   sub->add_option("image", opts->image, "Image file (JPEG, PNG, TIFF 8/16-bit)")->required();
-  sub->add_option("-o,--output", opts->output,
-                  "Write the colour-corrected image here (.png, .tif or .jpg; same bit depth)");
+  sub->add_option(
+      "-o,--output", opts->output,
+      "Write the colour-corrected image here (.png, .tif/.tiff or .jpg/.jpeg; PNG and TIFF "
+      "keep 16 bits)");
   sub->add_flag("--require-chart", opts->require_chart,
                 "Fail with exit code 3 when no chart is found");
   sub->add_option("--reference", opts->reference,

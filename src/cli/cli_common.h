@@ -3,12 +3,15 @@
 // codes, and atomic output writing.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
+#include "core/base/capture_limits.h"
 #include "core/base/result.h"
 #include "core/calibration/chart_geometry.h"
 
@@ -21,8 +24,28 @@ nlohmann::json JsonEnvelope(std::string_view schema);
 // document on stdout) and returns the exit code for the error's category.
 int ReportError(std::string_view command, const Error& error, bool json = false);
 
+// Prints the skintrack.error/1 JSON document of `error` on stdout: {"error": {"category",
+// "exit_code", "message"}} in the JsonEnvelope. ReportError uses it, and main() for the internal
+// errors that escape a command, so that --json always yields a document.
+void PrintJsonError(const Error& error);
+
+// Runs a parsed command and returns its exit code. An exception that escapes it (a bug, or memory
+// exhausted) becomes exit code 5 with a message on stderr and, with `json`, the skintrack.error/1
+// document on stdout (category "internal"), as ReportError prints for the errors commands return.
+int RunReportingInternalErrors(const std::function<int()>& run, bool json);
+
 // Prints a JSON document on stdout, indented.
 void PrintJson(const nlohmann::json& document);
+
+// Checks, before any work, that an image output path (calibrate -o, align -o) ends in an extension
+// WriteOutputImage writes: .png, .tif, .tiff, .jpg or .jpeg (any case). A UsageError otherwise,
+// naming the path and the extensions.
+Status CheckImageOutputPath(const std::filesystem::path& path);
+
+// Writes `image` (BGR CV_8UC3/CV_16UC3, or grey) atomically to `path` in the format its extension
+// names; PNG and TIFF keep 16 bits, JPEG gets them reduced to 8 (not clipped). Failures are
+// kStorage naming `path`, never OpenCV's text or the temporary file's name.
+Status WriteOutputImage(const std::filesystem::path& path, const cv::Mat& image);
 
 // Writes a JSON document atomically to a file.
 Status WriteJsonFile(const std::filesystem::path& path, const nlohmann::json& document);
@@ -55,6 +78,14 @@ inline CLI::Validator NumberIn(double lo, double hi, const std::string& option,
 // conversion undefined behaviour).
 inline CLI::Validator MegapixelLimit() {
   return NumberIn(1e-6, 1e6, "--max-megapixels", "1e-6 and 1e6 MP");
+}
+
+// Validator of every `--px-per-mm` option (score, compare, import, surface): a scale within
+// core::kMinPxPerMm..kMaxPxPerMm (core/base/capture_limits.h), the range the manifest and lights
+// files are held to. NaN, infinity, 0 and absurd scales fail here rather than later as a
+// misleading "skin mask holds only 0 pixels" or a nonsense texture band.
+inline CLI::Validator PxPerMmRange() {
+  return NumberIn(core::kMinPxPerMm, core::kMaxPxPerMm, "--px-per-mm", core::PxPerMmRangeText());
 }
 
 // The `--chart-pitch-mm` option of commands that calibrate: the ColorChecker's patch

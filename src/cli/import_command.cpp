@@ -99,7 +99,7 @@ CommandRun SetupImportCommand(CLI::App& root) {
   sub->add_option("--calibrate", opts->calibrate, "Colour calibration: auto or none")
       ->check(CLI::IsMember({"auto", "none"}));
   sub->add_option("--px-per-mm", opts->px_per_mm, "Scale for images whose row gives none")
-      ->check(CLI::PositiveNumber);
+      ->check(PxPerMmRange());
   AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());

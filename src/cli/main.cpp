@@ -1,14 +1,15 @@
 // `skintrack`: the command-line entry point. The table below lists every subcommand; each one lives
 // in its own file (<name>_command.cpp) with an options struct, a Setup function and a Run function.
-#include <exception>
-#include <iostream>
+#include <algorithm>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/cli_common.h"
 #include "cli/command.h"
 #include "core/base/allocator.h"
-#include "core/base/check.h"
 #include "core/base/version.h"
 
 namespace skintrack::cli {
@@ -76,19 +77,11 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 1;  // usage errors are exit 1 (DESIGN.md)
   }
-  try {
-    for (auto& [sub, run] : runs) {
-      if (sub->parsed()) return run();
-    }
-  } catch (const skintrack::CheckFailure& e) {
-    std::cerr << "skintrack: internal error (please report): " << e.what() << "\n";
-    return 5;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "skintrack: out of memory; try a smaller image or fewer --jobs\n";
-    return 5;
-  } catch (const std::exception& e) {
-    std::cerr << "skintrack: internal error (please report): " << e.what() << "\n";
-    return 5;
+  // A script that asked for --json parses stdout even when a command fails.
+  const bool json = std::any_of(argv + 1, argv + argc,
+                                [](const char* arg) { return std::string_view(arg) == "--json"; });
+  for (auto& [sub, run] : runs) {
+    if (sub->parsed()) return skintrack::cli::RunReportingInternalErrors(run, json);
   }
   return 1;
 }

@@ -72,7 +72,7 @@ CommandRun SetupScoreCommand(CLI::App& root) {
   sub->add_option("image", opts->image, "Image file (JPEG, PNG, TIFF 8/16-bit)")->required();
   sub->add_option("--roi", opts->roi, "Region of interest: mask PNG (non-zero = skin) or polygon JSON");
   sub->add_option("--px-per-mm", opts->px_per_mm, "Physical scale in pixels per millimetre")
-      ->check(CLI::PositiveNumber);
+      ->check(PxPerMmRange());
   sub->add_option("--calibrate", opts->calibrate, "Colour calibration: auto, none or require")
       ->check(CLI::IsMember({"auto", "none", "require"}));
   AddChartPitchOption(sub, &opts->chart_pitch_mm);

@@ -165,7 +165,7 @@ CommandRun SetupSurfaceCommand(CLI::App& root) {
                   "<name>_normals.png and <name>_albedo.png beside it");
   sub->add_option("--px-per-mm", opts->px_per_mm,
                   "Image scale in pixels per mm (default: px_per_mm in the lights file)")
-      ->check(CLI::PositiveNumber);
+      ->check(PxPerMmRange());
   sub->add_option("--integration", opts->integration,
                   "Gradient integration: poisson (DCT, default) or fc (Frankot-Chellappa)")
       ->check(CLI::IsMember({"poisson", "fc", "frankot-chellappa"}));
@@ -174,10 +174,10 @@ CommandRun SetupSurfaceCommand(CLI::App& root) {
       ->check(CLI::IsMember({"plane", "poly2", "gaussian", "none"}));
   sub->add_option("--cutoff-mm", opts->cutoff_mm,
                   "Gaussian high-pass cut-off wavelength in mm (with --form gaussian; default 10)")
-      ->check(CLI::PositiveNumber);
+      ->check(NumberIn(0.01, 1000, "--cutoff-mm", "0.01 and 1000 mm"));
   sub->add_option("--scar-depth-mm", opts->scar_depth_mm,
                   "Depressions deeper than this count as scars (default 0.05)")
-      ->check(CLI::PositiveNumber);
+      ->check(NumberIn(0.001, 100, "--scar-depth-mm", "0.001 and 100 mm"));
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());
   sub->add_flag("--json", opts->json, "Print the skintrack.surface/1 JSON document on stdout");

@@ -144,6 +144,116 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
   }
 }
 
+// Every command that takes a scale checks it against one plausible range. CLI::PositiveNumber let
+// NaN through (then silently ignored), took 1e9 (failing later as "skin mask holds only 0
+// pixels") and 1e-9, and printed DBL_MAX as a 309-digit number for 0.
+TEST(ScoreCli, PxPerMmOutsideThePlausibleRangeIsAUsageError) {
+  testing::TempDir dir;
+  const std::string image = WriteGeneratedCapture(dir).string();
+  for (const char* bad : {"nan", "inf", "0", "-2", "1e9", "1e-9", "2000", "0.05"}) {
+    const auto run = RunSkintrack({"score", image, "--json", "--px-per-mm", bad});
+    EXPECT_EQ(run.exit_code, 1) << bad;
+    EXPECT_NE(
+        run.err.find(std::string("--px-per-mm must be between 0.1 and 1000 px/mm, not ") + bad),
+        std::string::npos)
+        << run.err;
+    EXPECT_EQ(run.err.find("179769"), std::string::npos) << run.err;
+  }
+  const std::string db = (dir / "s.db").string();
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"import", image, "--db", db},
+        {"surface", "--lights", (dir / "lights.json").string()}}) {
+    std::vector<std::string> args = command;
+    args.insert(args.end(), {"--px-per-mm", "nan"});
+    const auto run = RunSkintrack(args);
+    EXPECT_EQ(run.exit_code, 1) << command[0];
+    EXPECT_NE(run.err.find("--px-per-mm must be between 0.1 and 1000 px/mm"), std::string::npos)
+        << command[0] << ": " << run.err;
+  }
+  // The other number options that printed DBL_MAX as their upper bound.
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"surface", "--lights", "l.json", "--cutoff-mm", "0"},
+        {"surface", "--lights", "l.json", "--scar-depth-mm", "nan"},
+        {"batch", image, "-o", db, "--image-timeout", "nan"}}) {
+    const std::string& option = command[command.size() - 2];
+    const auto run = RunSkintrack(command);
+    EXPECT_EQ(run.exit_code, 1) << option;
+    EXPECT_NE(run.err.find(option + " must be between"), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("179769"), std::string::npos) << run.err;
+  }
+}
+
+// Thin slivers reached OpenCV's resize with an empty size: exit 5 with its assertion text (and no
+// JSON at all for 4000x1), or "no skin-coloured pixels" for the tiny ones.
+TEST(ScoreCli, ImagesTooSmallToScoreAreBadInput) {
+  testing::TempDir dir;
+  for (const cv::Size size : {cv::Size(4000, 3), cv::Size(4000, 1), cv::Size(3, 4000),
+                              cv::Size(8, 8), cv::Size(1, 1), cv::Size(300, 3)}) {
+    const std::string dims = std::to_string(size.width) + "x" + std::to_string(size.height);
+    const fs::path path = dir / ("thin_" + dims + ".png");
+    ASSERT_TRUE(cv::imwrite(path.string(), cv::Mat(size, CV_8UC3, cv::Scalar(130, 150, 205))));
+    const auto run = RunSkintrack({"score", path.string(), "--json"});
+    EXPECT_EQ(run.exit_code, 2) << dims << ": " << run.err;
+    EXPECT_NE(run.err.find("the image is too small to score (" + dims +
+                           " px); skintrack needs at least 32 px on each side"),
+              std::string::npos)
+        << run.err;
+    EXPECT_EQ(run.err.find("OpenCV"), std::string::npos) << run.err;
+    ASSERT_FALSE(run.out.empty()) << dims;
+    const json doc = json::parse(run.out);
+    EXPECT_EQ(doc["error"]["category"], "bad_input") << dims;
+  }
+  // calibrate has no skin to find: it runs, and says why no chart was searched for.
+  const auto calibrated = RunSkintrack({"calibrate", (dir / "thin_4000x1.png").string(), "--json"});
+  ASSERT_EQ(calibrated.exit_code, 0) << calibrated.err;
+  const json doc = json::parse(calibrated.out);
+  const std::string detection = doc["calibration"]["detection"].get<std::string>();
+  EXPECT_NE(detection.find("too small to hold a 24-patch chart"), std::string::npos) << detection;
+  EXPECT_EQ(calibrated.err.find("OpenCV"), std::string::npos) << calibrated.err;
+}
+
+// An output name without an image extension got as far as OpenCV, which refused it with its own
+// text and the temporary file's name, after the whole calibration (exit 4).
+TEST(ScoreCli, ImageOutputNeedsAnImageExtension) {
+  testing::TempDir dir;
+  const std::string image = WriteGeneratedCapture(dir).string();
+  for (const char* name : {"corrected", "corrected.bmp", "corrected.txt"}) {
+    const fs::path out = dir / name;
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"calibrate", image, "--json", "-o", out.string()},
+          {"align", image, image, "--json", "-o", out.string()}}) {
+      const auto run = RunSkintrack(command);
+      EXPECT_EQ(run.exit_code, 1) << command[0] << " " << name << ": " << run.err;
+      EXPECT_NE(run.err.find("must end in .png, .tif/.tiff or .jpg/.jpeg"), std::string::npos)
+          << run.err;
+      EXPECT_EQ(run.err.find("OpenCV"), std::string::npos) << run.err;
+      EXPECT_EQ(run.err.find(".tmp-"), std::string::npos) << run.err;
+      EXPECT_FALSE(fs::exists(out)) << name;
+    }
+  }
+  // A 16-bit capture written as JPEG is reduced to 8 bits, not clipped to white.
+  cv::Mat bgr16;
+  cv::imread(image).convertTo(bgr16, CV_16U, 257.0);
+  const fs::path image16 = dir / "capture16.png";
+  ASSERT_TRUE(cv::imwrite(image16.string(), bgr16));
+  const fs::path jpeg = dir / "Corrected.JPG";
+  const auto run = RunSkintrack({"calibrate", image16.string(), "-o", jpeg.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const cv::Mat written = cv::imread(jpeg.string());
+  ASSERT_FALSE(written.empty());
+  EXPECT_LT(cv::mean(written)[0], 200.0);
+}
+
+// A message holding bytes that are not UTF-8 (a file name) made the JSON error document throw:
+// exit 5 "internal error" and no document instead of exit 2 with one.
+TEST(ScoreCli, ErrorDocumentSurvivesAFileNameThatIsNotUtf8) {
+  testing::TempDir dir;
+  const auto run = RunSkintrack({"score", (dir / "visit\xff.jpg").string(), "--json"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  const json doc = json::parse(run.out);
+  EXPECT_EQ(doc["error"]["category"], "bad_input");
+}
+
 TEST(ScoreCli, TruncatedJpegExitsTwoNamingFileAndProblem) {
   testing::TempDir dir;
   std::vector<uchar> jpeg;

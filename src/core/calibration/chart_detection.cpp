@@ -10,7 +10,9 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/mcc.hpp>
 
+#include "core/base/capture_limits.h"
 #include "core/base/check.h"
+#include "core/base/resize.h"
 #include "core/calibration/color_correction.h"
 
 namespace skintrack::core {
@@ -348,6 +350,15 @@ ChartSearchResult DetectChart(const cv::Mat& bgr, const cv::Mat& rgb_linear,
   SKT_CHECK(rgb_linear.type() == CV_32FC3 && rgb_linear.size() == bgr.size())
       << "rgb_linear must be CV_32FC3 of the image's size";
   ChartSearchResult result;
+  // The chart's 4 rows of patches need several pixels each for the detector to find their edges;
+  // on a thinner image it has nothing to find, and its reduced copy would round to no pixels.
+  if (std::min(bgr.cols, bgr.rows) < kMinImageSidePx) {
+    result.failure_reason = "the image (" + std::to_string(bgr.cols) + "x" +
+                            std::to_string(bgr.rows) +
+                            " px) is too small to hold a 24-patch chart (at least " +
+                            std::to_string(kMinImageSidePx) + " px on each side needed)";
+    return result;
+  }
   try {
     cv::Mat bgr8;
     if (bgr.depth() == CV_16U) {
@@ -361,7 +372,7 @@ ChartSearchResult DetectChart(const cv::Mat& bgr, const cv::Mat& rgb_linear,
                              : 1.0;
     cv::Mat small;
     if (scale < 1.0) {
-      cv::resize(bgr8, small, cv::Size(), scale, scale, cv::INTER_AREA);
+      ResizeBy(bgr8, small, scale, cv::INTER_AREA);
     } else {
       small = bgr8;
     }

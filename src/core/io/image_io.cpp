@@ -24,6 +24,25 @@ namespace {
 
 std::string Quote(std::string_view name) { return "'" + std::string(name) + "'"; }
 
+// A pixel count in megapixels for messages: two decimals from 1 MP up ("1.82"), and below 1 MP
+// enough decimals for two significant digits ("0.000001"), so that a small limit never reads as
+// "0 MP"; trailing zeros are dropped ("100", "0.5").
+std::string Megapixels(std::int64_t pixels) {
+  const double mp = static_cast<double>(pixels) / 1e6;
+  int decimals = 2;
+  if (mp > 0 && mp < 1) decimals = 1 - static_cast<int>(std::floor(std::log10(mp)));
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(decimals);
+  out << mp;
+  std::string text = out.str();
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
 std::uint32_t ReadBe16(const unsigned char* p) { return (std::uint32_t{p[0]} << 8) | p[1]; }
 std::uint32_t ReadBe32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
@@ -428,9 +447,8 @@ Result<LoadedImage> DecodeImage(std::string bytes, const fs::path& path,
   if (pixels > options.max_pixels) {
     return BadInputError("image too large: " + Quote(name) + " declares " +
                          std::to_string(header.width) + "x" + std::to_string(header.height) +
-                         " pixels (" + std::to_string(pixels / 1'000'000) +
-                         " MP), above the limit of " +
-                         std::to_string(options.max_pixels / 1'000'000) +
+                         " pixels (" + Megapixels(pixels) + " MP), above the limit of " +
+                         Megapixels(options.max_pixels) +
                          " MP; downscale it or raise the limit with --max-megapixels");
   }
   LoadedImage loaded;

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "core/base/atomic_file.h"
+#include "core/base/capture_limits.h"
 
 namespace skintrack::core {
 namespace {
@@ -208,6 +209,10 @@ Result<Manifest> ParseManifest(std::string_view text, const std::filesystem::pat
       const auto parsed = std::from_chars(begin, end, value);
       if (parsed.ec != std::errc() || parsed.ptr != end || !std::isfinite(value) || value <= 0) {
         reject("px_per_mm", "'" + scale_text + "' is not a positive number of pixels per mm");
+        continue;
+      }
+      if (!IsPlausiblePxPerMm(value)) {
+        reject("px_per_mm", "must be between " + PxPerMmRangeText() + ", not " + scale_text);
         continue;
       }
       entry.px_per_mm = value;

@@ -6,13 +6,13 @@
 //   required  subject, session, date, kind, image
 //   optional  region     free text naming the body/face region ("left_cheek"); empty = whole image
 //             roi        ROI mask PNG or polygon JSON (core/mask/roi.h) for this photo
-//             px_per_mm  scale in pixels per millimetre (> 0), overrides a chart's
+//             px_per_mm  scale in pixels per millimetre (0.1 to 1000), overrides a chart's
 //             lights     lights.json of a photometric-stereo set (surface captures)
 // Paths (image, roi, lights) are relative to the manifest's folder unless absolute.
 // kind is one of baseline, repeat, treatment, followup, post_treatment_check (hyphens and case are
 // accepted: "Follow-up" reads as followup; post, check and post_treatment mean
-// post_treatment_check, as in the store importer). date is `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]` with a
-// real calendar date.
+// post_treatment_check, as in the store importer). date is `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS]`
+// with a real calendar date.
 //
 // File-level problems (missing/unreadable file, malformed CSV, a required column missing, no rows)
 // fail the read with kBadInput. Row-level problems (bad date, unknown kind, empty subject, a

@@ -1,9 +1,11 @@
 #include "core/mask/capture_mask.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "core/base/capture_limits.h"
 #include "core/mask/face_regions.h"
 #include "core/mask/roi.h"
 
@@ -12,6 +14,14 @@ namespace skintrack::core {
 Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
                                        const std::filesystem::path& roi_path,
                                        const cv::Mat& exclude, std::optional<double> px_per_mm) {
+  // Checked here, before the ROI or the automatic mask, so that score, compare and batch refuse a
+  // sliver of an image as bad input in one message rather than failing inside a resize or
+  // reporting "no skin" about pixels that were never analysable.
+  if (rgb_linear.cols < kMinImageSidePx || rgb_linear.rows < kMinImageSidePx) {
+    return BadInputError("the image is too small to score (" + std::to_string(rgb_linear.cols) +
+                         "x" + std::to_string(rgb_linear.rows) + " px); skintrack needs at least " +
+                         std::to_string(kMinImageSidePx) + " px on each side");
+  }
   const bool use_exclude = !exclude.empty() && exclude.size() == rgb_linear.size();
   if (!roi_path.empty()) {
     SKT_ASSIGN_OR_RETURN(cv::Mat mask, LoadRoiMask(roi_path, rgb_linear.size()));

@@ -3,7 +3,8 @@
 // (minus `exclude`), otherwise face detection + automatic skin detection (skin_mask.h), with the
 // eyes found in the face box, the brows above them and the mouth cleared (face_regions.h:
 // FindEyes, ExcludeEyes, ExcludeBrows, FindMouth, ExcludeMouth).
-// `compare` uses it to score a pair on one mask. Errors as LoadRoiMask / DetectSkinMask.
+// `compare` uses it to score a pair on one mask. Errors as LoadRoiMask / DetectSkinMask, and
+// kBadInput for an image narrower than kMinImageSidePx (core/base/capture_limits.h) on either side.
 // Thread-safety: reentrant.
 
 #include <filesystem>

@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
+#include "core/base/resize.h"
 #include "core/color/srgb.h"
 
 namespace skintrack::core {
@@ -102,7 +103,7 @@ cv::CascadeClassifier* Cascade(const char* name) {
 // equalised: what the Haar cascades were trained on.
 cv::Mat EqualisedGrey(const cv::Mat& rgb_linear, double scale) {
   cv::Mat small;
-  cv::resize(rgb_linear, small, cv::Size(), scale, scale, cv::INTER_AREA);
+  ResizeBy(rgb_linear, small, scale, cv::INTER_AREA);
   cv::Mat grey;
   cv::cvtColor(LinearRgbToBgr8(small), grey, cv::COLOR_BGR2GRAY);
   cv::equalizeHist(grey, grey);
@@ -247,7 +248,7 @@ int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask
     if (window.width < 8 || window.height < 8) return 0;
     const double scale = std::min(1.0, kLipMouthWidth / mouth.width);
     cv::Mat rgb, in_mask;
-    cv::resize(rgb_linear(window), rgb, cv::Size(), scale, scale, cv::INTER_AREA);
+    ResizeBy(rgb_linear(window), rgb, scale, cv::INTER_AREA);
     cv::resize(mask(window), in_mask, rgb.size(), 0, 0, cv::INTER_NEAREST);
     // Squared elliptic radius of each pixel about the mouth box (1 on the inscribed ellipse).
     const double cx = (mouth.x + 0.5 * mouth.width - window.x) * scale;
@@ -366,7 +367,7 @@ int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, c
       const double scale = std::min(1.0, kBrowEyeWidth / eye.width);
       const double eye_px = eye.width * scale;
       cv::Mat rgb, in_mask;
-      cv::resize(rgb_linear(window), rgb, cv::Size(), scale, scale, cv::INTER_AREA);
+      ResizeBy(rgb_linear(window), rgb, scale, cv::INTER_AREA);
       cv::resize(mask(window), in_mask, rgb.size(), 0, 0, cv::INTER_NEAREST);
       cv::Mat luminance;
       cv::transform(rgb, luminance, cv::Matx13f(0.2126f, 0.7152f, 0.0722f));

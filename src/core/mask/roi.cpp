@@ -20,6 +20,8 @@ namespace {
 // Vertices further out than this are certainly a broken file; the limit also keeps every rounded
 // coordinate far inside int (OpenCV's fill works in fixed point and shifts coordinates left).
 constexpr double kMaxRoiCoordinatePx = 1e6;
+// A polygon enclosing less than one pixel's area is a line or a point, not a region.
+constexpr double kMinRoiPolygonAreaPx2 = 1.0;
 // A polygon file is a few kilobytes; anything larger than this is not one.
 constexpr std::int64_t kMaxRoiJsonBytes = std::int64_t{16} << 20;
 
@@ -33,6 +35,8 @@ Result<std::vector<cv::Point>> ParsePolygon(const nlohmann::json& points, const 
   }
   std::vector<cv::Point> polygon;
   polygon.reserve(points.size());
+  std::vector<cv::Point2f> vertices;
+  vertices.reserve(points.size());
   for (const auto& p : points) {
     if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) {
       return BadInputError("ROI '" + name + "': each vertex must be [x, y] in image pixels");
@@ -45,6 +49,17 @@ Result<std::vector<cv::Point>> ParsePolygon(const nlohmann::json& points, const 
                            "] is outside +-1e6 pixels; coordinates are image pixels");
     }
     polygon.emplace_back(static_cast<int>(std::lround(x)), static_cast<int>(std::lround(y)));
+    vertices.emplace_back(static_cast<float>(x), static_cast<float>(y));
+  }
+  // A polygon whose vertices lie on one line or point encloses nothing, yet the fill still draws
+  // its outline: a line of pixels would be measured as if it were a region. The convex hull's
+  // area is zero exactly then (a self-crossing outline such as a bow tie keeps its hull's area).
+  std::vector<cv::Point2f> hull;
+  cv::convexHull(vertices, hull);
+  if (cv::contourArea(hull) < kMinRoiPolygonAreaPx2) {
+    return BadInputError("ROI '" + name +
+                         "': a polygon encloses no area (its vertices lie on one line or point); "
+                         "give the outline of the region, with at least 3 vertices not on a line");
   }
   return polygon;
 }

@@ -5,7 +5,8 @@
 // Polygon JSON (schema "skintrack.roi/1"):
 //   {"schema": "skintrack.roi/1", "polygons": [[[x, y], [x, y], ...], ...]}
 // or the short form {"polygon": [[x, y], ...]}; coordinates in image pixels (x right, y down),
-// at least 3 vertices per polygon; polygons are filled (even-odd is not applied: all fill).
+// at least 3 vertices per polygon, enclosing at least 1 px² (not all on one line); polygons are
+// filled (even-odd is not applied: all fill).
 // Errors: kBadInput with the file name and what is wrong (missing, not an image, size mismatch,
 // malformed JSON, fewer than 3 vertices, empty region). Thread-safety: reentrant.
 

@@ -1,11 +1,18 @@
 #include "core/mask/skin_mask.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <span>
+#include <string>
 
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/base/order_statistics.h"
+#include "core/base/resize.h"
 
 namespace skintrack::core {
 namespace {
@@ -115,7 +122,7 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
         std::min(1.0, static_cast<double>(options.working_size) /
                           std::max(rgb_linear.cols, rgb_linear.rows));
     cv::Mat small;
-    cv::resize(rgb_linear, small, cv::Size(), scale, scale, cv::INTER_AREA);
+    ResizeBy(rgb_linear, small, scale, cv::INTER_AREA);
     // Smoothing so pores, fine lines and noise do not punch holes in the mask.
     cv::GaussianBlur(small, small, cv::Size(), 1.5, 1.5, cv::BORDER_REFLECT);
     const Chroma chroma = ComputeChroma(small);
@@ -131,6 +138,30 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
       if (cv::countNonZero(in_face) > 50) seed = in_face;
     }
     if (cv::countNonZero(seed) < 20) {
+      // Near black and clipped white both erase colour, so an unusable exposure would otherwise
+      // be reported as a greyscale photo; the median says which half of the range holds most of
+      // the photo.
+      const cv::Mat luminance =
+          chroma.luminance.isContinuous() ? chroma.luminance : chroma.luminance.clone();
+      const float median_luminance =
+          SelectRanks(std::span<const float>(luminance.ptr<float>(), luminance.total()),
+                      std::array<std::size_t, 1>{luminance.total() / 2})
+              .front();
+      char median_text[32];
+      std::snprintf(median_text, sizeof(median_text), "%.1f", 100.0 * median_luminance);
+      if (median_luminance < kMinLuminance) {
+        return AnalysisError(
+            "the photo is too dark (median luminance " + std::string(median_text) +
+            "% of white): skin colour cannot be told in near-black pixels; retake it with more "
+            "light or a longer exposure");
+      }
+      if (median_luminance > kMaxLuminance) {
+        return AnalysisError(
+            "the photo is overexposed: most of it is clipped to white (median luminance " +
+            std::string(median_text) +
+            "% of white), where skin colour is lost; retake it with less light or a shorter "
+            "exposure");
+      }
       const cv::Mat coloured = (cv::abs(chroma.log_rg) > 0.02f) | (cv::abs(chroma.log_bg) > 0.02f);
       const double coloured_share =
           cv::countNonZero(coloured) / static_cast<double>(small.total());

@@ -22,7 +22,8 @@
 //
 // User ROI (roi.h) replaces the automatic mask when given.
 // Input: linear RGB CV_32FC3 (R,G,B); output CV_8U 0/255 of the same size.
-// Errors: kAnalysisFailed when no skin is found (with advice). Thread-safety: reentrant.
+// Errors: kAnalysisFailed when no skin is found, with the reason where it is plain (the photo is
+// too dark, clipped to white, or greyscale) and advice. Thread-safety: reentrant.
 
 #include <optional>
 #include <string>

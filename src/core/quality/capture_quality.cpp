@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/base/resize.h"
 #include "core/color/srgb.h"
 
 namespace skintrack::core {
@@ -32,7 +33,7 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
     const double scale =
         std::min(1.0, static_cast<double>(kQualityWorkingSize) / std::max(bgr.cols, bgr.rows));
     if (scale < 1.0) {
-      cv::resize(source, small8, cv::Size(), scale, scale, cv::INTER_AREA);
+      ResizeBy(source, small8, scale, cv::INTER_AREA);
     } else {
       small8 = source;
     }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/atomic_file.h"
+#include "core/base/capture_limits.h"
 #include "core/base/check.h"
 
 namespace skintrack::core {
@@ -161,7 +162,11 @@ Result<LightSet> ParseLightSet(std::string_view json_text, const std::filesystem
   LightSet set;
   if (doc.contains("px_per_mm")) {
     SKT_ASSIGN_OR_RETURN(const double px_per_mm, NumberField(doc, "px_per_mm", name, "px_per_mm"));
-    if (px_per_mm <= 0) return FieldError(name, "px_per_mm", "must be > 0");
+    if (!IsPlausiblePxPerMm(px_per_mm)) {
+      return FieldError(
+          name, "px_per_mm",
+          "must be between " + PxPerMmRangeText() + ", not " + doc["px_per_mm"].dump());
+    }
     set.px_per_mm = px_per_mm;
   }
   if (doc.contains("encoding")) {

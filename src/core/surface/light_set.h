@@ -5,7 +5,7 @@
 //   {"schema": "skintrack.lights/1",
 //    "lights": [{"image": "ps_00.png", "direction": [x, y, z]},
 //               {"image": "ps_01.png", "azimuth_deg": 45, "elevation_deg": 40, "intensity": 1.0}],
-//    "px_per_mm": 20.0,                 // optional scale of the images
+//    "px_per_mm": 20.0,                 // optional scale of the images (0.1 to 1000)
 //    "encoding": "srgb",                // optional: "srgb" (default) or "linear" pixel values;
 //                                       // free text naming exactly one of them is accepted
 //    "sphere": {"center_px": [x, y], "radius_px": r, "kind": "chrome"}}   // optional probe

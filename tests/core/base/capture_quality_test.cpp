@@ -112,5 +112,14 @@ TEST(CaptureQuality, GreyscalePhotoIsFlaggedAndColourSkinIsNot) {
   EXPECT_FALSE(HasWarning(AssessCaptureQuality(half), "greyscale"));
 }
 
+// Reduced to the 1024 px working size, a 4000x1 strip had no rows and OpenCV's resize threw out
+// of `score` as an internal error.
+TEST(CaptureQuality, VeryThinImageIsAssessedWithoutThrowing) {
+  for (const cv::Size size : {cv::Size(4000, 1), cv::Size(1, 4000), cv::Size(4000, 3)}) {
+    const cv::Mat strip(size, CV_8UC3, cv::Scalar(120, 140, 190));
+    EXPECT_NO_THROW({ (void)AssessCaptureQuality(strip); }) << size;
+  }
+}
+
 }  // namespace
 }  // namespace skintrack::core

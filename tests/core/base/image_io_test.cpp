@@ -196,6 +196,21 @@ TEST(ImageIo, PixelLimitIsConfigurable) {
   EXPECT_TRUE(LoadImage(path, options).ok());
 }
 
+// The limit and the image's size were printed in whole megapixels: "(1 MP), above the limit of
+// 0 MP" for --max-megapixels 1e-6.
+TEST(ImageIo, PixelLimitMessageKeepsTheMegapixelsReadable) {
+  testing::TempDir dir;
+  const fs::path path = WriteBytes(dir, "face.png", Encode(Gradient(1350, 1350), ".png"));
+  LoadOptions options;
+  options.max_pixels = 1;  // --max-megapixels 1e-6
+  auto result = LoadImage(path, options);
+  ExpectBadInput(result, "declares 1350x1350 pixels (1.82 MP), above the limit of 0.000001 MP",
+                 "face.png");
+  options.max_pixels = 500'000;
+  result = LoadImage(path, options);
+  ExpectBadInput(result, "(1.82 MP), above the limit of 0.5 MP", "face.png");
+}
+
 TEST(ImageIo, UnsupportedBitDepth) {
   testing::TempDir dir;
   // Little-endian TIFF with one IFD: width 4, height 4, 32 bits per sample.

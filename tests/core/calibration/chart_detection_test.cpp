@@ -164,6 +164,19 @@ TEST(ChartDetection, PanoramicStripIsSearchedWithinBoundedMemory) {
   EXPECT_LT(usage.ru_maxrss, 800L * 1024) << "peak resident set " << usage.ru_maxrss << " KiB";
 }
 
+// Reduced to the detection size, a 4000x1 strip had no rows: OpenCV's assertion text was the
+// calibration's `detection` message.
+TEST(ChartDetection, ImageTooThinForAChartIsNotSearched) {
+  for (const cv::Size size : {cv::Size(4000, 1), cv::Size(4000, 3), cv::Size(2, 3000)}) {
+    const cv::Mat bgr(size, CV_8UC3, cv::Scalar(100, 120, 170));
+    const CalibrationResult result = CalibrateImage(bgr);
+    EXPECT_FALSE(result.chart_found) << size;
+    const std::string detection = result.json["detection"].get<std::string>();
+    EXPECT_NE(detection.find("too small to hold a 24-patch chart"), std::string::npos) << detection;
+    EXPECT_EQ(detection.find("OpenCV"), std::string::npos) << detection;
+  }
+}
+
 TEST(ChartDetection, KnownCornersSampleExactPatchColours) {
   // Sampling alone (no detector): an axis-aligned chart at 3 px/mm in linear RGB.
   const ChartGeometry geometry;

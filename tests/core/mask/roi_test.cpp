@@ -87,6 +87,24 @@ TEST(Roi, RefusesAbsurdPolygonsBeforeDrawing) {
   EXPECT_EQ(cv::countNonZero(*clipped), 100);
 }
 
+// A polygon on one line was filled as its outline, a line of pixels measured as if a region.
+TEST(Roi, PolygonEnclosingNoAreaIsBadInput) {
+  for (const char* json : {R"({"polygons": [[[500, 600], [700, 600], [900, 600]]]})",
+                           R"({"polygon": [[50, 60], [50, 60], [50, 60]]})",
+                           R"({"polygon": [[0, 0], [10, 10], [20, 20], [5, 5]]})"}) {
+    auto mask = RoiMaskFromPolygonJson(json, cv::Size(1000, 800), "line.json");
+    ASSERT_FALSE(mask.ok()) << json;
+    EXPECT_EQ(mask.error().code, ErrorCode::kBadInput);
+    EXPECT_NE(mask.error().message.find("encloses no area"), std::string::npos)
+        << mask.error().message;
+  }
+  // A self-crossing outline (a bow tie) still encloses its two lobes.
+  auto bow_tie = RoiMaskFromPolygonJson(R"({"polygon": [[10, 10], [90, 70], [90, 10], [10, 70]]})",
+                                        cv::Size(100, 80), "bow.json");
+  ASSERT_TRUE(bow_tie.ok()) << bow_tie.error().message;
+  EXPECT_GT(cv::countNonZero(*bow_tie), 1000);
+}
+
 TEST(Roi, MaskPngDeclaringAHugeSizeIsRefusedFromItsHeader) {
   testing::TempDir dir;
   // A valid PNG header declaring 60000 x 60000 pixels with a tiny body.

@@ -1,7 +1,11 @@
 #include "core/mask/skin_mask.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
+
+#include "core/mask/capture_mask.h"
 
 namespace skintrack::core {
 namespace {
@@ -57,6 +61,60 @@ TEST(SkinMask, FailsClearlyWithoutSkin) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kAnalysisFailed);
   EXPECT_NE(result.error().message.find("--roi"), std::string::npos);
+}
+
+// Near black and clipped white erase colour as a greyscale photo does, but the reason to give is
+// the exposure, not "the photo has no colour".
+TEST(SkinMask, BlackOrClippedPhotoIsReportedAsAnExposureProblem) {
+  const cv::Mat black(200, 200, CV_32FC3, cv::Scalar::all(0));
+  auto dark = DetectSkinMask(black, cv::Mat(), std::nullopt);
+  ASSERT_FALSE(dark.ok());
+  EXPECT_EQ(dark.error().code, ErrorCode::kAnalysisFailed);
+  EXPECT_NE(dark.error().message.find("too dark"), std::string::npos) << dark.error().message;
+  EXPECT_EQ(dark.error().message.find("greyscale"), std::string::npos) << dark.error().message;
+
+  const cv::Mat white(200, 200, CV_32FC3, cv::Scalar::all(1));
+  auto clipped = DetectSkinMask(white, cv::Mat(), std::nullopt);
+  ASSERT_FALSE(clipped.ok());
+  EXPECT_EQ(clipped.error().code, ErrorCode::kAnalysisFailed);
+  EXPECT_NE(clipped.error().message.find("overexposed"), std::string::npos)
+      << clipped.error().message;
+
+  // A mid-grey photo is still a greyscale one.
+  const cv::Mat grey(200, 200, CV_32FC3, cv::Scalar::all(0.3));
+  auto colourless = DetectSkinMask(grey, cv::Mat(), std::nullopt);
+  ASSERT_FALSE(colourless.ok());
+  EXPECT_NE(colourless.error().message.find("greyscale"), std::string::npos)
+      << colourless.error().message;
+}
+
+// A 4000x3 strip reduces to less than one row at the working size; OpenCV's resize asserted on
+// the empty size and the message leaked out as an internal error.
+TEST(SkinMask, VeryThinImageDoesNotThrow) {
+  for (const cv::Size size : {cv::Size(4000, 3), cv::Size(4000, 1), cv::Size(1, 4000)}) {
+    const cv::Mat strip(size, CV_32FC3, cv::Scalar(0.45, 0.30, 0.22));
+    EXPECT_NO_THROW({ (void)DetectSkinMask(strip, cv::Mat(), std::nullopt); }) << size;
+  }
+}
+
+TEST(CaptureSkinMask, RefusesImagesTooSmallToScore) {
+  for (const cv::Size size :
+       {cv::Size(4000, 3), cv::Size(1, 1), cv::Size(8, 8), cv::Size(31, 64)}) {
+    const cv::Mat image(size, CV_32FC3, cv::Scalar(0.45, 0.30, 0.22));
+    auto result = CaptureSkinMask(image, {}, cv::Mat());
+    ASSERT_FALSE(result.ok()) << size;
+    EXPECT_EQ(result.error().code, ErrorCode::kBadInput) << size;
+    const std::string expected = "the image is too small to score (" + std::to_string(size.width) +
+                                 "x" + std::to_string(size.height) +
+                                 " px); skintrack needs at least 32 px on each side";
+    EXPECT_EQ(result.error().message, expected);
+  }
+  // 32 px on each side is enough to be looked at (this one is all skin).
+  const cv::Mat smallest(32, 32, CV_32FC3, cv::Scalar(0.45, 0.30, 0.22));
+  auto result = CaptureSkinMask(smallest, {}, cv::Mat());
+  if (!result.ok()) {
+    EXPECT_NE(result.error().code, ErrorCode::kBadInput) << result.error().message;
+  }
 }
 
 }  // namespace

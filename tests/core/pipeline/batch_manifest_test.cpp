@@ -56,6 +56,30 @@ TEST(Manifest, RejectsBadRowsWithLineAndColumnButKeepsGoodOnes) {
   EXPECT_EQ(manifest->rejected[5].column, "date");
 }
 
+// The same plausible range as --px-per-mm: 1e9 failed later as "skin mask holds only 0 pixels"
+// and 1e-9 scored with a nonsense texture band.
+TEST(Manifest, ScaleOutsideThePlausibleRangeRejectsTheRow) {
+  const std::string text =
+      "subject,session,date,kind,image,px_per_mm\n"
+      "s01,v0,2024-03-01,baseline,a.png,1e9\n"
+      "s01,v1,2024-03-01,repeat,b.png,1e-9\n"
+      "s01,v2,2024-03-01,repeat,c.png,0.1\n"
+      "s01,v3,2024-03-01,repeat,d.png,1000\n";
+  auto manifest = ParseManifest(text, "/study", "m.csv");
+  ASSERT_TRUE(manifest.ok()) << manifest.error().message;
+  ASSERT_EQ(manifest->entries.size(), 2u);
+  ASSERT_EQ(manifest->rejected.size(), 2u);
+  for (const auto& rejected : manifest->rejected) {
+    EXPECT_EQ(rejected.column, "px_per_mm");
+    EXPECT_NE(rejected.message.find("must be between 0.1 and 1000 px/mm"), std::string::npos)
+        << rejected.message;
+  }
+  EXPECT_NE(manifest->rejected[0].message.find("line 2, column px_per_mm"), std::string::npos)
+      << manifest->rejected[0].message;
+  EXPECT_NE(manifest->rejected[1].message.find("not 1e-9"), std::string::npos)
+      << manifest->rejected[1].message;
+}
+
 TEST(Manifest, FileLevelProblemsFail) {
   auto missing_column = ParseManifest("subject,session,date,image\ns,v,2024-01-01,a.png\n", "/",
                                       "m.csv");

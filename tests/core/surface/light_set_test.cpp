@@ -50,14 +50,16 @@ TEST(LightSet, RejectsMalformedFilesNamingTheField) {
   const BadCase cases[] = {
       {"{not json", "not valid JSON"},
       // A number beyond double's range is an out_of_range, not a parse_error, in nlohmann::json;
-      // the fuzzer found that it escaped as an exception (corpus/lights/crash-number-overflow.json).
+      // the fuzzer found that it escaped as an exception
+      // (corpus/lights/crash-number-overflow.json).
       {R"({"schema": "skintrack.lights/1", "lights": [{"direction": [0, 0, 1e8888]}]})",
        "not valid JSON"},
       {R"({"lights": []})", "schema"},
       {R"({"schema": "skintrack.lights/2", "lights": []})", "skintrack.lights/1"},
       {R"({"schema": "skintrack.lights/1"})", "lights: is missing"},
       {R"({"schema": "skintrack.lights/1", "lights": [{"image": "a.png", "direction": [0,0,1]},
-          {"image": "b.png", "direction": [1,0,1]}]})", "at least 3"},
+          {"image": "b.png", "direction": [1,0,1]}]})",
+       "at least 3"},
       {R"({"schema": "skintrack.lights/1", "lights": [{"image": "a.png", "direction": [0,0,1]},
           {"image": "b.png", "direction": [1,0,1]}, {"direction": [0,1,1]}]})",
        "lights[2].image"},
@@ -69,13 +71,15 @@ TEST(LightSet, RejectsMalformedFilesNamingTheField) {
        "lights[1].elevation_deg"},
       {R"({"schema": "skintrack.lights/1", "lights": [{"image": "a.png", "direction": [0,0,1]},
           {"image": "b.png", "azimuth_deg": 10, "elevation_deg": -5},
-          {"image": "c.png", "direction": [0,1,1]}]})", "lights[1].elevation_deg"},
+          {"image": "c.png", "direction": [0,1,1]}]})",
+       "lights[1].elevation_deg"},
       {R"({"schema": "skintrack.lights/1", "lights": [{"image": "a.png", "direction": [0,0,-1]},
           {"image": "b.png", "direction": [1,0,1]}, {"image": "c.png", "direction": [0,1,1]}]})",
        "lights[0].direction"},
       {R"({"schema": "skintrack.lights/1", "lights": [{"image": "a.png", "direction": [0,0,1]},
           {"image": "b.png", "direction": [1,0,1], "intensity": 0},
-          {"image": "c.png", "direction": [0,1,1]}]})", "lights[1].intensity"},
+          {"image": "c.png", "direction": [0,1,1]}]})",
+       "lights[1].intensity"},
       {R"({"schema": "skintrack.lights/1", "lights": [{"image": "a.png", "direction": [0,0,1]},
           {"image": "a.png", "direction": [1,0,1]}, {"image": "c.png", "direction": [0,1,1]}]})",
        "listed twice"},
@@ -83,9 +87,15 @@ TEST(LightSet, RejectsMalformedFilesNamingTheField) {
           {"image": "b.png", "direction": [1,0,1]}, {"image": "c.png", "direction": [0,1,1]}]})",
        "lights[0].direction"},
       {R"({"schema": "skintrack.lights/1", "px_per_mm": -3, "lights": []})", "px_per_mm"},
+      // A scale outside 0.1-1000 px/mm is a wrong unit or a slip, as on the command line.
+      {R"({"schema": "skintrack.lights/1", "px_per_mm": 1e9, "lights": []})",
+       "px_per_mm: must be between 0.1 and 1000 px/mm"},
+      {R"({"schema": "skintrack.lights/1", "px_per_mm": 0.001, "lights": []})",
+       "px_per_mm: must be between 0.1 and 1000 px/mm"},
       {R"({"schema": "skintrack.lights/1", "lights": [{"image": "a.png", "direction": [0,0,1]},
           {"image": "b.png", "direction": [1,0,1], "azimuth_deg": 90, "elevation_deg": 45},
-          {"image": "c.png", "direction": [0,1,1]}]})", "disagrees"},
+          {"image": "c.png", "direction": [0,1,1]}]})",
+       "disagrees"},
       {R"({"schema": "skintrack.lights/1", "encoding": "gamma 2.2", "lights": []})", "encoding"},
   };
   for (const BadCase& c : cases) {
