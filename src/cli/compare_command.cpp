@@ -221,7 +221,7 @@ CommandRun SetupCompareCommand(CLI::App& root) {
   sub->add_option("--calibrate", opts->calibrate, "Colour calibration: auto, none or require")
       ->check(CLI::IsMember({"auto", "none", "require"}));
   sub->add_option("--px-per-mm", opts->px_per_mm, "Physical scale of BEFORE, pixels per mm")
-      ->check(CLI::PositiveNumber);
+      ->check(PxPerMmRange());
   AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());

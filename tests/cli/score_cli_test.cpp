@@ -162,6 +162,7 @@ TEST(ScoreCli, PxPerMmOutsideThePlausibleRangeIsAUsageError) {
   const std::string db = (dir / "s.db").string();
   for (const std::vector<std::string>& command :
        {std::vector<std::string>{"import", image, "--db", db},
+        {"compare", image, image},
         {"surface", "--lights", (dir / "lights.json").string()}}) {
     std::vector<std::string> args = command;
     args.insert(args.end(), {"--px-per-mm", "nan"});

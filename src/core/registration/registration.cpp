@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
+#include "core/base/capture_limits.h"
 #include "core/base/check.h"
 #include "core/registration/registration_internal.h"
 
@@ -340,10 +341,11 @@ void RefineNonRigid(const Prepared& moving, const Prepared& fixed, const cv::Mat
 
 Status CheckImage(const cv::Mat& image, const char* which) {
   if (image.empty()) return BadInputError(std::string(which) + " image is empty");
-  if (image.cols < 32 || image.rows < 32) {
+  if (image.cols < kMinImageSidePx || image.rows < kMinImageSidePx) {
     return BadInputError(std::string(which) + " image is too small to register (" +
                          std::to_string(image.cols) + "x" + std::to_string(image.rows) +
-                         " px; at least 32x32 needed)");
+                         " px; at least " + std::to_string(kMinImageSidePx) + "x" +
+                         std::to_string(kMinImageSidePx) + " needed)");
   }
   return OkStatus();
 }
