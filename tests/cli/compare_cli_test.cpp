@@ -68,24 +68,6 @@ TEST(CompareCli, TheSamePhotoMovedShowsNoChange) {
               0.1 * doc["scores"]["before"]["pores"]["count"].get<double>());
 }
 
-// A face against its own mirror image: a symmetric face lets features match under a strongly
-// perspective transform, which was accepted and reported as changes. It is refused now.
-TEST(CompareCli, AFaceAgainstItsMirrorImageIsRefused) {
-  fs::path photos;
-  SKINTRACK_REQUIRE_PHOTOS(photos);
-  testing::TempDir dir;
-  const cv::Mat face = cv::imread((photos / "faces" / "001_03.jpg").string());
-  ASSERT_FALSE(face.empty());
-  cv::Mat mirrored;
-  cv::flip(face, mirrored, 1);
-  const fs::path mirror_path = dir / "mirror.jpg";
-  ASSERT_TRUE(cv::imwrite(mirror_path.string(), mirrored, {cv::IMWRITE_JPEG_QUALITY, 95}));
-  const auto run = RunSkintrack(
-      {"compare", (photos / "faces" / "001_03.jpg").string(), mirror_path.string(), "--json"});
-  EXPECT_EQ(run.exit_code, 3) << run.out;
-  EXPECT_NE(run.err.find("alignment failed"), std::string::npos) << run.err;
-}
-
 // Both photos go through the same stages; an error says which one it is about.
 TEST(CompareCli, ErrorsNameThePhoto) {
   testing::TempDir dir;
