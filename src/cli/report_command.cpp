@@ -54,6 +54,11 @@ std::string CaveatFor(const std::string& code, int photos) {
     return "Bright reflections hid part of the skin in some photos" + count + ".";
   }
   if (code == "clipped_shadows" || code == "underexposed") return "Some photos were too dark" + count + ".";
+  if (code == "alpha_ignored") {
+    return "Some photos were partly transparent; what lies under the transparency was measured "
+           "too" +
+           count + ".";
+  }
   if (code == "heavy_compression") {
     return "Some photos were strongly compressed, which blurs pores and fine texture" + count + ".";
   }

@@ -482,7 +482,15 @@ Result<LoadedImage> DecodeImage(std::string bytes, const fs::path& path,
       break;
     }
     case 3: break;
-    case 4: cv::cvtColor(decoded, decoded, cv::COLOR_BGRA2BGR); break;
+    case 4: {
+      cv::Mat alpha;
+      cv::extractChannel(decoded, alpha, 3);
+      const double opaque = decoded.depth() == CV_16U ? 65535.0 : 255.0;
+      loaded.transparent_pct =
+          100.0 * cv::countNonZero(alpha < opaque) / static_cast<double>(alpha.total());
+      cv::cvtColor(decoded, decoded, cv::COLOR_BGRA2BGR);
+      break;
+    }
     default:
       return BadInputError("unsupported image " + Quote(name) + ": " +
                            std::to_string(decoded.channels()) + " channels");

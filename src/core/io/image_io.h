@@ -74,6 +74,9 @@ struct LoadedImage {
   std::int64_t file_bytes = 0;
   ImageHeader header;
   CaptureMetadata metadata;
+  // % of pixels that are not fully opaque in a file with an alpha channel (0 without one). The
+  // alpha is dropped: the colour under a transparent pixel is measured like any other.
+  double transparent_pct = 0;
 };
 
 // Parses the header of a JPEG, PNG or TIFF held in memory; checks structure (truncation) and

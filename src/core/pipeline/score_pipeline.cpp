@@ -1,5 +1,7 @@
 #include "core/pipeline/score_pipeline.h"
 
+#include <cstdio>
+
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
@@ -93,6 +95,17 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
                                   std::to_string(kMinJpegQuality) +
                                   "): fine detail (pores, texture, fine lines) is lost in its 8x8 "
                                   "blocks; use the camera's original file"});
+  }
+  // Transparency is not skin: the alpha channel is dropped, so a cut-out photo's background (or a
+  // faded overlay) would be measured as the colour values stored under it.
+  if (image.transparent_pct > 0) {
+    char share[32];
+    std::snprintf(share, sizeof(share), "%.1f", image.transparent_pct);
+    quality.warnings.push_back(
+        {"alpha_ignored", std::string(share) +
+                              " % of the photo is transparent; skintrack measures the colour "
+                              "stored under it (the alpha channel is ignored): give the skin with "
+                              "--roi, or use the original photo"});
   }
   doc["quality"] = QualityToJson(quality);
   json warnings = json::array();

@@ -132,6 +132,40 @@ TEST(ScoreCli, HeavilyCompressedJpegIsFlagged) {
   }
 }
 
+// A PNG with transparent pixels is scored on the colour stored under them, and says so; an opaque
+// alpha channel is no reason to warn.
+TEST(ScoreCli, TransparentPixelsAreFlagged) {
+  testing::TempDir dir;
+  const cv::Mat colour = cv::imread(testing::WriteCloseUp(dir.path()).string());
+  ASSERT_FALSE(colour.empty());
+  cv::Mat rgba;
+  cv::cvtColor(colour, rgba, cv::COLOR_BGR2BGRA);
+  const fs::path opaque = dir / "opaque.png";
+  ASSERT_TRUE(cv::imwrite(opaque.string(), rgba));
+  rgba(cv::Rect(0, 0, rgba.cols / 4, rgba.rows))
+      .forEach<cv::Vec4b>([](cv::Vec4b& pixel, const int*) { pixel[3] = 0; });
+  const fs::path cut_out = dir / "cut_out.png";
+  ASSERT_TRUE(cv::imwrite(cut_out.string(), rgba));
+  for (const auto& [path, expected] : {std::pair{opaque, false}, std::pair{cut_out, true}}) {
+    const ProcessRun run = RunSkintrack("score " + path.string() + " --px-per-mm 20 --json");
+    ASSERT_EQ(run.exit_code, 0) << path;
+    const nlohmann::json doc = nlohmann::json::parse(run.out);
+    const auto& warnings = doc["warnings"];
+    const bool flagged =
+        std::find(warnings.begin(), warnings.end(), "alpha_ignored") != warnings.end();
+    EXPECT_EQ(flagged, expected) << path << ": " << warnings.dump();
+    if (expected) {
+      bool says_share = false;
+      for (const auto& w : doc["quality"]["warnings"]) {
+        if (w["code"] == "alpha_ignored") {
+          says_share = w["message"].get<std::string>().rfind("25.0 %", 0) == 0;
+        }
+      }
+      EXPECT_TRUE(says_share) << doc["quality"]["warnings"].dump();
+    }
+  }
+}
+
 // A whole-face portrait: both eyes are cleared from the mask, and scars counted on it carry the
 // warning that facial relief counts too. A close-up without a face carries neither.
 TEST(ScoreCli, WholeFaceExcludesEyesAndQualifiesScars) {
