@@ -103,9 +103,9 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
     std::snprintf(share, sizeof(share), "%.1f", image.transparent_pct);
     quality.warnings.push_back(
         {"alpha_ignored", std::string(share) +
-                              " % of the photo is transparent; skintrack measures the colour "
-                              "stored under it (the alpha channel is ignored): give the skin with "
-                              "--roi, or use the original photo"});
+                              " % of the photo is transparent or partly transparent; skintrack "
+                              "measures the colour stored under it (the alpha channel is "
+                              "ignored): give the skin with --roi, or use the original photo"});
   }
   doc["quality"] = QualityToJson(quality);
   json warnings = json::array();
