@@ -33,6 +33,12 @@ constexpr double kMinChromaSd = 0.04;
 constexpr double kNearFaceSide = 0.5;
 constexpr double kNearFaceAbove = 0.5;
 constexpr double kNearFaceBelow = 1.5;
+// Skin is a region: at the working size, after the smoothing, most seed pixels have all eight
+// neighbours in the seed too (0.77-1.0 on the project's face, close-up and lesion photos, 0.29 on a
+// colour-chart scene with a hand in it). Random colour noise puts a scatter of single pixels in
+// the locus instead (0.008-0.02 for uniform and Gaussian RGB noise), which the colour model then
+// widened into half the image. Under this share the photo holds no skin region to model.
+constexpr double kMinSeedCoherence = 0.1;
 
 struct Chroma {
   cv::Mat log_rg, log_bg, luminance;
@@ -174,6 +180,22 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
       return AnalysisError(
           "no skin-coloured pixels found; check exposure and white balance, or give the skin "
           "area with --roi MASK.png or a polygon JSON");
+    }
+    {
+      cv::Mat seed_core;
+      cv::erode(seed, seed_core, cv::Mat());
+      const double coherence = static_cast<double>(cv::countNonZero(seed_core)) /
+                               static_cast<double>(cv::countNonZero(seed));
+      if (coherence < kMinSeedCoherence) {
+        char share_text[32];
+        std::snprintf(share_text, sizeof(share_text), "%.1f", 100.0 * coherence);
+        return AnalysisError(
+            "no skin region found: the skin-coloured pixels are scattered (" +
+            std::string(share_text) +
+            "% of them lie inside a skin-coloured area), as in random noise or a finely "
+            "patterned scene, not an area of skin; check that this is a photo of skin, or give "
+            "the skin area with --roi MASK.png or a polygon JSON");
+      }
     }
     // Colour model: mean and covariance of (ln R/G, ln B/G) over the seed.
     cv::Mat samples(cv::countNonZero(seed), 2, CV_32F);

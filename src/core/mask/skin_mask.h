@@ -6,6 +6,7 @@
 //  1. Seed: pixels whose chromaticity lies in a broad skin locus (YCrCb 8-bit, Cr 133..180,
 //     Cb 77..135, after Chai & Ngan 1999, widened for dark and for red skin) and are neither dark
 //     nor clipped. When a face was found (face_regions.h), the central face box is the seed.
+//     A seed of scattered single pixels (random noise) is refused: skin is a region.
 //  2. Adaptive colour model: mean and covariance of (ln R/G, ln B/G) of the seed; pixels within
 //     `max_mahalanobis` of it are candidate skin. Working in log chromaticity makes the model
 //     independent of exposure and shading.
@@ -23,7 +24,7 @@
 // User ROI (roi.h) replaces the automatic mask when given.
 // Input: linear RGB CV_32FC3 (R,G,B); output CV_8U 0/255 of the same size.
 // Errors: kAnalysisFailed when no skin is found, with the reason where it is plain (the photo is
-// too dark, clipped to white, or greyscale) and advice. Thread-safety: reentrant.
+// too dark, clipped to white, greyscale, or noise) and advice. Thread-safety: reentrant.
 
 #include <optional>
 #include <string>

@@ -88,6 +88,32 @@ TEST(SkinMask, BlackOrClippedPhotoIsReportedAsAnExposureProblem) {
       << colourless.error().message;
 }
 
+// Random colour noise has skin-coloured pixels everywhere but no area of skin; before the seed's
+// coherence was tested, uniform RGB noise came out as 54 % skin and was scored.
+TEST(SkinMask, RandomNoiseIsNotSkin) {
+  cv::RNG rng(7);
+  cv::Mat uniform(600, 800, CV_32FC3);
+  rng.fill(uniform, cv::RNG::UNIFORM, 0.0, 1.0);
+  cv::Mat gaussian(600, 800, CV_32FC3);
+  rng.fill(gaussian, cv::RNG::NORMAL, 0.2, 0.15);
+  cv::max(gaussian, 0.0, gaussian);
+  for (const cv::Mat& noise : {uniform, gaussian}) {
+    auto result = DetectSkinMask(noise, cv::Mat(), std::nullopt);
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, ErrorCode::kAnalysisFailed);
+    EXPECT_NE(result.error().message.find("scattered"), std::string::npos)
+        << result.error().message;
+  }
+  // Noisy skin is still skin: a skin-coloured image under strong noise is one region.
+  cv::Mat noisy_skin(600, 800, CV_32FC3, cv::Scalar(0.45, 0.30, 0.22));
+  cv::Mat noise(noisy_skin.size(), CV_32FC3);
+  rng.fill(noise, cv::RNG::NORMAL, 0.0, 0.08);
+  noisy_skin += noise;
+  auto skin = DetectSkinMask(noisy_skin, cv::Mat(), std::nullopt);
+  ASSERT_TRUE(skin.ok()) << skin.error().message;
+  EXPECT_GT(cv::countNonZero(skin->mask), 0.9 * static_cast<double>(noisy_skin.total()));
+}
+
 // A 4000x3 strip reduces to less than one row at the working size; OpenCV's resize asserted on
 // the empty size and the message leaked out as an internal error.
 TEST(SkinMask, VeryThinImageDoesNotThrow) {
