@@ -6,8 +6,12 @@
 // spatial wavelengths of roughly 2π·σ_fine .. 2π·σ_coarse (default 0.5 to 3 mm) and removes sensor
 // noise below and shading above. Over the skin mask eroded by 2·σ_coarse:
 //   roughness_rq = √(mean b²) · 100,  roughness_ra = mean |b| · 100
-// (ISO 4287 Rq/Ra definitions applied to relative luminance; unit "% of local luminance"). These are
-// optical roughness proxies, not heights; with a height map see core/surface for Sa/Sq in µm.
+// (ISO 4287 Rq/Ra definitions applied to relative luminance; unit "% of local luminance"). These
+// are optical roughness proxies, not heights; with a height map see core/surface for Sa/Sq in µm.
+// When the chart measured the capture's blur σ_b (frame.blur_px), the fine Gaussian applied is
+// √(σ_fine² − σ_b²): the lens has already done the rest, so a sharp and a soft capture of the same
+// skin measure the same band (label "capture_blur"). A blur wider than σ_fine cannot be undone:
+// warning "texture_capture_blurred" (roughness then reads low).
 // Map "texture_bandpass": |b|·100. Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
 
 #include "core/base/result.h"

@@ -670,8 +670,10 @@ TEST(PhantomValidation, DISABLED_WrinkleLengthRepeatsWithinFourPercent) {
   for (std::uint64_t skin = 21; skin <= 32; ++skin) {
     const std::vector<double> length = RepeatCaptures(skin)["wrinkles.length_mm_per_cm2"];
     const double cv_pct = 100.0 * SampleSd(length) / Mean(length);
-    std::printf("skin %llu: wrinkle length CV %.2f %%\n", static_cast<unsigned long long>(skin),
+    std::printf("skin %llu: wrinkle length CV %.2f %% (", static_cast<unsigned long long>(skin),
                 cv_pct);
+    for (double l : length) std::printf(" %.2f", l);
+    std::printf(" mm/cm²)\n");
     EXPECT_LE(cv_pct, 4.0) << "skin " << skin;
   }
 }

@@ -1,5 +1,7 @@
 #include "core/metrics/texture.h"
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -11,15 +13,18 @@ namespace {
 
 using testing::FrameOf;
 
-// Skin with band-limited relief shading of RMS `amplitude` (relative), fixed pattern.
-cv::Mat TexturedSkin(double amplitude) {
+// Skin with band-limited relief shading of RMS `amplitude` (relative), fixed pattern: white noise
+// smoothed by `grain_px`, then blurred by `lens_blur_px` without renormalising (a softer capture of
+// the same skin).
+cv::Mat TexturedSkin(double amplitude, double grain_px = 3.0, double lens_blur_px = 0.0) {
   cv::Mat noise(400, 400, CV_32F);
   cv::RNG rng(7);
   rng.fill(noise, cv::RNG::NORMAL, 0.0, 1.0);
-  cv::GaussianBlur(noise, noise, cv::Size(), 3.0);
+  cv::GaussianBlur(noise, noise, cv::Size(), grain_px);
   cv::Scalar mean, sd;
   cv::meanStdDev(noise, mean, sd);
   noise = (noise - mean[0]) / sd[0] * amplitude;
+  if (lens_blur_px > 0) cv::GaussianBlur(noise, noise, cv::Size(), lens_blur_px);
   cv::Mat rgb(noise.size(), CV_32FC3);
   const cv::Vec3f skin = testing::SkinColour();
   for (int y = 0; y < rgb.rows; ++y) {
@@ -54,6 +59,38 @@ TEST(Texture, FlatSkinIsSmoothAndExposureDoesNotMatter) {
   auto dim = MeasureTexture(FrameOf(rough * 0.5, 20.0));
   ASSERT_TRUE(bright.ok() && dim.ok());
   EXPECT_NEAR(bright->Get("roughness_rq"), dim->Get("roughness_rq"), 1e-3);
+}
+
+// A softer capture of the same skin measures the same roughness when the chart gave its blur: the
+// band's fine edge is the total smoothing, lens and applied together. Fine grain at 10 px/mm,
+// where the fine edge (0.08 mm) is 0.8 px and a lens blur of 0.5 px takes 7 % of the roughness
+// away.
+TEST(Texture, KnownCaptureBlurIsPartOfTheBandsFineEdge) {
+  const cv::Mat sharp = TexturedSkin(0.03, 1.0);
+  const cv::Mat soft = TexturedSkin(0.03, 1.0, 0.5);
+  core::AnalysisFrame sharp_frame = FrameOf(sharp, 10.0);
+  sharp_frame.SetCaptureBlur(0.0);
+  auto reference = MeasureTexture(sharp_frame);
+  core::AnalysisFrame soft_frame = FrameOf(soft, 10.0);
+  auto uncorrected = MeasureTexture(soft_frame);
+  soft_frame.SetCaptureBlur(0.5);
+  auto corrected = MeasureTexture(soft_frame);
+  ASSERT_TRUE(reference.ok() && uncorrected.ok() && corrected.ok());
+  const double rq = reference->Get("roughness_rq");
+  const double uncorrected_error = std::abs(uncorrected->Get("roughness_rq") - rq);
+  const double corrected_error = std::abs(corrected->Get("roughness_rq") - rq);
+  EXPECT_GT(uncorrected_error, 0.05 * rq);  // 7 % low
+  EXPECT_LT(corrected_error, 0.03 * rq);    // 2 % high
+  EXPECT_LT(corrected_error, 0.4 * uncorrected_error);
+  EXPECT_TRUE(corrected->warnings.empty()) << corrected->warnings.front();
+
+  // A blur wider than the fine edge cannot be undone, and says so.
+  soft_frame.SetCaptureBlur(1.0);
+  auto too_soft = MeasureTexture(soft_frame);
+  ASSERT_TRUE(too_soft.ok());
+  EXPECT_NE(
+      std::find(too_soft->warnings.begin(), too_soft->warnings.end(), "texture_capture_blurred"),
+      too_soft->warnings.end());
 }
 
 }  // namespace
