@@ -21,6 +21,15 @@ namespace {
 namespace ri = registration_internal;
 
 // One image prepared for registration.
+// A follow-up that is the mirror image of its baseline (a front camera, an editing app) still
+// matches: a face is nearly symmetric, so each feature finds its mirror twin, and the fit bends
+// the face onto itself with a strong perspective (a portrait against its own mirror image: 0.28;
+// the project's real pairs reach 0.245, within `max_perspective`). A fit beyond
+// kMirrorCheckPerspective is matched again with the follow-up flipped, and the follow-up is
+// refused as mirrored when that finds kMirrorInlierRatio times the inliers.
+constexpr double kMirrorCheckPerspective = 0.1;
+constexpr double kMirrorInlierRatio = 2.0;
+
 struct Prepared {
   cv::Mat grey;                         // CV_8U or CV_16U luminance, original resolution
   cv::Mat feature8;                     // CLAHE luminance at the feature scale
@@ -449,6 +458,30 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
 
   // Refine only a transform that could pass; a hopeless one is judged as it is.
   ri::Judge(options, true, false, r);
+  if (r.ok && ri::DescribeTransform(r.fixed_from_moving, r.moving_size).perspective >
+                  kMirrorCheckPerspective) {
+    // Matched again with the follow-up flipped left to right; only the inlier counts are
+    // compared, so the flipped copy keeps the original's coordinates.
+    Prepared flipped = moving;
+    flipped.feature8 = cv::Mat();  // the copy shares the pixels: flip into a buffer of its own
+    cv::flip(moving.feature8, flipped.feature8, 1);
+    const Matches mirrored_matches = DetectAndMatch(matches.method, flipped, fixed, options);
+    const Fit mirrored = RobustFit(mirrored_matches, fit.model, best.threshold_px);
+    clock.Mark("mirror_check");
+    const size_t mirrored_inliers = mirrored.valid ? mirrored.moving_inliers.size() : 0;
+    if (static_cast<double>(mirrored_inliers) >= kMirrorInlierRatio * r.inliers) {
+      r.ok = false;
+      r.failure_reason =
+          "the follow-up looks like the mirror image of the baseline (" +
+          std::to_string(mirrored_inliers) +
+          " feature matches agree once it is flipped left to "
+          "right, " +
+          std::to_string(r.inliers) +
+          " as it is): a front camera or an editing app may have flipped it; flip it back and "
+          "run again";
+      return r;
+    }
+  }
   if (r.ok && options.ecc_refine) {
     r.ecc_converged = RefineWithEcc(moving, fixed, fixed_mask, fit.model, options,
                                     r.fixed_from_moving, r.ecc_correlation, r.warnings);
