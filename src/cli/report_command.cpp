@@ -42,9 +42,36 @@ std::string Today() {
   return buffer;
 }
 
-// Plain-language caveat for a pipeline or capture-quality warning code.
-std::string CaveatFor(const std::string& code, int photos) {
+// Plain-language caveat for a pipeline or capture-quality warning code; empty for codes that are
+// findings rather than caveats ("no redness patch found") or that another code already explains.
+std::string CaveatFor(std::string code, int photos) {
   const std::string count = " (" + std::to_string(photos) + (photos == 1 ? " photo)" : " photos)");
+  if (code == "red_area_none" || code.ends_with("_none_found") || code == "no_colour_chart" ||
+      code == "texture_band_assumed_scale") {
+    return "";
+  }
+  if (code == "chart_patches_clipped") {
+    return "Some colour-chart squares were over- or under-exposed, so the colour correction rests "
+           "on fewer of them" +
+           count + ".";
+  }
+  if (code == "pores_near_resolution" || code == "pores_below_resolution") {
+    return "Some photos were taken from too far away to show the smallest pores clearly; pore "
+           "counts and sizes there are less certain" +
+           count + ".";
+  }
+  if (code == "wrinkles_below_resolution") {
+    return "Some photos were taken from too far away to show the finest lines" + count + ".";
+  }
+  if (code == "scars_below_resolution") {
+    return "Some photos were taken from too far away to show small scars" + count + ".";
+  }
+  if (code == "texture_capture_blurred") {
+    return "Some photos were not sharp enough for the finest skin texture, which then looks "
+           "smoother than it is" +
+           count + ".";
+  }
+  if (code == "scale_unknown_sizes_in_px") code = "no_scale";
   if (code == "uncalibrated_colour") {
     return "No colour chart was visible, so colour measures (redness, pigmentation) also reflect "
            "the lighting of each visit" + count + ".";
@@ -172,7 +199,12 @@ int RunReport(const ReportCommandOptions& opts) {
     }
     in.sessions.push_back(info);
   }
-  for (const auto& [code, n] : warning_counts) in.caveats.push_back(CaveatFor(code, n));
+  for (const auto& [code, n] : warning_counts) {
+    std::string caveat = CaveatFor(code, n);
+    if (!caveat.empty() &&
+        std::find(in.caveats.begin(), in.caveats.end(), caveat) == in.caveats.end())
+      in.caveats.push_back(std::move(caveat));
+  }
 
   // Photos: baseline, the 6-8 week follow-up after the final treatment, and the latest visit.
   auto first_capture = [&](const compare::SessionScores* s) -> const store::CaptureRecord* {

@@ -72,8 +72,9 @@ std::string Sentence(const MetricSummary& m, const compare::MetricInfo& info) {
     direction_word = lower ? "lower" : "higher";
   }
   if (m.verdict == "no detectable change") {
-    return name + " shows no detectable change since your first visit: the difference (" + change +
-           ") is within measurement noise (changes smaller than " + noise +
+    const std::string shows = is == "are" ? " show" : " shows";  // "Scars show", "Redness shows"
+    return name + shows + " no detectable change since your first visit: the difference (" +
+           change + ") is within measurement noise (changes smaller than " + noise +
            " cannot be told apart from noise).";
   }
   if (m.verdict == "improved") {

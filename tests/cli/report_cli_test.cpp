@@ -174,6 +174,23 @@ TEST_F(ReportCli, HtmlIsSelfContainedWithoutMetadata) {
   EXPECT_GE(images, 2);
 }
 
+// The warnings of these captures (no chart, no scale, nothing found in some groups) reach the
+// patient as sentences, once each: not as codes ("Capture note 'scale_unknown_sizes_in_px'"),
+// and not as findings ("no redness patch found" is a result, not a caveat).
+TEST_F(ReportCli, CaveatsArePlainSentences) {
+  const fs::path html_path = dir_ / "caveats.html";
+  const auto run = RunSkintrack({"report", "--db", db_, "--subject", "P007", "-o",
+                                 html_path.string(), "--audience", "patient"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string html = Slurp(html_path);
+  EXPECT_EQ(html.find("Capture note"), std::string::npos) << html;
+  const std::string no_scale = "No physical scale was known";
+  const std::size_t first = html.find(no_scale);
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_EQ(html.find(no_scale, first + 1), std::string::npos) << "said twice";
+  EXPECT_EQ(html.find("none_found"), std::string::npos);
+}
+
 TEST_F(ReportCli, OnlyBaselineSaysNothingToCompareYet) {
   const fs::path html_path = dir_ / "first.html";
   const auto run = RunSkintrack({"report", "--db", db_, "--subject", "P008", "-o", html_path.string()});
