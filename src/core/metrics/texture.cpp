@@ -19,6 +19,10 @@ namespace {
 // on average). At 0.7: control -0.3 and -0.4 %, measured minus true +0.0 and +1.2 %, within
 // 7.7 % for every follow-up (before the blur was used: -4.5 and -5.0 %, -3.9 and -3.2 %, 14.1 %).
 constexpr double kMinSmoothingShare = 0.7;
+// The band's fine edge is never narrower than this: at coarser scales than 0.16 mm a pixel the
+// pixel itself is the edge, and the capture's blur is not subtracted from it (a chart photo at
+// 0.7 px/mm read 50 % rougher when it was).
+constexpr double kLeastFineSigmaPx = 0.5;
 
 }  // namespace
 
@@ -27,7 +31,7 @@ Result<MetricGroup> MeasureTexture(const AnalysisFrame& frame, const TextureOpti
     const cv::Mat contrast = FlatFieldContrast(frame.luminance, frame.mask,
                                                frame.MmToPx(options.flat_field_sigma_mm));
     // Below ~0.5 px the fine Gaussian is a no-op; keep it meaningful at coarse scales.
-    const double fine_px = std::max(0.5, frame.MmToPx(options.fine_sigma_mm));
+    const double fine_px = std::max(kLeastFineSigmaPx, frame.MmToPx(options.fine_sigma_mm));
     const double coarse_px = std::max(2.0 * fine_px, frame.MmToPx(options.coarse_sigma_mm));
     // The band's lower edge is the total smoothing: the capture's own blur (σ_b, measured on the
     // chart's edges) and the Gaussian applied here, √(σ_b² + σ_s²) = σ_fine. Applying σ_fine on
@@ -36,8 +40,8 @@ Result<MetricGroup> MeasureTexture(const AnalysisFrame& frame, const TextureOpti
     // at least kMinSmoothingShare of σ_fine, because sensor noise and JPEG come after the lens.
     const std::optional<double> blur_px = frame.blur_px;
     const double smoothing_px =
-        blur_px ? std::max(kMinSmoothingShare * fine_px,
-                           std::sqrt(std::max(0.0, fine_px * fine_px - *blur_px * *blur_px)))
+        blur_px ? std::max({kLeastFineSigmaPx, kMinSmoothingShare * fine_px,
+                            std::sqrt(std::max(0.0, fine_px * fine_px - *blur_px * *blur_px))})
                 : fine_px;
     cv::Mat fine;
     cv::GaussianBlur(contrast, fine, cv::Size(), smoothing_px, smoothing_px, cv::BORDER_REFLECT);
