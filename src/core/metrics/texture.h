@@ -9,8 +9,9 @@
 // (ISO 4287 Rq/Ra definitions applied to relative luminance; unit "% of local luminance"). These
 // are optical roughness proxies, not heights; with a height map see core/surface for Sa/Sq in µm.
 // When the chart measured the capture's blur σ_b (frame.blur_px), the fine Gaussian applied is
-// √(σ_fine² − σ_b²): the lens has already done the rest, so a sharp and a soft capture of the same
-// skin measure the same band (label "capture_blur"). A blur wider than σ_fine cannot be undone:
+// max(0.5 px, 0.7·σ_fine, √(σ_fine² − σ_b²)): the lens has already done the rest, so a sharp and a
+// soft capture of the same skin measure the same band (label "capture_blur"); the floors keep
+// sensor noise, which the lens does not blur, out of it. A blur wider than σ_fine cannot be undone:
 // warning "texture_capture_blurred" (roughness then reads low).
 // Map "texture_bandpass": |b|·100. Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
 

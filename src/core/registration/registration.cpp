@@ -20,7 +20,6 @@ namespace {
 
 namespace ri = registration_internal;
 
-// One image prepared for registration.
 // A follow-up that is the mirror image of its baseline (a front camera, an editing app) still
 // matches: a face is nearly symmetric, so each feature finds its mirror twin, and the fit bends
 // the face onto itself with a strong perspective (a portrait against its own mirror image: 0.28;
@@ -30,6 +29,7 @@ namespace ri = registration_internal;
 constexpr double kMirrorCheckPerspective = 0.1;
 constexpr double kMirrorInlierRatio = 2.0;
 
+// One image prepared for registration.
 struct Prepared {
   cv::Mat grey;                         // CV_8U or CV_16U luminance, original resolution
   cv::Mat feature8;                     // CLAHE luminance at the feature scale
@@ -474,9 +474,7 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
       r.failure_reason =
           "the follow-up looks like the mirror image of the baseline (" +
           std::to_string(mirrored_inliers) +
-          " feature matches agree once it is flipped left to "
-          "right, " +
-          std::to_string(r.inliers) +
+          " feature matches agree once it is flipped left to right, " + std::to_string(r.inliers) +
           " as it is): a front camera or an editing app may have flipped it; flip it back and "
           "run again";
       return r;
