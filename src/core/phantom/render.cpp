@@ -369,11 +369,11 @@ Result<CaptureRender> RenderCapture(const Scene& scene, const VisitFeatures& fea
         const cv::Matx23d affine(image_from_region(0, 0), image_from_region(0, 1),
                                  image_from_region(0, 2), image_from_region(1, 0),
                                  image_from_region(1, 1), image_from_region(1, 2));
-        cv::warpAffine(canonical.rgb_linear, rgb, affine, cv::Size(w, h), cv::INTER_LINEAR,
+        cv::warpAffine(canonical.rgb_linear, rgb, affine, cv::Size(w, h), cv::INTER_LANCZOS4,
                        cv::BORDER_REPLICATE);
       } else {
         cv::warpPerspective(canonical.rgb_linear, rgb, image_from_region, cv::Size(w, h),
-                            cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+                            cv::INTER_LANCZOS4, cv::BORDER_REPLICATE);
       }
     }
     if (capture.blur_sigma_px > 0) {
