@@ -223,7 +223,11 @@ Result<PhantomSeries> RenderSeriesTo(const PhantomOptions& options, const Phanto
         {"units", "lengths mm unless _px; densities dimensionless; texture height um"},
         {"frames",
          "canonical = baseline image pixels at px_per_mm; image = capture pixels; "
-         "image_from_canonical_px maps canonical to image (homogeneous)"}}},
+         "image_from_canonical_px maps canonical to image (homogeneous)"},
+        {"capture",
+         "scene sampled at canonical pixel centres; moved captures resampled with Lanczos (8x8); "
+         "then lens blur (Gaussian on the pixel grid), exposure and white balance, sensor noise, "
+         "8-bit sRGB, JPEG"}}},
       {"subjects", std::move(subjects)},
   };
   return series;
