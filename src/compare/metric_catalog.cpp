@@ -24,9 +24,10 @@ const std::vector<MetricInfo>& MetricCatalog() {
   // No default is below the measurement's own noise: a percentage default is at least
   // 1.96·√2·CV, CV measured over six repeat phantom captures of the same skin, with the light
   // fixed and with it moved, on each of skins 21-32 (the noisiest: wrinkles and scar count on
-  // skins 24, 26, 30 and 31, checked in CI by PhantomValidation.DefaultMdcCoversTheNoisiestRepeatSkins;
-  // all twelve by DISABLED_DefaultMdcCoversRepeatSkins21To32), and at least 10 % because real
-  // captures add pose, lighting and skin-state variation the phantom lacks (docs/CLAIMS.md).
+  // skins 24, 26, 30 and 31, checked in CI by
+  // PhantomValidation.DefaultMdcCoversTheNoisiestRepeatSkins; all twelve by
+  // DISABLED_DefaultMdcCoversRepeatSkins21To32), and at least 10 % because real captures add pose,
+  // lighting and skin-state variation the phantom lacks (docs/CLAIMS.md).
   static const std::vector<MetricInfo> catalog = {
       {"redness.a_star_mean", "a*", D::kLowerIsBetter, 1.0, 0},
       {"redness.erythema_index_mean", "EI", D::kLowerIsBetter, 2.0, 0},

@@ -219,7 +219,8 @@ Result<PhantomSeries> RenderSeriesTo(const PhantomOptions& options, const Phanto
        {{"colour", "rgb_linear = exp(-(c_m*sigma_m + c_h*sigma_h + s)) * lambert (Tsumura 1999)"},
         {"sigma_melanin_rgb", {0.4143, 0.3570, 0.8372}},
         {"sigma_hemoglobin_rgb", {0.2988, 0.6838, 0.6657}},
-        {"lambert", "max(0, n.l) / l_z for captures; max(0, n.l) * intensity for photometric stereo"},
+        {"lambert",
+         "max(0, n.l) / l_z for captures; max(0, n.l) * intensity for photometric stereo"},
         {"units", "lengths mm unless _px; densities dimensionless; texture height um"},
         {"frames",
          "canonical = baseline image pixels at px_per_mm; image = capture pixels; "
