@@ -771,12 +771,17 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
   const bool supported = claim.combine_all ? failed.empty() : !passed.empty();
   out.verdict = supported ? ClaimVerdict::kSupported : ClaimVerdict::kNotSupported;
 
-  // The reason names the strongest evidence for the verdict.
+  // The reason names the strongest evidence for the verdict. A change that any one metric may
+  // show and that none showed is told by the change that came closest: the metric that worsened
+  // most says nothing about whether the claimed improvement happened.
+  const bool closest = !supported && !claim.combine_all && passed.empty() &&
+                       (claim.kind == ClaimKind::kChange || claim.kind == ClaimKind::kLasting);
   const ClaimEvidence* key = nullptr;
   for (const ClaimEvidence& ev : out.evidence) {
     const bool wanted = supported ? ev.passes : !ev.passes;
     if (!wanted) continue;
-    if (key == nullptr || (supported ? ev.size_mdc > key->size_mdc : ev.size_mdc < key->size_mdc)) {
+    if (key == nullptr ||
+        (supported || closest ? ev.size_mdc > key->size_mdc : ev.size_mdc < key->size_mdc)) {
       key = &ev;
     }
   }
@@ -792,7 +797,7 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
                              : (claim.kind == ClaimKind::kLasting && !passed.empty()
                                     ? "not every session in the window kept the change: "
                                     : "no change of at least " + Fixed(threshold, 2) +
-                                          " MDC in the claimed direction: ") +
+                                          " MDC in the claimed direction; the closest: ") +
                                    key->metric + " " + size + where;
       break;
     case ClaimKind::kRecovery:

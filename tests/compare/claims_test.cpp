@@ -188,6 +188,32 @@ TEST(ClaimsPresets, TreatmentAtTheBaselineVisitCounts) {
   EXPECT_EQ(two.reason, "2 treatment sessions (protocol: 3-6)");
 }
 
+// A claim that no metric supports is told by the change that came closest to it, not by the
+// metric that worsened most (the sample job's control read "scars.area_pct -1.66 MDC (+497 %)").
+TEST(ClaimsPresets, AnUnsupportedChangeNamesTheClosestMetric) {
+  SubjectTimeline s;
+  s.subject = "C";
+  s.sessions.push_back(
+      {"b", SessionKind::kBaseline, 0, {{"pores.count", {100}}, {"scars.area_pct", {0.2}}}, true});
+  s.sessions.push_back({"t2",
+                        SessionKind::kTreatment,
+                        35 * kDay,
+                        {{"pores.count", {100}}, {"scars.area_pct", {0.2}}}});
+  s.sessions.push_back({"t3",
+                        SessionKind::kTreatment,
+                        70 * kDay,
+                        {{"pores.count", {100}}, {"scars.area_pct", {0.2}}}});
+  s.sessions.push_back({"fu",
+                        SessionKind::kFollowUp,
+                        119 * kDay,
+                        {{"pores.count", {97}}, {"scars.area_pct", {1.0}}}});
+  const ClaimResult r = EvaluateClaim(Preset("visible_6_8_weeks"), s, {});
+  ASSERT_EQ(r.verdict, ClaimVerdict::kNotSupported) << r.reason;
+  EXPECT_NE(r.reason.find("in the claimed direction; the closest: pores.count 0.30 MDC (-3.0 %)"),
+            std::string::npos)
+      << r.reason;
+}
+
 TEST(ClaimsPresets, NoTreatmentMeansNotTestable) {
   SubjectTimeline s;
   s.subject = "X";
