@@ -156,6 +156,7 @@ int RunCompare(const CompareCommandOptions& opts) {
   score.roi_mask = common;
   score.roi_mask_source = "baseline_common";
   score.face = mask->face;
+  score.face_quarter_turns = mask->face_quarter_turns;
   score.calibrate = opts.calibrate == "none"      ? core::CalibrateMode::kNone
                     : opts.calibrate == "require" ? core::CalibrateMode::kRequire
                                                   : core::CalibrateMode::kAuto;

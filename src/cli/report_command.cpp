@@ -95,6 +95,11 @@ std::string CaveatFor(std::string code, int photos) {
   }
   if (code == "colour_cast") return "Some photos had a colour tint from the room lighting" + count + ".";
   if (code == "no_scale") return "No physical scale was known, so sizes are in pixels" + count + ".";
+  if (code == "face_turned") {
+    return "Some photos were taken with the camera on its side and did not say so, so the face "
+           "lay sideways; the face was found turned and measured as it lay" +
+           count + ".";
+  }
   if (code == "scars_on_whole_face") {
     return "Scars were counted on whole-face photos (on the forehead, cheeks and chin), where "
            "shadows of the face's own shape can still count; close-ups of the scarred area are "

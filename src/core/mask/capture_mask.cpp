@@ -35,17 +35,18 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
       px_per_mm && *px_per_mm > 0 &&
       std::min(rgb_linear.cols, rgb_linear.rows) / *px_per_mm < kMinFaceFrameMm;
   std::vector<cv::Rect> eyes;
+  int quarter_turns = 0;
   const std::optional<cv::Rect> face =
-      close_up ? std::nullopt : FindFace(rgb_linear, warnings, &eyes);
-  SKT_ASSIGN_OR_RETURN(SkinMaskResult result,
-                       DetectSkinMask(rgb_linear, use_exclude ? exclude : cv::Mat(), face));
+      close_up ? std::nullopt : FindFace(rgb_linear, warnings, &eyes, &quarter_turns);
+  SKT_ASSIGN_OR_RETURN(
+      SkinMaskResult result,
+      DetectSkinMask(rgb_linear, use_exclude ? exclude : cv::Mat(), face, quarter_turns));
   result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());
   if (result.face) {
     result.eyes = std::move(eyes);  // found with the face, in the same box
-    ExcludeEyes(result.eyes, result.mask);
-    ExcludeBrows(rgb_linear, result.eyes, result.mask);
-    result.mouth = FindMouth(rgb_linear, *result.face);
-    if (result.mouth) ExcludeMouth(rgb_linear, *result.mouth, result.mask);
+    result.mouth =
+        ExcludeFaceFeatures(rgb_linear, *result.face, result.eyes, quarter_turns, result.mask);
+    if (quarter_turns != 0) result.warnings.push_back("face_turned");
   }
   return result;
 }

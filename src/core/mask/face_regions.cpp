@@ -126,10 +126,62 @@ bool SecondCascadeAgrees(const cv::Mat& grey, const cv::Rect& candidate, int min
   });
 }
 
+// The eyes inside `face` (input pixels) of an image whose face is upright after `quarter_turns`
+// clockwise quarter turns, in input pixels: FindEyes on the turned face box.
+std::vector<cv::Rect> FindTurnedEyes(const cv::Mat& rgb_linear, const cv::Rect& face,
+                                     int quarter_turns) {
+  if (quarter_turns == 0) return FindEyes(rgb_linear, face);
+  const cv::Mat upright = TurnClockwise(rgb_linear(face), quarter_turns);
+  std::vector<cv::Rect> eyes = FindEyes(upright, cv::Rect(0, 0, upright.cols, upright.rows));
+  for (cv::Rect& eye : eyes) {
+    eye = TurnRectClockwise(eye, upright.size(), 4 - quarter_turns) + face.tl();
+  }
+  return eyes;
+}
+
 }  // namespace
 
+cv::Mat TurnClockwise(const cv::Mat& image, int quarter_turns) {
+  cv::Mat out;
+  switch (((quarter_turns % 4) + 4) % 4) {
+    case 1:
+      cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE);
+      return out;
+    case 2:
+      cv::rotate(image, out, cv::ROTATE_180);
+      return out;
+    case 3:
+      cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE);
+      return out;
+    default:
+      return image;
+  }
+}
+
+cv::Rect TurnRectClockwise(const cv::Rect& r, cv::Size size, int quarter_turns) {
+  cv::Rect out = r;
+  for (int i = 0; i < ((quarter_turns % 4) + 4) % 4; ++i) {
+    // One clockwise turn: pixel (x, y) of a W x H image goes to (H - 1 - y, x) of an H x W one.
+    out = cv::Rect(size.height - out.y - out.height, out.x, out.height, out.width);
+    size = cv::Size(size.height, size.width);
+  }
+  return out;
+}
+
+cv::Rect FaceSubRect(const cv::Rect& face, double x0, double y0, double x1, double y1,
+                     int quarter_turns) {
+  // In the face box's own frame, turned upright; then turned back and placed.
+  const cv::Size box = face.size();
+  const cv::Size upright = quarter_turns % 2 == 0 ? box : cv::Size(box.height, box.width);
+  const cv::Rect part(static_cast<int>(upright.width * x0), static_cast<int>(upright.height * y0),
+                      std::max(1, static_cast<int>(upright.width * (x1 - x0))),
+                      std::max(1, static_cast<int>(upright.height * (y1 - y0))));
+  return TurnRectClockwise(part, upright, 4 - quarter_turns) + face.tl();
+}
+
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
-                                 std::vector<cv::Rect>* eyes) {
+                                 std::vector<cv::Rect>* eyes, int* quarter_turns) {
+  if (quarter_turns != nullptr) *quarter_turns = 0;
   try {
     cv::CascadeClassifier* cascade = Cascade(kFaceCascade);
     if (cascade == nullptr) {
@@ -139,25 +191,55 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
     const double scale = std::min(1.0, 640.0 / std::max(rgb_linear.cols, rgb_linear.rows));
     const cv::Mat grey = EqualisedGrey(rgb_linear, scale);
     const int min_side = static_cast<int>(0.15 * std::min(grey.cols, grey.rows));
-    std::vector<cv::Rect> faces;
-    cascade->detectMultiScale(grey, faces, 1.1, 5, 0, cv::Size(min_side, min_side));
-    std::sort(faces.begin(), faces.end(),
-              [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
     const double inv = 1.0 / scale;
-    // The largest candidate that is confirmed: by an eye inside it, or else by the second cascade.
-    for (const cv::Rect& candidate : faces) {
-      const cv::Rect face =
-          cv::Rect(static_cast<int>(candidate.x * inv), static_cast<int>(candidate.y * inv),
-                   static_cast<int>(candidate.width * inv),
-                   static_cast<int>(candidate.height * inv)) &
-          cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
-      std::vector<cv::Rect> found_eyes = FindEyes(rgb_linear, face);
-      if (!found_eyes.empty() || SecondCascadeAgrees(grey, candidate, min_side)) {
-        if (eyes != nullptr) *eyes = std::move(found_eyes);
-        return face;
+    struct Found {
+      cv::Rect face;
+      std::vector<cv::Rect> eyes;
+      int turns = 0;
+    };
+    // In one orientation: the largest candidate that is confirmed, by an eye inside it or else
+    // by the second cascade.
+    const auto search = [&](int turns) -> std::optional<Found> {
+      const cv::Mat turned = TurnClockwise(grey, turns);
+      std::vector<cv::Rect> faces;
+      cascade->detectMultiScale(turned, faces, 1.1, 5, 0, cv::Size(min_side, min_side));
+      std::sort(faces.begin(), faces.end(),
+                [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
+      for (const cv::Rect& candidate : faces) {
+        const cv::Rect in_grey = TurnRectClockwise(candidate, turned.size(), 4 - turns);
+        const cv::Rect face =
+            cv::Rect(static_cast<int>(in_grey.x * inv), static_cast<int>(in_grey.y * inv),
+                     static_cast<int>(in_grey.width * inv),
+                     static_cast<int>(in_grey.height * inv)) &
+            cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+        if (face.empty()) continue;
+        std::vector<cv::Rect> found_eyes = FindTurnedEyes(rgb_linear, face, turns);
+        if (!found_eyes.empty() || SecondCascadeAgrees(turned, candidate, min_side)) {
+          return Found{face, std::move(found_eyes), turns};
+        }
+      }
+      return std::nullopt;
+    };
+    std::optional<Found> best = search(0);
+    // An upright face with both eyes is taken at once. Otherwise a face lying on its side may be
+    // the photo's face: in a portrait turned a quarter, the upright search confirmed a box half
+    // the face's size on one "eye" (a nostril or a lip corner). Of what each orientation
+    // confirms, the face with more eyes found wins, then the larger; upright first, then on its
+    // side either way, then upside down.
+    if (quarter_turns != nullptr && !(best && best->eyes.size() == 2)) {
+      for (const int turns : {1, 3, 2}) {
+        std::optional<Found> found = search(turns);
+        if (!found) continue;
+        if (!best || found->eyes.size() > best->eyes.size() ||
+            (found->eyes.size() == best->eyes.size() && found->face.area() > best->face.area())) {
+          best = std::move(found);
+        }
       }
     }
-    return std::nullopt;
+    if (!best) return std::nullopt;
+    if (eyes != nullptr) *eyes = std::move(best->eyes);
+    if (quarter_turns != nullptr) *quarter_turns = best->turns;
+    return best->face;
   } catch (const cv::Exception& e) {
     warnings.push_back("face_detection_failed");
     return std::nullopt;
@@ -408,7 +490,51 @@ int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, c
   return cleared;
 }
 
-std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask) {
+std::optional<cv::Rect> ExcludeFaceFeatures(const cv::Mat& rgb_linear, const cv::Rect& face,
+                                            const std::vector<cv::Rect>& eyes, int quarter_turns,
+                                            cv::Mat& mask) {
+  quarter_turns = ((quarter_turns % 4) + 4) % 4;
+  if (quarter_turns == 0) {
+    ExcludeEyes(eyes, mask);
+    ExcludeBrows(rgb_linear, eyes, mask);
+    const std::optional<cv::Rect> mouth = FindMouth(rgb_linear, face);
+    if (mouth) ExcludeMouth(rgb_linear, *mouth, mask);
+    return mouth;
+  }
+  // The face box widened by half its size on every side holds the brow windows and the lips'
+  // skin ring; only that window is turned upright, and its mask turned back.
+  const cv::Rect window =
+      cv::Rect(face.x - face.width / 2, face.y - face.height / 2, 2 * face.width, 2 * face.height) &
+      cv::Rect(0, 0, mask.cols, mask.rows);
+  const cv::Mat upright_rgb = TurnClockwise(rgb_linear(window), quarter_turns);
+  cv::Mat upright_mask = TurnClockwise(mask(window), quarter_turns).clone();
+  const auto to_upright = [&](const cv::Rect& r) {
+    return TurnRectClockwise(r - window.tl(), window.size(), quarter_turns);
+  };
+  std::vector<cv::Rect> upright_eyes;
+  for (const cv::Rect& eye : eyes) upright_eyes.push_back(to_upright(eye));
+  // The eye's ellipse is wider than high in the upright face (an eye box is square).
+  ExcludeEyes(upright_eyes, upright_mask);
+  ExcludeBrows(upright_rgb, upright_eyes, upright_mask);
+  std::optional<cv::Rect> mouth = FindMouth(upright_rgb, to_upright(face));
+  if (mouth) {
+    ExcludeMouth(upright_rgb, *mouth, upright_mask);
+    mouth = TurnRectClockwise(*mouth, upright_mask.size(), 4 - quarter_turns) + window.tl();
+  }
+  TurnClockwise(upright_mask, 4 - quarter_turns).copyTo(mask(window));
+  return mouth;
+}
+
+std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask,
+                                           int quarter_turns) {
+  quarter_turns = ((quarter_turns % 4) + 4) % 4;
+  if (quarter_turns != 0) {
+    const cv::Mat upright = TurnClockwise(skin_mask, quarter_turns);
+    std::map<std::string, cv::Mat> regions =
+        FaceRegions(TurnRectClockwise(face, skin_mask.size(), quarter_turns), upright, 0);
+    for (auto& [name, region] : regions) region = TurnClockwise(region, 4 - quarter_turns);
+    return regions;
+  }
   struct Box {
     const char* name;
     double x0, y0, x1, y1;  // fractions of the face box

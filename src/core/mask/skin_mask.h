@@ -48,15 +48,18 @@ struct SkinMaskOptions {
 struct SkinMaskResult {
   cv::Mat mask;                       // CV_8U 0/255, input size
   std::optional<cv::Rect> face;       // face box when one was detected (input pixels)
+  int face_quarter_turns = 0;         // clockwise quarter turns that bring the face upright
   std::vector<cv::Rect> eyes;         // eyes excluded from the mask (input pixels)
   std::optional<cv::Rect> mouth;      // mouth excluded from the mask (input pixels)
   std::vector<std::string> warnings;  // e.g. "skin_mask_fallback_whole_image"
 };
 
 // `face` (optional) is a detected face box in input pixels, used as the colour seed and to
-// exclude lips/eyes/brows. `exclude` (optional CV_8U, non-zero = not skin).
+// exclude lips/eyes/brows; the face is upright after `face_quarter_turns` clockwise quarter turns
+// of the image (FindFace). `exclude` (optional CV_8U, non-zero = not skin).
 Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,
                                       const std::optional<cv::Rect>& face,
+                                      int face_quarter_turns = 0,
                                       const SkinMaskOptions& options = {});
 
 }  // namespace skintrack::core

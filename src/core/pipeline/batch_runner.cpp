@@ -228,6 +228,7 @@ struct BaselineSlot {
   cv::Mat bgr;
   cv::Mat mask;
   std::optional<cv::Rect> face;  // the baseline's face box, when its mask found one
+  int face_quarter_turns = 0;    // and the clockwise quarter turns that bring it upright
 };
 
 // The most recently used baselines (rows of one subject are usually together, so a few slots
@@ -305,6 +306,7 @@ void PrepareBaseline(BaselineSlot& slot, const ManifestEntry& baseline,
   slot.bgr = std::move(fixed->bgr);
   slot.mask = std::move(mask->mask);
   slot.face = mask->face;
+  slot.face_quarter_turns = mask->face_quarter_turns;
 }
 
 // How a follow-up is measured: in its baseline's frame when `registration` is set (inside
@@ -314,6 +316,7 @@ struct Alignment {
   std::optional<Registration> registration;
   cv::Mat common_mask;
   std::optional<cv::Rect> face;  // the baseline's face box (baseline frame)
+  int face_quarter_turns = 0;
   std::vector<std::string> warnings;
 };
 
@@ -339,6 +342,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
   PrepareBaseline(slot, baseline, options);
   cv::Mat fixed_bgr, fixed_mask;
   std::optional<cv::Rect> fixed_face;
+  int fixed_face_turns = 0;
   {
     std::lock_guard<std::mutex> lock(slot.mutex);
     if (slot.sha256) block["baseline"]["sha256"] = *slot.sha256;
@@ -349,6 +353,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
     fixed_bgr = slot.bgr;
     fixed_mask = slot.mask;
     fixed_face = slot.face;
+    fixed_face_turns = slot.face_quarter_turns;
   }
   auto registration =
       RegisterImagesDetailed(moving.bgr, fixed_bgr, fixed_mask, options.registration);
@@ -386,6 +391,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
   out.registration = std::move(*registration);
   out.common_mask = std::move(common);
   out.face = fixed_face;
+  out.face_quarter_turns = fixed_face_turns;
   return out;
 }
 
@@ -473,6 +479,7 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
       score.fixed_frame = std::move(alignment->registration);
       score.roi_mask = std::move(alignment->common_mask);
       score.face = alignment->face;
+      score.face_quarter_turns = alignment->face_quarter_turns;
       score.roi_path.clear();
     }
     alignment_block = std::move(alignment->block);

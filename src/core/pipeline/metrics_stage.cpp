@@ -140,9 +140,13 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   const cv::Mat& skin = detected.mask;
   // The face: found on this image, or, when measuring in another image's frame, that image's.
   std::optional<cv::Rect> face = detected.face;
+  int face_turns = detected.face_quarter_turns;
   if (!face && !options.roi_mask.empty() && options.face) {
     const cv::Rect clipped = *options.face & cv::Rect(0, 0, skin.cols, skin.rows);
-    if (!clipped.empty()) face = clipped;
+    if (!clipped.empty()) {
+      face = clipped;
+      face_turns = options.face_quarter_turns;
+    }
   }
   for (const auto& w : detected.warnings) AddWarning(warnings, w);
   if (!options.roi_mask.empty()) {
@@ -154,12 +158,15 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   }
   mask_info["skin_pct"] = 100.0 * cv::countNonZero(skin) / static_cast<double>(skin.total());
   mask_info["face"] = face ? RectToJson(*face) : json(nullptr);
+  // Which way the face is turned in the photo: the clockwise turn, in degrees, that stands it
+  // upright (0 for an upright face).
+  mask_info["face_turn_deg"] = face ? json(90 * face_turns) : json(nullptr);
   json eyes = json::array();
   for (const cv::Rect& eye : detected.eyes) eyes.push_back(RectToJson(eye));
   mask_info["eyes_excluded"] = eyes;
   mask_info["mouth_excluded"] = detected.mouth ? RectToJson(*detected.mouth) : json(nullptr);
   std::map<std::string, cv::Mat> regions;
-  if (face) regions = FaceRegions(*face, skin);
+  if (face) regions = FaceRegions(*face, skin, face_turns);
   json regions_json = json::object();
   for (const auto& [name, region] : regions) {
     regions_json[name] = {{"bbox", RectToJson(cv::boundingRect(region))},

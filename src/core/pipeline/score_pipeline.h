@@ -54,6 +54,7 @@ struct ScoreOptions {
   // that image's pixels. The named regions and the whole-face rules then apply as they did on that
   // image, so a follow-up is measured on the same face regions as its baseline.
   std::optional<cv::Rect> face;
+  int face_quarter_turns = 0;  // clockwise quarter turns that bring `face` upright (FindFace)
 };
 
 // Scores an image that is already loaded (used by compare, batch and the viewer).

@@ -244,6 +244,46 @@ TEST(ScorePhotos, AFollowUpHalfAPixelAwayReadsWhatThePhotoReads) {
   ExpectWithin(itself, followup, "texture", "roughness_ra", 0.02);
 }
 
+// A portrait whose camera was held on its side and whose file says nothing of it (EXIF stripped):
+// measured as the upright photo is, on the same face regions, at the scale taken from the face.
+// Before faces were searched turned, the turned copy lost its face: the eyes were measured as skin
+// (brown-spot area 22.4 % against 6.5 %), there were no regions, and the scale was the default
+// 16.9 px/mm instead of the face's 4.4.
+TEST(ScorePhotos, ASidewaysPortraitIsMeasuredLikeTheUprightOne) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  testing::TempDir dir;
+  const cv::Mat upright = cv::imread((photos / "faces" / "001_03.jpg").string());
+  ASSERT_FALSE(upright.empty());
+  cv::Mat turned;
+  cv::rotate(upright, turned, cv::ROTATE_90_CLOCKWISE);
+  ASSERT_TRUE(cv::imwrite((dir.path() / "upright.png").string(), upright));
+  ASSERT_TRUE(cv::imwrite((dir.path() / "turned.png").string(), turned));
+  const json a = ScorePhoto(dir.path() / "upright.png");
+  const json b = ScorePhoto(dir.path() / "turned.png");
+  ASSERT_FALSE(a.is_null() || b.is_null());
+  if (a["mask"]["face"].is_null()) GTEST_SKIP() << "no face detector";
+  EXPECT_EQ(a["mask"]["face_turn_deg"], 0);
+  ASSERT_EQ(b["mask"]["face_turn_deg"], 270);  // the photo turned back by 270° stands it upright
+  EXPECT_EQ(b["analysis"]["scale_basis"], "face_width");
+  EXPECT_NEAR(b["analysis"]["px_per_mm"].get<double>(), a["analysis"]["px_per_mm"].get<double>(),
+              0.03 * a["analysis"]["px_per_mm"].get<double>());
+  EXPECT_EQ(b["mask"]["eyes_excluded"].size(), 2u);
+  EXPECT_FALSE(b["mask"]["mouth_excluded"].is_null());
+  EXPECT_NEAR(b["mask"]["skin_pct"].get<double>(), a["mask"]["skin_pct"].get<double>(), 0.5);
+  ASSERT_EQ(b["mask"]["regions"].size(), a["mask"]["regions"].size());
+  for (const auto& [name, region] : a["mask"]["regions"].items()) {
+    ASSERT_TRUE(b["mask"]["regions"].contains(name)) << name;
+    const double pixels = region["pixels"].get<double>();
+    EXPECT_NEAR(b["mask"]["regions"][name]["pixels"].get<double>(), pixels, 0.05 * pixels) << name;
+  }
+  ExpectWithin(a, b, "redness", "a_star_mean", 0.01);
+  ExpectWithin(a, b, "pigmentation", "melanin_index_mean", 0.01);
+  ExpectWithin(a, b, "pigmentation", "brown_spot_area_pct", 0.05);
+  EXPECT_NEAR(b["pigmentation"]["ita_deg"].get<double>(),
+              a["pigmentation"]["ita_deg"].get<double>(), 0.5);
+}
+
 TEST(ScorePhotos, DarkerSkinToneHasLowerIta) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
