@@ -35,18 +35,38 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
       px_per_mm && *px_per_mm > 0 &&
       std::min(rgb_linear.cols, rgb_linear.rows) / *px_per_mm < kMinFaceFrameMm;
   std::vector<cv::Rect> eyes;
-  int quarter_turns = 0;
+  int turns = 0;
   const std::optional<cv::Rect> face =
-      close_up ? std::nullopt : FindFace(rgb_linear, warnings, &eyes, &quarter_turns);
+      close_up ? std::nullopt : FindFace(rgb_linear, warnings, &eyes, &turns);
+  // A face lying on its side (or upside down): the mask is made with the photo turned upright, as
+  // the upright photo's would be (the face box's proportions, the brows above the eyes and the
+  // mouth below them assume it), and turned back into the photo's pixels.
+  const cv::Size size = rgb_linear.size();
+  const cv::Mat upright = TurnClockwise(rgb_linear, turns);
+  std::optional<cv::Rect> upright_face;
+  if (face) upright_face = TurnRectClockwise(*face, size, turns);
+  std::vector<cv::Rect> upright_eyes;
+  for (const cv::Rect& eye : eyes) upright_eyes.push_back(TurnRectClockwise(eye, size, turns));
   SKT_ASSIGN_OR_RETURN(
       SkinMaskResult result,
-      DetectSkinMask(rgb_linear, use_exclude ? exclude : cv::Mat(), face, quarter_turns));
+      DetectSkinMask(upright, use_exclude ? TurnClockwise(exclude, turns) : cv::Mat(),
+                     upright_face));
   result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());
-  if (result.face) {
-    result.eyes = std::move(eyes);  // found with the face, in the same box
-    result.mouth =
-        ExcludeFaceFeatures(rgb_linear, *result.face, result.eyes, quarter_turns, result.mask);
-    if (quarter_turns != 0) result.warnings.push_back("face_turned");
+  if (face) {
+    ExcludeEyes(upright_eyes, result.mask);
+    ExcludeBrows(upright, upright_eyes, result.mask);
+    const std::optional<cv::Rect> mouth = FindMouth(upright, *upright_face);
+    if (mouth) {
+      ExcludeMouth(upright, *mouth, result.mask);
+      result.mouth = TurnRectClockwise(*mouth, upright.size(), 4 - turns);
+    }
+    result.face = face;
+    result.face_quarter_turns = turns;
+    result.eyes = std::move(eyes);  // found with the face, in the photo's pixels
+    if (turns != 0) {
+      result.mask = TurnClockwise(result.mask, 4 - turns);
+      result.warnings.push_back("face_turned");
+    }
   }
   return result;
 }

@@ -168,17 +168,6 @@ cv::Rect TurnRectClockwise(const cv::Rect& r, cv::Size size, int quarter_turns) 
   return out;
 }
 
-cv::Rect FaceSubRect(const cv::Rect& face, double x0, double y0, double x1, double y1,
-                     int quarter_turns) {
-  // In the face box's own frame, turned upright; then turned back and placed.
-  const cv::Size box = face.size();
-  const cv::Size upright = quarter_turns % 2 == 0 ? box : cv::Size(box.height, box.width);
-  const cv::Rect part(static_cast<int>(upright.width * x0), static_cast<int>(upright.height * y0),
-                      std::max(1, static_cast<int>(upright.width * (x1 - x0))),
-                      std::max(1, static_cast<int>(upright.height * (y1 - y0))));
-  return TurnRectClockwise(part, upright, 4 - quarter_turns) + face.tl();
-}
-
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
                                  std::vector<cv::Rect>* eyes, int* quarter_turns) {
   if (quarter_turns != nullptr) *quarter_turns = 0;
@@ -237,6 +226,22 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
       }
     }
     if (!best) return std::nullopt;
+    if (best->turns != 0) {
+      // Found on its side: searched again on the photo turned upright at full resolution, the
+      // reduction the upright photo would get, so that the box (which sets the mask's seed, the
+      // regions and, without a scale, the scale) is the one the upright photo gives.
+      const cv::Mat upright = TurnClockwise(rgb_linear, best->turns);
+      std::vector<std::string> unused;
+      std::vector<cv::Rect> upright_eyes;
+      if (const auto face = FindFace(upright, unused, &upright_eyes)) {
+        const int back = 4 - best->turns;
+        best->face = TurnRectClockwise(*face, upright.size(), back);
+        best->eyes.clear();
+        for (const cv::Rect& eye : upright_eyes) {
+          best->eyes.push_back(TurnRectClockwise(eye, upright.size(), back));
+        }
+      }
+    }
     if (eyes != nullptr) *eyes = std::move(best->eyes);
     if (quarter_turns != nullptr) *quarter_turns = best->turns;
     return best->face;
@@ -490,51 +495,7 @@ int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, c
   return cleared;
 }
 
-std::optional<cv::Rect> ExcludeFaceFeatures(const cv::Mat& rgb_linear, const cv::Rect& face,
-                                            const std::vector<cv::Rect>& eyes, int quarter_turns,
-                                            cv::Mat& mask) {
-  quarter_turns = ((quarter_turns % 4) + 4) % 4;
-  if (quarter_turns == 0) {
-    ExcludeEyes(eyes, mask);
-    ExcludeBrows(rgb_linear, eyes, mask);
-    const std::optional<cv::Rect> mouth = FindMouth(rgb_linear, face);
-    if (mouth) ExcludeMouth(rgb_linear, *mouth, mask);
-    return mouth;
-  }
-  // The face box widened by half its size on every side holds the brow windows and the lips'
-  // skin ring; only that window is turned upright, and its mask turned back.
-  const cv::Rect window =
-      cv::Rect(face.x - face.width / 2, face.y - face.height / 2, 2 * face.width, 2 * face.height) &
-      cv::Rect(0, 0, mask.cols, mask.rows);
-  const cv::Mat upright_rgb = TurnClockwise(rgb_linear(window), quarter_turns);
-  cv::Mat upright_mask = TurnClockwise(mask(window), quarter_turns).clone();
-  const auto to_upright = [&](const cv::Rect& r) {
-    return TurnRectClockwise(r - window.tl(), window.size(), quarter_turns);
-  };
-  std::vector<cv::Rect> upright_eyes;
-  for (const cv::Rect& eye : eyes) upright_eyes.push_back(to_upright(eye));
-  // The eye's ellipse is wider than high in the upright face (an eye box is square).
-  ExcludeEyes(upright_eyes, upright_mask);
-  ExcludeBrows(upright_rgb, upright_eyes, upright_mask);
-  std::optional<cv::Rect> mouth = FindMouth(upright_rgb, to_upright(face));
-  if (mouth) {
-    ExcludeMouth(upright_rgb, *mouth, upright_mask);
-    mouth = TurnRectClockwise(*mouth, upright_mask.size(), 4 - quarter_turns) + window.tl();
-  }
-  TurnClockwise(upright_mask, 4 - quarter_turns).copyTo(mask(window));
-  return mouth;
-}
-
-std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask,
-                                           int quarter_turns) {
-  quarter_turns = ((quarter_turns % 4) + 4) % 4;
-  if (quarter_turns != 0) {
-    const cv::Mat upright = TurnClockwise(skin_mask, quarter_turns);
-    std::map<std::string, cv::Mat> regions =
-        FaceRegions(TurnRectClockwise(face, skin_mask.size(), quarter_turns), upright, 0);
-    for (auto& [name, region] : regions) region = TurnClockwise(region, 4 - quarter_turns);
-    return regions;
-  }
+std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask) {
   struct Box {
     const char* name;
     double x0, y0, x1, y1;  // fractions of the face box

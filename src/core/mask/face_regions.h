@@ -35,13 +35,6 @@ cv::Mat TurnClockwise(const cv::Mat& image, int quarter_turns);
 // `quarter_turns` × 90°. The inverse is TurnRectClockwise(turned, turned size, 4 - quarter_turns).
 cv::Rect TurnRectClockwise(const cv::Rect& r, cv::Size size, int quarter_turns);
 
-// The part of `face` (input pixels) from (x0, y0) to (x1, y1), in fractions of the face's
-// upright width and height from its upright top left (fractions may lie outside 0..1), in input
-// pixels, for a face upright after `quarter_turns` clockwise quarter turns of the image. Each side
-// is at least 1 px.
-cv::Rect FaceSubRect(const cv::Rect& face, double x0, double y0, double x1, double y1,
-                     int quarter_turns = 0);
-
 // rgb_linear: CV_32FC3 (R,G,B) linear. Returns the face box in input pixels; `eyes`, when given,
 // receives FindEyes of that box (the search that confirmed it; empty when the second cascade did),
 // in input pixels.
@@ -53,8 +46,9 @@ cv::Rect FaceSubRect(const cv::Rect& face, double x0, double y0, double x1, doub
 // turns (the same cascades and confirmation); of the faces confirmed, the one with more eyes
 // found is taken, then the larger, then the earlier orientation. *quarter_turns receives the
 // clockwise quarter turns that bring the face upright (0 when upright or none is found). The face
-// box and eyes are still returned in the input's own pixels; eyes, brows, mouth and regions that
-// depend on which way is up are then taken in the turned frame (ExcludeFaceFeatures, FaceRegions).
+// box and eyes are still returned in the input's own pixels; the brows, the mouth and the regions
+// assume an upright face, so they are taken on the photo turned upright (CaptureSkinMask, the
+// metrics stage).
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
                                  std::vector<cv::Rect>* eyes = nullptr,
                                  int* quarter_turns = nullptr);
@@ -100,17 +94,7 @@ int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask
 // eye box are the brow, widened by 0.04 × the width for its soft edge. Returns the pixels cleared.
 int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, cv::Mat& mask);
 
-// Clears from `mask` what lies on a found face but is not skin to measure: the eyes
-// (ExcludeEyes), the brows above them (ExcludeBrows) and the mouth (FindMouth, ExcludeMouth),
-// with `face` and `eyes` in input pixels and the face upright after `quarter_turns` clockwise
-// quarter turns of the image (FindFace). Returns the mouth box that was cleared, in input pixels.
-std::optional<cv::Rect> ExcludeFaceFeatures(const cv::Mat& rgb_linear, const cv::Rect& face,
-                                            const std::vector<cv::Rect>& eyes, int quarter_turns,
-                                            cv::Mat& mask);
-
-// Named regions (CV_8U 0/255, size of `skin_mask`) for a frontal face box, upright after
-// `quarter_turns` clockwise quarter turns of the image (FindFace).
-std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask,
-                                           int quarter_turns = 0);
+// Named regions (CV_8U 0/255, size of `skin_mask`) for an upright frontal face box.
+std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask);
 
 }  // namespace skintrack::core

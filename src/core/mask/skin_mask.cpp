@@ -13,7 +13,6 @@
 #include "core/base/check.h"
 #include "core/base/order_statistics.h"
 #include "core/base/resize.h"
-#include "core/mask/face_regions.h"
 
 namespace skintrack::core {
 namespace {
@@ -109,21 +108,22 @@ cv::Rect ScaleRect(const cv::Rect& r, double s) {
           std::max(1, static_cast<int>(std::lround(r.height * s)))};
 }
 
+cv::Rect SubRect(const cv::Rect& r, double x0, double y0, double x1, double y1) {
+  return {r.x + static_cast<int>(r.width * x0), r.y + static_cast<int>(r.height * y0),
+          std::max(1, static_cast<int>(r.width * (x1 - x0))),
+          std::max(1, static_cast<int>(r.height * (y1 - y0)))};
+}
+
 }  // namespace
 
 Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,
-                                      const std::optional<cv::Rect>& face, int face_quarter_turns,
+                                      const std::optional<cv::Rect>& face,
                                       const SkinMaskOptions& options) {
   SKT_CHECK(rgb_linear.type() == CV_32FC3) << "type " << rgb_linear.type();
   SKT_CHECK(exclude.empty() || (exclude.type() == CV_8U && exclude.size() == rgb_linear.size()));
   try {
     SkinMaskResult result;
     result.face = face;
-    result.face_quarter_turns = face ? face_quarter_turns : 0;
-    // A part of the face box in fractions of its upright width and height.
-    const auto face_part = [&](const cv::Rect& box, double x0, double y0, double x1, double y1) {
-      return FaceSubRect(box, x0, y0, x1, y1, face_quarter_turns);
-    };
     const double scale =
         std::min(1.0, static_cast<double>(options.working_size) /
                           std::max(rgb_linear.cols, rgb_linear.rows));
@@ -139,7 +139,7 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     if (face) {
       face_small = ScaleRect(*face, scale) & bounds;
       cv::Mat face_seed(small.size(), CV_8U, cv::Scalar(0));
-      face_seed(face_part(*face_small, 0.2, 0.3, 0.8, 0.65) & bounds).setTo(255);
+      face_seed(SubRect(*face_small, 0.2, 0.3, 0.8, 0.65) & bounds).setTo(255);
       cv::Mat in_face = seed & face_seed;
       if (cv::countNonZero(in_face) > 50) seed = in_face;
     }
@@ -244,7 +244,7 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     if (face_small) {
       // Lips: redder than the face's skin in the mouth band.
       const double sd_u = std::sqrt(covariance.at<double>(0, 0));
-      const cv::Rect mouth = face_part(*face_small, 0.25, 0.68, 0.75, 0.92) & bounds;
+      const cv::Rect mouth = SubRect(*face_small, 0.25, 0.68, 0.75, 0.92) & bounds;
       cv::Mat lips = chroma.log_rg(mouth) > static_cast<float>(mu_u + 1.5 * sd_u);
       skin(mouth).setTo(0, lips);
     }
@@ -257,8 +257,8 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     if (face_small) {
       // With a face, skin is the face and what joins it or lies around it (neck, chest, ears):
       // a skin-coloured thing elsewhere in the frame (a flag, a wooden door, a beige wall) is not.
-      skin = KeepComponentsMeeting(skin, face_part(*face_small, -kNearFaceSide, -kNearFaceAbove,
-                                                   1 + kNearFaceSide, 1 + kNearFaceBelow) &
+      skin = KeepComponentsMeeting(skin, SubRect(*face_small, -kNearFaceSide, -kNearFaceAbove,
+                                                 1 + kNearFaceSide, 1 + kNearFaceBelow) &
                                              bounds);
     }
     if (cv::countNonZero(skin) < options.min_skin_fraction * static_cast<double>(skin.total())) {

@@ -54,12 +54,10 @@ struct SkinMaskResult {
   std::vector<std::string> warnings;  // e.g. "skin_mask_fallback_whole_image"
 };
 
-// `face` (optional) is a detected face box in input pixels, used as the colour seed and to
-// exclude lips/eyes/brows; the face is upright after `face_quarter_turns` clockwise quarter turns
-// of the image (FindFace). `exclude` (optional CV_8U, non-zero = not skin).
+// `face` (optional) is a detected upright face box in input pixels, used as the colour seed and to
+// exclude lips/eyes/brows. `exclude` (optional CV_8U, non-zero = not skin).
 Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,
                                       const std::optional<cv::Rect>& face,
-                                      int face_quarter_turns = 0,
                                       const SkinMaskOptions& options = {});
 
 }  // namespace skintrack::core

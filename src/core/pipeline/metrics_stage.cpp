@@ -165,12 +165,21 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   for (const cv::Rect& eye : detected.eyes) eyes.push_back(RectToJson(eye));
   mask_info["eyes_excluded"] = eyes;
   mask_info["mouth_excluded"] = detected.mouth ? RectToJson(*detected.mouth) : json(nullptr);
+  // A face lying on its side (or upside down) is measured turned upright: the photo, its mask and
+  // the face are turned before the analysis frame is made, and the maps and regions turned back
+  // into the photo's pixels when they are written. The line, pore and texture filters are not
+  // exactly the same for a photo turned a quarter (docs/METRICS.md), and the same face should
+  // read the same whichever way the camera was held.
+  const int turns = face ? face_turns : 0;
+  const cv::Size photo_size = skin.size();
+  cv::Mat upright_skin = TurnClockwise(skin, turns);
   std::map<std::string, cv::Mat> regions;
-  if (face) regions = FaceRegions(*face, skin, face_turns);
+  if (face) regions = FaceRegions(TurnRectClockwise(*face, photo_size, turns), upright_skin);
   json regions_json = json::object();
   for (const auto& [name, region] : regions) {
-    regions_json[name] = {{"bbox", RectToJson(cv::boundingRect(region))},
-                          {"pixels", cv::countNonZero(region)}};
+    const cv::Rect bbox =
+        TurnRectClockwise(cv::boundingRect(region), upright_skin.size(), 4 - turns);
+    regions_json[name] = {{"bbox", RectToJson(bbox)}, {"pixels", cv::countNonZero(region)}};
   }
   mask_info["regions"] = regions_json;
 
@@ -180,8 +189,10 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   // moved in, it is released as soon as it is reduced, so that its memory serves the frame's and
   // the metric groups' planes instead of fresh pages.
   capture.chart_mask.release();
-  SKT_ASSIGN_OR_RETURN(AnalysisFrame frame, MakeAnalysisFrame(std::move(capture.rgb_linear), skin,
-                                                              capture.px_per_mm, estimate));
+  if (turns != 0) capture.rgb_linear = TurnClockwise(capture.rgb_linear, turns);
+  SKT_ASSIGN_OR_RETURN(
+      AnalysisFrame frame,
+      MakeAnalysisFrame(std::move(capture.rgb_linear), upright_skin, capture.px_per_mm, estimate));
   if (!frame.scale_known) AddWarning(warnings, "scale_unknown_sizes_in_px");
   if (capture.blur_px) frame.SetCaptureBlur(*capture.blur_px);
 
@@ -191,6 +202,7 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   // only to write the regions' PNGs (--maps).
   const cv::Mat scar_search = ScarSearchArea(frame, regions, mask_info["scar_regions"]);
   detected.mask.release();
+  upright_skin.release();
   if (!write_maps) regions.clear();
 
   // Each group in turn, the batch's time budget checked before each (core/base/deadline.h).
@@ -227,6 +239,15 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   // A whole face gives the single-image scar detector the shading of its own shape (the nose and
   // nostrils, smile creases, hair over the skin), which it cannot tell from a depression.
   if (face && scars_found) AddWarning(warnings, "scars_on_whole_face");
+
+  // Back into the photo's own pixels: what is reported and written from here on.
+  if (turns != 0) {
+    frame.mask = TurnClockwise(frame.mask, 4 - turns);
+    for (MetricGroup& group : groups) {
+      for (MetricMap& map : group.maps) map.values = TurnClockwise(map.values, 4 - turns);
+    }
+    for (auto& [name, region] : regions) region = TurnClockwise(region, 4 - turns);
+  }
 
   json metrics = json::object();
   for (const MetricGroup& group : groups) {

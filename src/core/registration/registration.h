@@ -239,6 +239,12 @@ Result<cv::Mat> WarpToMoving(const cv::Mat& fixed_values, const Registration& re
 // Empty when nothing of it lies in the moving image.
 cv::Rect FixedRectToMoving(const cv::Rect& fixed_rect, const Registration& registration);
 
+// The clockwise quarter turns (0-3) nearest to the rotation that takes the fixed image's content
+// to the moving image's: 1 when the follow-up was taken with the camera turned a quarter
+// clockwise from the baseline's. A face upright after t quarter turns of the fixed image is upright
+// after (t - QuarterTurnsFixedToMoving) mod 4 turns of the moving one.
+int QuarterTurnsFixedToMoving(const Registration& registration);
+
 // Writes a flow field (CV_32FC2) in the Middlebury .flo format (atomically).
 Status WriteFlowFile(const std::filesystem::path& path, const cv::Mat& flow);
 

@@ -171,6 +171,15 @@ cv::Rect FixedRectToMoving(const cv::Rect& fixed_rect, const Registration& regis
   return box & cv::Rect(cv::Point(0, 0), registration.moving_size);
 }
 
+int QuarterTurnsFixedToMoving(const Registration& registration) {
+  // A moving image that is the fixed one turned clockwise by k quarters has fixed_from_moving
+  // rotating by -k x 90° (image axes, y down): for k = 1, [x_f, y_f] = [y_m, H - 1 - x_m].
+  const cv::Matx33d& m = registration.fixed_from_moving;
+  const double angle = std::atan2(m(1, 0), m(0, 0));
+  const auto k = static_cast<int>(std::lround(-angle / (0.5 * CV_PI)));
+  return ((k % 4) + 4) % 4;
+}
+
 Status WriteFlowFile(const std::filesystem::path& path, const cv::Mat& flow) {
   if (flow.empty() || flow.type() != CV_32FC2) {
     return InternalError("flow field must be a non-empty CV_32FC2 image");

@@ -214,6 +214,24 @@ TEST(FixedRectToMoving, KeepsTheSizeOfAShiftedBox) {
   EXPECT_TRUE(FixedRectToMoving(cv::Rect(400, 400, 10, 10), r).empty());
 }
 
+TEST(QuarterTurnsFixedToMoving, IsTheNearestClockwiseQuarterTurnOfTheCamera) {
+  Registration r;
+  r.fixed_size = cv::Size(200, 150);
+  // The follow-up turned k quarters clockwise from the baseline, slightly scaled and rotated
+  // further by a few degrees: fixed_from_moving rotates by -(90 k + small)°.
+  for (int k = 0; k < 4; ++k) {
+    for (const double extra_deg : {-20.0, 0.0, 3.0, 40.0}) {
+      const double a = -(90.0 * k + extra_deg) * CV_PI / 180.0;
+      r.fixed_from_moving = cv::Matx33d(1.1 * std::cos(a), -1.1 * std::sin(a), 12,
+                                        1.1 * std::sin(a), 1.1 * std::cos(a), -7, 0, 0, 1);
+      EXPECT_EQ(QuarterTurnsFixedToMoving(r), k) << k << " " << extra_deg;
+    }
+  }
+  // Pixel (x, y) of a follow-up turned a quarter clockwise is baseline pixel (y, h - 1 - x).
+  r.fixed_from_moving = cv::Matx33d(0, 1, 0, -1, 0, 149, 0, 0, 1);
+  EXPECT_EQ(QuarterTurnsFixedToMoving(r), 1);
+}
+
 TEST(RegistrationToJson, CarriesTheDocumentedFields) {
   Registration r;
   r.ok = true;
