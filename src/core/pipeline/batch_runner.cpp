@@ -611,6 +611,7 @@ json BatchResultParameters(const BatchOptions& options) {
             {"ransac_threshold_px", r.ransac_threshold_px},
             {"ecc_refine", r.ecc_refine},
             {"ecc_max_side_px", r.ecc_max_side_px},
+            {"ecc_mask_margin_px", r.ecc_mask_margin_px},
             {"nonrigid", r.nonrigid},
             {"min_inliers", r.min_inliers}}}};
 }

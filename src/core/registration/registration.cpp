@@ -240,7 +240,18 @@ bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat&
     const cv::Mat moving_gradient =
         GradientMagnitude(ri::LuminanceUnit(ResizeTo(moving.grey, moving_level_size)));
     cv::Mat mask_level;
-    if (!fixed_mask.empty()) mask_level = ResizeTo(fixed_mask, fixed_level_size, cv::INTER_NEAREST);
+    if (!fixed_mask.empty()) {
+      const cv::Mat resized = ResizeTo(fixed_mask, fixed_level_size, cv::INTER_NEAREST);
+      if (options.ecc_mask_margin_px > 0) {
+        // Into a new matrix: at full size `resized` is the caller's mask itself (a baseline's
+        // mask that a batch shares between follow-ups and workers).
+        const int side = 2 * options.ecc_mask_margin_px + 1;
+        cv::dilate(resized, mask_level,
+                   cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(side, side)));
+      } else {
+        mask_level = resized;
+      }
+    }
     const cv::Matx33d fixed_level_from_fixed = ri::ScaleBetween(fixed_size, fixed_level_size);
     const cv::Matx33d moving_level_from_moving = ri::ScaleBetween(moving_size, moving_level_size);
     // ECC's warp maps template (moving) coordinates into input (fixed) coordinates, so the input
@@ -536,6 +547,7 @@ Status RegistrationOptions::Check() const {
   if (ecc_max_side_px < 64) return bad("ecc_max_side_px must be >= 64");
   if (ecc_iterations < 1) return bad("ecc_iterations must be >= 1");
   if (ecc_levels < 1 || ecc_levels > 6) return bad("ecc_levels must be in 1..6");
+  if (ecc_mask_margin_px < 0) return bad("ecc_mask_margin_px must be >= 0");
   if (!(ecc_epsilon > 0)) return bad("ecc_epsilon must be > 0");
   if (!(ecc_max_correction_px > 0)) return bad("ecc_max_correction_px must be > 0");
   if (flow_max_side_px < 64) return bad("flow_max_side_px must be >= 64");

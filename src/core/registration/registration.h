@@ -92,6 +92,12 @@ struct RegistrationOptions {
   // large photos; smaller images are refined at full resolution).
   int ecc_max_side_px = 800;
   int ecc_levels = 2;
+  // The fixed mask is widened by this many pixels at each ECC level (default 8). OpenCV's ECC
+  // zeroes the input's gradients outside the mask, and the mask's edge lies on the strongest edges
+  // (the face's outline, the eyes): cutting their ridges in half pulled the estimate sideways, by
+  // 0.14-0.53 px at the centre and up to 2.5 px at the corners for a photo and its own shifted
+  // copy (docs/REGISTRATION.md).
+  int ecc_mask_margin_px = 8;
   // Iterations at the coarsest level; finer levels use half as many, at least 5 (default 20).
   int ecc_iterations = 20;
   // Convergence threshold: stop when the ECC correlation changes by less than this (default 1e-4).

@@ -114,9 +114,14 @@ TEST(RegisterImages, UsesOnlyTheMaskedPartOfTheBaseline) {
   warp.max_translation_fraction = 0.05;
   auto pair = MakeSyntheticPair(fixed, warp, rng);
   ASSERT_TRUE(pair.ok());
+  const cv::Mat mask_before = mask.clone();
   auto result = RegisterImages(pair->moving_bgr, fixed_mixed, mask, RegistrationOptions());
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_LT(MeanCornerError(result->fixed_from_moving, pair->fixed_from_moving, fixed.size()), 1.0);
+  // The caller's mask is read, never written: a batch shares a baseline's mask between its
+  // follow-ups and workers. (The ECC margin was once drawn into it in place: every follow-up
+  // widened it further, and results depended on the order the workers ran in.)
+  EXPECT_EQ(cv::norm(mask, mask_before, cv::NORM_INF), 0);
 }
 
 TEST(RegisterImages, NonRigidFlowFollowsASmoothLocalDeformation) {
