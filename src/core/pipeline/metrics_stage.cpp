@@ -170,7 +170,8 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
   // into the photo's pixels when they are written. The line, pore and texture filters are not
   // exactly the same for a photo turned a quarter (docs/METRICS.md), and the same face should
   // read the same whichever way the camera was held.
-  const int turns = face ? face_turns : 0;
+  // A follow-up without a face is measured turned the way its baseline lay, for the same reason.
+  const int turns = face ? face_turns : options.fixed_frame ? options.face_quarter_turns : 0;
   const cv::Size photo_size = skin.size();
   cv::Mat upright_skin = TurnClockwise(skin, turns);
   std::map<std::string, cv::Mat> regions;
@@ -262,6 +263,9 @@ Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture cap
       {"colour_scale", colour_scale},
       {"px_per_mm", frame.px_per_mm},
       {"scale_known", frame.scale_known},
+      // The clockwise turn the photo was measured in (its face upright, or a follow-up without a
+      // face as its baseline lay); sizes and maps are in the photo's own pixels all the same.
+      {"measured_turn_deg", 90 * turns},
       {"scale_basis", frame.scale_known ? "measured" : (estimate ? "face_width" : "assumed")}};
 
   if (!options.maps_dir.empty()) {

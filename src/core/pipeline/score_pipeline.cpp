@@ -47,10 +47,11 @@ Status MapRegionToOwnFrame(const Registration& registration, ScoreOptions& optio
   if (options.face) {
     const cv::Rect face = FixedRectToMoving(*options.face, registration);
     options.face = face.empty() ? std::nullopt : std::optional<cv::Rect>(face);
-    // A follow-up taken with the camera turned from the baseline's holds the face turned too.
-    options.face_quarter_turns =
-        (options.face_quarter_turns - QuarterTurnsFixedToMoving(registration) + 4) % 4;
   }
+  // A follow-up taken with the camera turned from the baseline's holds the face turned too; with
+  // no face, it is measured turned the way the baseline lay.
+  options.face_quarter_turns =
+      (options.face_quarter_turns - QuarterTurnsFixedToMoving(registration) + 4) % 4;
   return OkStatus();
 }
 

@@ -54,7 +54,11 @@ struct ScoreOptions {
   // that image's pixels. The named regions and the whole-face rules then apply as they did on that
   // image, so a follow-up is measured on the same face regions as its baseline.
   std::optional<cv::Rect> face;
-  int face_quarter_turns = 0;  // clockwise quarter turns that bring `face` upright (FindFace)
+  // Clockwise quarter turns that bring `face` upright (FindFace). With `fixed_frame`, it is
+  // carried into this capture's frame, face or none: a follow-up without a face is measured turned
+  // the way its baseline lay (the line and pore filters are not the same for a photo turned a
+  // quarter).
+  int face_quarter_turns = 0;
 };
 
 // Scores an image that is already loaded (used by compare, batch and the viewer).
