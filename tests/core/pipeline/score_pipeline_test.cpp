@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/base/check.h"
 #include "core/mask/face_regions.h"
 #include "core/pipeline/generated_capture.h"
 #include "test_support/photos.h"
@@ -156,6 +157,27 @@ TEST(ScorePipeline, FixedFrameMeasuresAMovedCaptureWhereTheBaselineIs) {
   EXPECT_EQ(empty.error().code, ErrorCode::kAnalysisFailed);
 }
 
+// `baseline` photographed again with the camera turned by `quarter_turns` clockwise quarters
+// (1 or 3): the photo turned, and the registration that maps its pixels back onto the baseline's.
+std::pair<LoadedImage, Registration> TurnedFollowUp(const LoadedImage& baseline, int quarter_turns) {
+  SKT_CHECK(quarter_turns == 1 || quarter_turns == 3) << quarter_turns;
+  LoadedImage followup = baseline;
+  followup.bgr = TurnClockwise(baseline.bgr, quarter_turns);
+  const double w = baseline.bgr.cols;
+  const double h = baseline.bgr.rows;
+  Registration registration;
+  registration.ok = true;
+  // Turned clockwise, moving pixel (x, y) is fixed pixel (y, h - 1 - x); anticlockwise,
+  // (w - 1 - y, x).
+  registration.fixed_from_moving = quarter_turns == 1
+                                       ? cv::Matx33d(0, 1, 0, -1, 0, h - 1, 0, 0, 1)
+                                       : cv::Matx33d(0, -1, w - 1, 1, 0, 0, 0, 0, 1);
+  registration.moving_size = followup.bgr.size();
+  registration.fixed_size = baseline.bgr.size();
+  registration.scale = 1.0;
+  return {followup, registration};
+}
+
 // A close-up follow-up taken with the camera turned a quarter from its baseline's: it has no face
 // to say which way is up, so it is measured turned the way the baseline lay. Measured as it lay,
 // the same skin read differently (the wrinkle and dark-blob filters are not the same for a photo
@@ -174,16 +196,7 @@ TEST(ScorePipeline, AFollowUpTurnedFromItsBaselineIsMeasuredAsTheBaselineLay) {
   auto expected = ScoreLoadedImage(*baseline, options);
   ASSERT_TRUE(expected.ok()) << expected.error().message;
 
-  LoadedImage followup = *baseline;
-  cv::rotate(baseline->bgr, followup.bgr, cv::ROTATE_90_COUNTERCLOCKWISE);
-  const int w = baseline->bgr.cols;
-  Registration registration;
-  registration.ok = true;
-  // Moving pixel (x, y) is fixed pixel (w - 1 - y, x): the camera turned a quarter anticlockwise.
-  registration.fixed_from_moving = cv::Matx33d(0, -1, w - 1, 1, 0, 0, 0, 0, 1);
-  registration.moving_size = followup.bgr.size();
-  registration.fixed_size = baseline->bgr.size();
-  registration.scale = 1.0;
+  const auto [followup, registration] = TurnedFollowUp(*baseline, 3);
   ASSERT_EQ(QuarterTurnsFixedToMoving(registration), 3);
   options.fixed_frame = registration;
   auto turned = ScoreLoadedImage(followup, options);
@@ -367,16 +380,7 @@ TEST(ScorePhotos, AFollowUpTurnedFromItsBaselineKeepsTheBaselinesRegions) {
   auto expected = ScoreLoadedImage(*baseline, options);
   ASSERT_TRUE(expected.ok()) << expected.error().message;
 
-  LoadedImage followup = *baseline;
-  cv::rotate(baseline->bgr, followup.bgr, cv::ROTATE_90_CLOCKWISE);
-  const int h = baseline->bgr.rows;
-  Registration registration;
-  registration.ok = true;
-  // Moving pixel (x, y) is fixed pixel (y, h - 1 - x).
-  registration.fixed_from_moving = cv::Matx33d(0, 1, 0, -1, 0, h - 1, 0, 0, 1);
-  registration.moving_size = followup.bgr.size();
-  registration.fixed_size = baseline->bgr.size();
-  registration.scale = 1.0;
+  const auto [followup, registration] = TurnedFollowUp(*baseline, 1);
   EXPECT_EQ(QuarterTurnsFixedToMoving(registration), 1);
   options.fixed_frame = registration;
   auto turned = ScoreLoadedImage(followup, options);
