@@ -25,7 +25,9 @@ namespace ri = registration_internal;
 // the face onto itself with a strong perspective (a portrait against its own mirror image: 0.28;
 // the project's real pairs reach 0.245, within `max_perspective`). A fit beyond
 // kMirrorCheckPerspective is matched again with the follow-up flipped, and the follow-up is
-// refused as mirrored when that finds kMirrorInlierRatio times the inliers.
+// refused as mirrored when that finds kMirrorInlierRatio times the inliers. A close-up has no such
+// symmetry and simply fails to match; a failed match is tried flipped as well, so that the error
+// says what is wrong.
 constexpr double kMirrorCheckPerspective = 0.1;
 constexpr double kMirrorInlierRatio = 2.0;
 
@@ -455,8 +457,38 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
   Fit& fit = best.fit;
   r.method = matches.method;
   r.matches = static_cast<int>(matches.moving.size());
+  // Inliers of the follow-up flipped left to right (the flipped copy keeps the original's
+  // coordinates: only the count is used).
+  const auto mirrored_inliers = [&]() -> size_t {
+    Prepared flipped = moving;
+    flipped.feature8 = cv::Mat();  // the copy shares the pixels: flip into a buffer of its own
+    cv::flip(moving.feature8, flipped.feature8, 1);
+    const Matches mirrored_matches = DetectAndMatch(matches.method, flipped, fixed, options);
+    const MotionModel model = fit.valid ? fit.model
+                              : options.model == MotionModel::kAuto ? MotionModel::kSimilarity
+                                                                    : options.model;
+    const Fit mirrored = RobustFit(mirrored_matches, model, best.threshold_px);
+    clock.Mark("mirror_check");
+    return inliers_of(mirrored);
+  };
+  const auto refuse_as_mirrored = [&](size_t flipped_inliers) {
+    r.ok = false;
+    r.failure_reason =
+        "the follow-up looks like the mirror image of the baseline (" +
+        std::to_string(flipped_inliers) +
+        " feature matches agree once it is flipped left to right, " + std::to_string(r.inliers) +
+        " as it is): a front camera or an editing app may have flipped it; flip it back and "
+        "run again";
+  };
   if (!fit.valid) {
     r.inliers = 0;
+    // A close-up of skin has no near-symmetric outline to match its own mirror image, so a
+    // mirrored one fails outright; say so when the flipped copy would pass.
+    if (const size_t flipped = mirrored_inliers();
+        static_cast<int>(flipped) >= options.min_inliers) {
+      refuse_as_mirrored(flipped);
+      return r;
+    }
     r.failure_reason = "too few feature matches (" + std::to_string(r.matches) +
                        ") to estimate any transform: the photos may show different people or "
                        "regions, or be too blurred";
@@ -469,25 +501,16 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
 
   // Refine only a transform that could pass; a hopeless one is judged as it is.
   ri::Judge(options, true, false, r);
-  if (r.ok && ri::DescribeTransform(r.fixed_from_moving, r.moving_size).perspective >
-                  kMirrorCheckPerspective) {
-    // Matched again with the follow-up flipped left to right; only the inlier counts are
-    // compared, so the flipped copy keeps the original's coordinates.
-    Prepared flipped = moving;
-    flipped.feature8 = cv::Mat();  // the copy shares the pixels: flip into a buffer of its own
-    cv::flip(moving.feature8, flipped.feature8, 1);
-    const Matches mirrored_matches = DetectAndMatch(matches.method, flipped, fixed, options);
-    const Fit mirrored = RobustFit(mirrored_matches, fit.model, best.threshold_px);
-    clock.Mark("mirror_check");
-    const size_t mirrored_inliers = mirrored.valid ? mirrored.moving_inliers.size() : 0;
-    if (static_cast<double>(mirrored_inliers) >= kMirrorInlierRatio * r.inliers) {
-      r.ok = false;
-      r.failure_reason =
-          "the follow-up looks like the mirror image of the baseline (" +
-          std::to_string(mirrored_inliers) +
-          " feature matches agree once it is flipped left to right, " + std::to_string(r.inliers) +
-          " as it is): a front camera or an editing app may have flipped it; flip it back and "
-          "run again";
+  // A mirrored follow-up either fails (a close-up: nothing matches) or, for a face, still matches,
+  // bent onto itself with a strong perspective. Both are matched again flipped.
+  const bool failed_on_features = !r.ok && r.inliers < options.min_inliers;
+  if (failed_on_features ||
+      (r.ok && ri::DescribeTransform(r.fixed_from_moving, r.moving_size).perspective >
+                   kMirrorCheckPerspective)) {
+    const size_t flipped = mirrored_inliers();
+    const bool passes_flipped = static_cast<int>(flipped) >= options.min_inliers;
+    if (passes_flipped && static_cast<double>(flipped) >= kMirrorInlierRatio * r.inliers) {
+      refuse_as_mirrored(flipped);
       return r;
     }
   }

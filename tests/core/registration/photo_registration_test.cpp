@@ -192,6 +192,10 @@ TEST(PhotoRegistration, UnrelatedPairsAreRejected) {
                                  RegistrationOptions());
     ASSERT_FALSE(result.ok()) << moving_name << " vs " << fixed_name << " was aligned";
     EXPECT_EQ(result.error().code, ErrorCode::kAnalysisFailed);
+    // A failed match is also tried flipped (AMirroredCloseUpIsRefusedAsMirrored); unrelated photos
+    // must not be called mirror images of each other.
+    EXPECT_EQ(result.error().message.find("mirror image"), std::string::npos)
+        << result.error().message;
     std::printf("%s vs %s: %s\n", moving_name.c_str(), fixed_name.c_str(),
                 result.error().message.substr(0, 90).c_str());
   }
@@ -221,6 +225,23 @@ TEST(PhotoRegistration, AMirroredFollowUpIsRefusedAsMirrored) {
       EXPECT_NE(result->failure_reason.find("mirror image"), std::string::npos) << name;
     }
   }
+}
+
+// A close-up has no near-symmetric outline: against its own mirror image it simply fails to match
+// (7 inliers for PAT_701 before), and the error said only "too few matches". A failed match is
+// tried flipped, and the error names the mirror (2229 inliers flipped). UnrelatedPairsAreRejected
+// checks that unrelated pairs are not called mirrored.
+TEST(PhotoRegistration, AMirroredCloseUpIsRefusedAsMirrored) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  const cv::Mat fixed = Load(photos / "closeups/PAT_701_4056_457.png");
+  cv::Mat mirrored;
+  cv::flip(fixed, mirrored, 1);
+  auto result = RegisterImagesDetailed(mirrored, fixed, cv::Mat(), RegistrationOptions());
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_FALSE(result->ok);
+  EXPECT_NE(result->failure_reason.find("mirror image"), std::string::npos)
+      << result->failure_reason;
 }
 
 }  // namespace
