@@ -13,6 +13,8 @@
 #include "cli/command.h"
 #include "cli/db_options.h"
 #include "core/base/version.h"
+#include "core/color/srgb.h"
+#include "core/mask/face_regions.h"
 #include "report/photos.h"
 #include "report/progress_report.h"
 #include "report/report_text.h"
@@ -32,6 +34,21 @@ struct ReportCommandOptions {
   bool identify = false;
   bool json = false;
 };
+
+// Clockwise quarter turns that bring the face of a photo upright: 0 unless its score
+// found the face on its side (warning `face_turned`), then the turn FindFace finds again. Later
+// photos are aligned into the baseline's frame and take the same turn, so a patient sees every
+// photo upright.
+int UprightTurns(const cv::Mat& bgr, const std::string& warnings_json) {
+  const auto warnings = nlohmann::json::parse(warnings_json.empty() ? "[]" : warnings_json, nullptr, false);
+  if (!warnings.is_array() || std::find(warnings.begin(), warnings.end(), "face_turned") == warnings.end()) {
+    return 0;
+  }
+  std::vector<std::string> ignored;
+  int turns = 0;
+  if (!core::FindFace(core::BgrToLinearRgb(bgr), ignored, nullptr, &turns)) return 0;
+  return turns;
+}
 
 std::string Today() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -234,11 +251,14 @@ int RunReport(const ReportCommandOptions& opts) {
   }
   if (six_eight == latest) six_eight = nullptr;
   cv::Mat baseline_bgr;
+  int upright_turns = 0;
   if (const store::CaptureRecord* c = first_capture(baseline)) {
     auto photo = report::LoadAlignedPhoto(c->path, cv::Mat());
     if (photo.ok()) {
       baseline_bgr = photo->bgr;
-      in.photos.push_back(report::EncodeReportPhoto(photo->bgr, "First visit", compare::FormatDate(baseline->time_s)));
+      upright_turns = UprightTurns(photo->bgr, c->warnings_json);
+      in.photos.push_back(report::EncodeReportPhoto(core::TurnClockwise(photo->bgr, upright_turns), "First visit",
+                                                    compare::FormatDate(baseline->time_s)));
     } else {
       in.caveats.push_back("The first-visit photo could not be read, so no photos are shown.");
     }
@@ -251,7 +271,10 @@ int RunReport(const ReportCommandOptions& opts) {
     auto photo = report::LoadAlignedPhoto(c->path, baseline_bgr);
     if (!photo.ok()) continue;
     (photo->aligned ? aligned_ok : aligned_failed)++;
-    in.photos.push_back(report::EncodeReportPhoto(photo->bgr, std::string(caption) + (photo->aligned ? "" : " (not aligned)"),
+    // An aligned photo lies in the baseline's frame and takes its turn; one shown as taken, its own.
+    const int turns = photo->aligned ? upright_turns : UprightTurns(photo->bgr, c->warnings_json);
+    in.photos.push_back(report::EncodeReportPhoto(core::TurnClockwise(photo->bgr, turns),
+                                                  std::string(caption) + (photo->aligned ? "" : " (not aligned)"),
                                                   compare::FormatDate(session->time_s)));
     in.technical.push_back({std::string("alignment, ") + caption,
                             photo->aligned ? "ok, NCC " + report::FormatValue(photo->ncc_after) +

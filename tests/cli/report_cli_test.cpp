@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/atomic_file.h"
+#include "test_support/photos.h"
 #include "test_support/run_process.h"
 #include "test_support/temp_dir.h"
 
@@ -50,6 +51,37 @@ void WriteCapture(const fs::path& path, int session, int shift_px) {
   exif["Exif.Image.Artist"] = "Dr Secret Clinic";
   exif_image->setExifData(exif);
   exif_image->writeMetadata();
+}
+
+// The bytes of every JPEG embedded in an HTML report as a data URI, in page order.
+// (A plain search, not std::regex: libstdc++'s regex recurses once per character matched and
+// overflows the stack on a photo's base64 under AddressSanitizer.)
+std::vector<std::string> EmbeddedJpegs(const std::string& html) {
+  const std::string prefix = "data:image/jpeg;base64,";
+  const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::vector<std::string> jpegs;
+  for (std::size_t at = html.find(prefix); at != std::string::npos;
+       at = html.find(prefix, at + prefix.size())) {
+    std::string bytes;
+    int value = 0, bits = -8;
+    for (std::size_t i = at + prefix.size(); i < html.size(); ++i) {
+      const char* p = std::strchr(table, html[i]);
+      if (html[i] == '=' || html[i] == '\0' || p == nullptr) break;
+      value = (value << 6) + static_cast<int>(p - table);
+      bits += 6;
+      if (bits >= 0) {
+        bytes.push_back(static_cast<char>((value >> bits) & 0xFF));
+        bits -= 8;
+      }
+    }
+    jpegs.push_back(std::move(bytes));
+  }
+  return jpegs;
+}
+
+cv::Mat Decode(const std::string& bytes) {
+  return cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
+                      cv::IMREAD_COLOR);
 }
 
 class ReportCli : public ::testing::Test {
@@ -139,37 +171,14 @@ TEST_F(ReportCli, HtmlIsSelfContainedWithoutMetadata) {
   EXPECT_EQ(html.find(dir_.path().string()), std::string::npos);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   // Every embedded image decodes and carries no EXIF at all.
-  // (A plain search, not std::regex: libstdc++'s regex recurses once per character matched and
-  // overflows the stack on a photo's base64 under AddressSanitizer.)
-  const std::string prefix = "data:image/jpeg;base64,";
   int images = 0;
-  for (std::size_t at = html.find(prefix); at != std::string::npos;
-       at = html.find(prefix, at + prefix.size())) {
+  for (const std::string& bytes : EmbeddedJpegs(html)) {
     ++images;
-    const std::size_t begin = at + prefix.size();
-    const std::size_t end = html.find_first_not_of(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", begin);
-    const std::string b64 = html.substr(begin, end == std::string::npos ? end : end - begin);
-    std::string bytes;
-    int value = 0, bits = -8;
-    for (char c : b64) {
-      const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-      const char* p = std::strchr(table, c);
-      if (c == '=' || p == nullptr) break;
-      value = (value << 6) + static_cast<int>(p - table);
-      bits += 6;
-      if (bits >= 0) {
-        bytes.push_back(static_cast<char>((value >> bits) & 0xFF));
-        bits -= 8;
-      }
-    }
     auto exif_image = Exiv2::ImageFactory::open(reinterpret_cast<const Exiv2::byte*>(bytes.data()),
                                                 static_cast<long>(bytes.size()));
     exif_image->readMetadata();
     EXPECT_TRUE(exif_image->exifData().empty()) << "embedded image " << images << " has EXIF";
-    const cv::Mat decoded = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()),
-                                         cv::IMREAD_COLOR);
-    EXPECT_FALSE(decoded.empty());
+    EXPECT_FALSE(Decode(bytes).empty());
   }
   EXPECT_GE(images, 2);
 }
@@ -213,6 +222,54 @@ TEST_F(ReportCli, IdentifyIsOptInAndErrorsAreClear) {
                                    "P007", "-o", (dir_ / "x.pdf").string()});
   EXPECT_EQ(no_db.exit_code, 4);
   EXPECT_FALSE(fs::exists(dir_ / "x.pdf"));
+}
+
+
+// A portrait taken with the camera turned (EXIF orientation lost) is scored upright (warning
+// face_turned); the report shows it upright too, and the follow-up aligned to it. Before, both
+// photos reached the patient on their side.
+TEST(ReportCliPhotos, AFacePhotographedSidewaysIsShownUpright) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  const cv::Mat portrait = cv::imread((photos / "faces/001_03.jpg").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(portrait.empty());
+  // Cropped wider than tall, so that a turned photo shows in its shape.
+  const cv::Mat upright = portrait(cv::Rect(0, 100, portrait.cols, portrait.rows - 250)).clone();
+  ASSERT_GT(upright.cols, upright.rows);
+  testing::TempDir dir;
+  cv::Mat turned;
+  cv::rotate(upright, turned, cv::ROTATE_90_CLOCKWISE);
+  ASSERT_TRUE(cv::imwrite((dir / "baseline.jpg").string(), turned, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  cv::Mat moved;
+  const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 6, 0, 1, -4);
+  cv::warpAffine(turned, moved, shift, turned.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+  ASSERT_TRUE(cv::imwrite((dir / "later.jpg").string(), moved, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  ASSERT_TRUE(WriteFileAtomic(dir / "manifest.csv",
+                              "subject,session,date,kind,image\n"
+                              "P1,s0,2026-01-05,baseline,baseline.jpg\n"
+                              "P1,s1,2026-03-02,follow-up,later.jpg\n")
+                  .ok());
+  const std::string db = (dir / "study.db").string();
+  const auto imported = RunSkintrack({"import", (dir / "manifest.csv").string(), "--db", db, "--quiet"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err << imported.out;
+  const fs::path html_path = dir / "report.html";
+  const auto run = RunSkintrack({"report", "--db", db, "--subject", "P1", "-o", html_path.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> jpegs = EmbeddedJpegs(*ReadFileBytes(html_path));
+  ASSERT_EQ(jpegs.size(), 2u);
+  for (const std::string& bytes : jpegs) {
+    const cv::Mat shown = Decode(bytes);
+    ASSERT_FALSE(shown.empty());
+    EXPECT_GT(shown.cols, shown.rows) << "shown on its side";
+    // And the right way up, not upside down: it matches the upright photo.
+    cv::Mat expected, a, b;
+    cv::resize(upright, expected, shown.size(), 0, 0, cv::INTER_AREA);
+    cv::cvtColor(expected, a, cv::COLOR_BGR2GRAY);
+    cv::cvtColor(shown, b, cv::COLOR_BGR2GRAY);
+    cv::Mat ncc;
+    cv::matchTemplate(b, a, ncc, cv::TM_CCOEFF_NORMED);
+    EXPECT_GT(ncc.at<float>(0, 0), 0.9);
+  }
 }
 
 }  // namespace
