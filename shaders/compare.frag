@@ -5,7 +5,9 @@
 //
 // Modes (u_mode):
 //   0 before only, 1 after only (side by side draws each into its own half)
-//   2 split: before left of u_split_x_px, after right of it, a thin line at the split
+//   2 split: before left of the wipe, after right of it, a thin line at the wipe; the wipe is the
+//     line dot(u_split_line.xy, image_px) = u_split_line.z (its normal points to the after side:
+//     (1, 0) when the view is not turned)
 //   3 blend: mix(before, after, u_mix) (blink uses 0/1, onion skin in between)
 //   4 absolute difference |after - before| (encoded sRGB), scaled by u_diff_gain, colour-mapped
 //   5 overlay: the metric map (red channel, value range u_map_range) colour-mapped over the image
@@ -21,7 +23,7 @@ uniform vec2 u_before_size_px;
 uniform vec2 u_after_size_px;
 uniform vec2 u_map_size_px;
 uniform int u_mode;
-uniform float u_split_x_px;
+uniform vec3 u_split_line;
 uniform float u_split_line_px;  // half width of the split line in image pixels
 uniform float u_mix;
 uniform float u_diff_gain;
@@ -65,7 +67,7 @@ void main() {
   } else if (u_mode == 1) {
     o_color = OverBackground(after);
   } else if (u_mode == 2) {
-    float distance_px = v_image_px.x - u_split_x_px;
+    float distance_px = dot(u_split_line.xy, v_image_px) - u_split_line.z;
     if (abs(distance_px) <= u_split_line_px) {
       o_color = vec4(1.0, 1.0, 1.0, 1.0);
     } else {

@@ -450,6 +450,7 @@ void App::WriteScreenshot() {
     layout["compare_view_px"] = {r.x * scale.x, r.y * scale.y, r.width * scale.x,
                                  r.height * scale.y};
     layout["split"] = compare_view->split();
+    layout["turn_deg"] = 90 * compare_view->turns();
   }
   // And what each session's score was measured with.
   layout["chart_pitch_mm"] = settings.chart_pitch_mm;
@@ -595,6 +596,7 @@ void App::DrawMenu() {
     ImGui::Separator();
     ImGui::MenuItem("Show unaligned follow-up", "A", &show_unaligned);
     if (ImGui::MenuItem("Fit to view", "F") && compare_view) compare_view->RequestFit();
+    if (ImGui::MenuItem("Turn view clockwise", "T") && compare_view) compare_view->TurnClockwise(*this);
     if (ImGui::MenuItem("Zoom in", "+") && compare_view) compare_view->ZoomBy(1.25f);
     if (ImGui::MenuItem("Zoom out", "-") && compare_view) compare_view->ZoomBy(0.8f);
     ImGui::Separator();
@@ -640,6 +642,7 @@ void App::HandleShortcuts() {
     }
     if (pressed(GLFW_KEY_A)) show_unaligned = !show_unaligned;
     if (pressed(GLFW_KEY_F) && compare_view) compare_view->RequestFit();
+    if (pressed(GLFW_KEY_T) && compare_view) compare_view->TurnClockwise(*this);
     if ((pressed(GLFW_KEY_EQUAL) || pressed(GLFW_KEY_KP_ADD)) && compare_view) {
       compare_view->ZoomBy(1.25f);
     }

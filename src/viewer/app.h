@@ -57,6 +57,8 @@ struct ViewerOptions {
   bool stats = false;               // --stats: frame-time and upload statistics on stdout
   bool show_unaligned = false;      // --unaligned
   float split = 0.5f;               // --split: wipe position, fraction of the view width
+  std::optional<int> turn_deg;      // --turn 0|90|180|270: the view's clockwise turn (default:
+                                    // the baseline's face turn, from its score)
   bool score = true;                // --no-score disables background scoring
   bool align = true;                // --no-align shows the unaligned follow-up without registering
   std::filesystem::path settings_path;

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include <imgui.h>
+#include <nlohmann/json.hpp>
 
 #include "viewer/app.h"
 #include "viewer/catalog.h"
@@ -96,17 +98,72 @@ cv::Rect2f CompareView::ViewportOf(const cv::Rect2f& rect, bool side, bool right
   return {right ? rect.x + half + kSideGapPx : rect.x, rect.y, half, rect.height};
 }
 
+namespace {
+// (cos, sin) of `turns` clockwise quarter turns on a y-down screen.
+std::pair<float, float> QuarterTurn(int turns) {
+  switch (((turns % 4) + 4) % 4) {
+    case 1: return {0.0f, 1.0f};
+    case 2: return {-1.0f, 0.0f};
+    case 3: return {0.0f, -1.0f};
+    default: return {1.0f, 0.0f};
+  }
+}
+}  // namespace
+
+cv::Point2f CompareView::ToView(float dx, float dy) const {
+  const auto [c, s] = QuarterTurn(turns_);
+  return {c * dx - s * dy, s * dx + c * dy};
+}
+
+cv::Point2f CompareView::FromView(float vx, float vy) const {
+  const auto [c, s] = QuarterTurn(turns_);
+  return {c * vx + s * vy, -s * vx + c * vy};
+}
+
 cv::Point2f CompareView::ScreenToImage(const cv::Rect2f& viewport, float sx, float sy) const {
-  return {center_x_px_ + (sx - viewport.x - viewport.width / 2) / zoom_,
-          center_y_px_ + (sy - viewport.y - viewport.height / 2) / zoom_};
+  const cv::Point2f d = FromView((sx - viewport.x - viewport.width / 2) / zoom_,
+                                 (sy - viewport.y - viewport.height / 2) / zoom_);
+  return {center_x_px_ + d.x, center_y_px_ + d.y};
 }
 
 cv::Point2f CompareView::ImageToScreen(const cv::Rect2f& viewport, float ix, float iy) const {
-  return {viewport.x + viewport.width / 2 + (ix - center_x_px_) * zoom_,
-          viewport.y + viewport.height / 2 + (iy - center_y_px_) * zoom_};
+  const cv::Point2f v = ToView(ix - center_x_px_, iy - center_y_px_);
+  return {viewport.x + viewport.width / 2 + v.x * zoom_, viewport.y + viewport.height / 2 + v.y * zoom_};
+}
+
+void CompareView::SetTurns(const App& app, int turns) {
+  turns = ((turns % 4) + 4) % 4;
+  if (turns != turns_) RequestFit();
+  turns_ = turns;
+  turn_session_ = app.before.session_id;
+  turn_decided_ = true;
+}
+
+void CompareView::TurnClockwise(const App& app) { SetTurns(app, turns_ + 1); }
+
+void CompareView::TakeFaceTurn(const App& app) {
+  const std::string& session = app.before.session_id;
+  if (session != turn_session_) {  // a new baseline: upright until its turn is known
+    turn_session_ = session;
+    turn_decided_ = false;
+    if (turns_ != 0) RequestFit();
+    turns_ = 0;
+  }
+  if (turn_decided_ || session.empty()) return;
+  if (app.options.turn_deg) {
+    SetTurns(app, *app.options.turn_deg / 90);
+    return;
+  }
+  const auto it = app.scores.find(session);
+  if (it == app.scores.end() || it->second.state != JobState::kReady) return;
+  const nlohmann::json& document = it->second.document;
+  const nlohmann::json::json_pointer where("/metrics/mask/face_turn_deg");
+  const bool known = document.contains(where) && document.at(where).is_number_integer();
+  SetTurns(app, known ? document.at(where).get<int>() / 90 : 0);
 }
 
 void CompareView::Draw(App& app) {
+  TakeFaceTurn(app);
   // ---- toolbar ----
   const char* labels[] = {"Side by side [1]", "Split [2]", "Blink [3]", "Difference [4]",
                           "Overlay [5]"};
@@ -146,6 +203,8 @@ void CompareView::Draw(App& app) {
   }
   ImGui::PopItemWidth();
   ImGui::SameLine(0, 24);
+  if (ImGui::Button("Turn [T]")) TurnClockwise(app);
+  ImGui::SameLine();
   if (ImGui::Checkbox("ROI [R]", &app.drawing_roi) && app.drawing_roi) app.picking_points = false;
   ImGui::SameLine();
   if (ImGui::Checkbox("Point pairs [P]", &app.picking_points) && app.picking_points) {
@@ -173,8 +232,11 @@ void CompareView::Draw(App& app) {
   if (have_images && (fit_requested_ || fitted_size_ != cv::Size(reference.width(), reference.height()) ||
                       side_fitted_ != side)) {
     const cv::Rect2f viewport = ViewportOf(rect, side, false);
-    zoom_ = 0.98f * std::min(viewport.width / static_cast<float>(reference.width()),
-                             viewport.height / static_cast<float>(reference.height()));
+    // Turned a quarter, the photo's width runs down the screen.
+    const bool across = turns_ % 2 == 1;
+    const auto shown_width = static_cast<float>(across ? reference.height() : reference.width());
+    const auto shown_height = static_cast<float>(across ? reference.width() : reference.height());
+    zoom_ = 0.98f * std::min(viewport.width / shown_width, viewport.height / shown_height);
     center_x_px_ = static_cast<float>(reference.width()) / 2.0f;
     center_y_px_ = static_cast<float>(reference.height()) / 2.0f;
     fitted_size_ = cv::Size(reference.width(), reference.height());
@@ -262,14 +324,18 @@ void CompareView::DrawTiles(App& app, int mode, int viewport_x, int viewport_wid
   const float scale_x = 2.0f * zoom_ * ImGui::GetIO().DisplayFramebufferScale.x / view_width;
   const float scale_y = -2.0f * zoom_ * ImGui::GetIO().DisplayFramebufferScale.y / view_height;
   shader_.Use();
-  shader_.SetVec4("u_view", scale_x, scale_y, -center_x_px_ * scale_x, -center_y_px_ * scale_y);
+  shader_.SetVec4("u_view", scale_x, scale_y, center_x_px_, center_y_px_);
+  const auto [turn_cos, turn_sin] = QuarterTurn(turns_);
+  shader_.SetMat2("u_turn", turn_cos, -turn_sin, turn_sin, turn_cos);
   shader_.SetInt("u_before", 0);
   shader_.SetInt("u_after", 1);
   shader_.SetInt("u_map", 2);
   shader_.SetInt("u_mode", mode);
-  // The wipe sits at a fixed screen fraction; the shader needs it in image pixels.
-  const float split_x_px = center_x_px_ + (split_ - 0.5f) * screen_rect_.width / zoom_;
-  shader_.SetFloat("u_split_x_px", split_x_px);
+  // The wipe sits at a fixed screen fraction; the shader needs it as a line in image pixels: the
+  // points whose view x (the first row of the turn applied to image - centre) is the wipe's.
+  const float split_view_x = (split_ - 0.5f) * screen_rect_.width / zoom_;
+  shader_.SetVec3("u_split_line", turn_cos, -turn_sin,
+                  turn_cos * center_x_px_ - turn_sin * center_y_px_ + split_view_x);
   shader_.SetFloat("u_split_line_px", 1.0f / zoom_);
   float mix = onion_ ? onion_mix_ : 0.0f;
   if (!onion_) {
@@ -321,8 +387,10 @@ void CompareView::HandleInput(App& app, const cv::Rect2f& rect) {
     const cv::Point2f anchor = ScreenToImage(viewport, io.MousePos.x, io.MousePos.y);
     ZoomBy(std::pow(1.2f, io.MouseWheel));
     // Keep the image point under the cursor fixed while zooming.
-    center_x_px_ = anchor.x - (io.MousePos.x - viewport.x - viewport.width / 2) / zoom_;
-    center_y_px_ = anchor.y - (io.MousePos.y - viewport.y - viewport.height / 2) / zoom_;
+    const cv::Point2f offset = FromView((io.MousePos.x - viewport.x - viewport.width / 2) / zoom_,
+                                        (io.MousePos.y - viewport.y - viewport.height / 2) / zoom_);
+    center_x_px_ = anchor.x - offset.x;
+    center_y_px_ = anchor.y - offset.y;
   }
   if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) && !app.drawing_roi) RequestFit();
   const float split_screen_x = rect.x + split_ * rect.width;
@@ -346,8 +414,9 @@ void CompareView::HandleInput(App& app, const cv::Rect2f& rect) {
     if (dragging_split_) {
       split_ = std::clamp((io.MousePos.x - rect.x) / rect.width, 0.0f, 1.0f);
     } else if (!app.drawing_roi && !app.picking_points) {
-      center_x_px_ -= io.MouseDelta.x / zoom_;
-      center_y_px_ -= io.MouseDelta.y / zoom_;
+      const cv::Point2f moved = FromView(io.MouseDelta.x / zoom_, io.MouseDelta.y / zoom_);
+      center_x_px_ -= moved.x;
+      center_y_px_ -= moved.y;
     }
   }
   if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) dragging_split_ = false;

@@ -5,10 +5,13 @@
 // manual point pairs drawn on top with ImDrawList.
 //
 // Image coordinates are baseline pixels (x right, y down). The view maps them to the screen with
-// `zoom` screen pixels per image pixel around `center_px`. UI thread only.
+// `zoom` screen pixels per image pixel around `center_px`, turned clockwise by `turns` quarter
+// turns (a face photographed with the camera on its side is shown upright: the baseline's score
+// gives the turn, metrics.mask.face_turn_deg, and T turns the view by hand). UI thread only.
 
 #include <array>
 #include <memory>
+#include <string>
 
 #include <opencv2/core.hpp>
 
@@ -42,6 +45,11 @@ class CompareView {
   float split() const { return split_; }
   void set_split(float split) { split_ = split; }
   float zoom() const { return zoom_; }
+  // Clockwise quarter turns of the view (0-3). Turning by hand (T) or setting it keeps that turn
+  // for this comparison; otherwise the baseline's face turn is taken once its score arrives.
+  int turns() const { return turns_; }
+  void TurnClockwise(const App& app);
+  void SetTurns(const App& app, int turns);
 
  private:
   CompareView() = default;
@@ -53,6 +61,11 @@ class CompareView {
   cv::Point2f ScreenToImage(const cv::Rect2f& rect, float sx, float sy) const;
   cv::Point2f ImageToScreen(const cv::Rect2f& rect, float ix, float iy) const;
   cv::Rect2f ViewportOf(const cv::Rect2f& rect, bool side, bool right) const;
+  // The view's quarter turn applied to an image offset (ToView) and undone (FromView).
+  cv::Point2f ToView(float dx, float dy) const;
+  cv::Point2f FromView(float vx, float vy) const;
+  // Takes the baseline's face turn from its score the first time it is known for a comparison.
+  void TakeFaceTurn(const App& app);
 
   Shader shader_;
   Framebuffer target_;
@@ -61,6 +74,9 @@ class CompareView {
   float center_x_px_ = 0;
   float center_y_px_ = 0;
   float zoom_ = 1;
+  int turns_ = 0;
+  std::string turn_session_;  // the baseline session `turns_` belongs to
+  bool turn_decided_ = false; // set by hand, by --turn, or from that baseline's score
   float split_ = 0.5f;
   bool onion_ = false;
   float onion_mix_ = 0.5f;

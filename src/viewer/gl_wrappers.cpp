@@ -109,6 +109,13 @@ GLint Shader::Location(const char* uniform) {
 void Shader::SetInt(const char* uniform, int value) { glUniform1i(Location(uniform), value); }
 void Shader::SetFloat(const char* uniform, float value) { glUniform1f(Location(uniform), value); }
 void Shader::SetVec2(const char* uniform, float x, float y) { glUniform2f(Location(uniform), x, y); }
+void Shader::SetVec3(const char* uniform, float x, float y, float z) {
+  glUniform3f(Location(uniform), x, y, z);
+}
+void Shader::SetMat2(const char* uniform, float m00, float m01, float m10, float m11) {
+  const float rows[4] = {m00, m01, m10, m11};
+  glUniformMatrix2fv(Location(uniform), 1, GL_TRUE, rows);  // GL_TRUE: given row by row
+}
 void Shader::SetVec4(const char* uniform, float x, float y, float z, float w) {
   glUniform4f(Location(uniform), x, y, z, w);
 }

@@ -44,7 +44,10 @@ class Shader {
   void SetInt(const char* uniform, int value);
   void SetFloat(const char* uniform, float value);
   void SetVec2(const char* uniform, float x, float y);
+  void SetVec3(const char* uniform, float x, float y, float z);
   void SetVec4(const char* uniform, float x, float y, float z, float w);
+  // A 2×2 matrix given row by row: [[m00, m01], [m10, m11]].
+  void SetMat2(const char* uniform, float m00, float m01, float m10, float m11);
 
  private:
   GLint Location(const char* uniform);

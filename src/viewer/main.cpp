@@ -3,6 +3,7 @@
 //   skintrack-viewer [--db F | --manifest M] [--subject ID] [--compare S1 S2]
 //                    [--mode side|split|blink|difference|overlay] [--overlay redness|...]
 //                    [--panel compare|progress] [--screenshot OUT.png --frames N] [--stats]
+//                    [--turn 0|90|180|270]
 //
 // Exit codes: 0 (also when photos fail to load: those errors go to the log panel), 1 usage or no
 // display.
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   std::string size;
   bool no_score = false;
   bool no_align = false;
+  int turn_deg = 0;
   cli.add_option("--db", options.database, "SQLite store written by `skintrack import`");
   cli.add_option("--manifest", options.manifest,
                  "manifest.csv (subject,session,date,kind,image) or a folder of photos");
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
   cli.add_option("--overlay", overlay, "overlay map: redness, pigment, pores, wrinkles, scars");
   cli.add_option("--split", options.split, "wipe position in split mode, 0..1 of the view width")
       ->check(CLI::Range(0.0, 1.0));
+  CLI::Option* turn = cli.add_option(
+      "--turn", turn_deg,
+      "turn the compare view clockwise by 0, 90, 180 or 270 degrees (default: stand the "
+      "baseline's face upright when it was photographed on its side)");
   cli.add_option("--panel", options.panel, "large view: compare or progress")
       ->check(CLI::IsMember({"compare", "progress"}));
   cli.add_option("--metric", options.metric, "metric shown in the progress panel (group.key)");
@@ -69,6 +75,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     options.chart_pitch_mm = chart_pitch_mm;
+  }
+  if (turn->count() > 0) {
+    if (turn_deg != 0 && turn_deg != 90 && turn_deg != 180 && turn_deg != 270) {
+      std::fprintf(stderr, "skintrack-viewer: --turn must be 0, 90, 180 or 270\n");
+      return 1;
+    }
+    options.turn_deg = turn_deg;
   }
   auto parsed_mode = skintrack::viewer::ParseCompareMode(mode);
   if (!parsed_mode) {

@@ -176,6 +176,82 @@ TEST_F(ViewerScripted, SplitViewShowsBeforeOnTheLeftAndAfterOnTheRight) {
   EXPECT_TRUE(Near(moved_right, kBeforeBgr, 6)) << moved_right;
 }
 
+// Share of the pixels of `region` within `tolerance` of `bgr`.
+double ShareNear(const cv::Mat& region, const cv::Vec3b& bgr, int tolerance) {
+  int near = 0;
+  for (int y = 0; y < region.rows; ++y) {
+    for (int x = 0; x < region.cols; ++x) near += Near(region.at<cv::Vec3b>(y, x), bgr, tolerance);
+  }
+  return static_cast<double>(near) / std::max(1, region.rows * region.cols);
+}
+
+// The bounding box of what is not the view's background (the photo as shown), below the band of
+// the session labels at the top of the view.
+cv::Rect ShownPhoto(const cv::Mat& view) {
+  constexpr int kLabelBand = 40;
+  const cv::Vec3b background = view.at<cv::Vec3b>(view.rows - 2, 1);
+  cv::Mat differs(view.size(), CV_8U, cv::Scalar(0));
+  for (int y = kLabelBand; y < view.rows; ++y) {
+    for (int x = 0; x < view.cols; ++x) {
+      differs.at<uchar>(y, x) = Near(view.at<cv::Vec3b>(y, x), background, 8) ? 0 : 255;
+    }
+  }
+  return cv::boundingRect(differs);
+}
+
+// Turned a quarter, the photo stands on its end in the view, and the wipe still divides the view
+// left (baseline) from right (follow-up) on screen.
+TEST_F(ViewerScripted, ATurnedViewKeepsTheWipeAcrossTheScreen) {
+  RunResult run = Run("turned", "--subject p01 --compare baseline week8 --mode split --split 0.5 "
+                                "--turn 90 --frames 3 --no-score");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_FALSE(run.screenshot.empty()) << run.output;
+  EXPECT_EQ(run.layout.value("turn_deg", -1), 90);
+  const cv::Mat view = CompareRegion(run);
+  const cv::Rect shown = ShownPhoto(view);
+  // 640x480 turned: taller than wide.
+  EXPECT_GT(shown.height, shown.width) << shown;
+  const cv::Rect left(shown.x, shown.y, shown.width / 2 - 4, shown.height);
+  const cv::Rect right(shown.x + shown.width / 2 + 4, shown.y, shown.width / 2 - 4, shown.height);
+  // (The dark discs cover part of each side.)
+  EXPECT_GT(ShareNear(view(left), kBeforeBgr, 6), 0.6);
+  EXPECT_GT(ShareNear(view(right), kAfterBgr, 6), 0.6);
+  // Not turned, the same photo lies wider than tall.
+  RunResult upright = Run("upright", "--subject p01 --compare baseline week8 --mode split "
+                                     "--frames 3 --no-score");
+  ASSERT_FALSE(upright.screenshot.empty()) << upright.output;
+  EXPECT_EQ(upright.layout.value("turn_deg", -1), 0);
+  const cv::Rect flat = ShownPhoto(CompareRegion(upright));
+  EXPECT_GT(flat.width, flat.height) << flat;
+}
+
+// A portrait photographed with the camera on its side: once the baseline's score finds the face
+// turned, the view stands it upright (the turn the score reports), and T still turns it by hand.
+TEST_F(ViewerScripted, AFacePhotographedSidewaysIsShownUpright) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  const cv::Mat portrait = cv::imread((photos / "faces/001_03.jpg").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(portrait.empty());
+  // Cropped wider than tall and halved, so that the turn shows in the shape and scoring is quick.
+  cv::Mat upright;
+  cv::resize(portrait(cv::Rect(0, 100, portrait.cols, portrait.rows - 250)), upright, cv::Size(),
+             0.5, 0.5, cv::INTER_AREA);
+  cv::Mat turned;
+  cv::rotate(upright, turned, cv::ROTATE_90_CLOCKWISE);
+  ASSERT_TRUE(cv::imwrite((dir_ / "sideways.png").string(), turned));
+  std::ofstream(dir_ / "sideways.csv") << "subject,session,date,kind,image\n"
+                                          "p03,baseline,2026-01-05,baseline,sideways.png\n"
+                                          "p03,week8,2026-03-02,follow-up,sideways.png\n";
+  RunResult run = Run("sideways", "--subject p03 --compare baseline week8 --mode split --frames 3",
+                      "sideways.csv");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_FALSE(run.screenshot.empty()) << run.output;
+  EXPECT_EQ(run.layout.at("scores").at("baseline").value("state", ""), "ready") << run.layout;
+  EXPECT_EQ(run.layout.value("turn_deg", -1), 270) << run.layout;
+  const cv::Rect shown = ShownPhoto(CompareRegion(run));
+  EXPECT_GT(shown.width, shown.height) << shown;
+}
+
 TEST_F(ViewerScripted, TiledTexturesLookLikeOneTexture) {
   RunResult whole = Run("whole", "--subject p01 --compare baseline week8 --mode difference "
                                  "--unaligned --frames 3 --no-score --stats");
