@@ -289,7 +289,8 @@ TEST(BatchRunner, FailFastStopsAtTheFirstFailure) {
   EXPECT_NE(summary->exit_code, 0);
 }
 
-TEST(BatchRunner, OutputsDoNotDependOnJobsResumeOrSharding) {
+// Two workers (the run ThreadSanitizer checks, stage 3 of scripts/test.sh) and a resumed run.
+TEST(BatchRunner, OutputsDoNotDependOnJobsOrResume) {
   TempDir dir;
   const Study study = WriteStudy(dir.path(), 4, 2, true);
   ASSERT_TRUE(RunBatch(Options(study, dir / "one", 1)).ok());
@@ -313,8 +314,13 @@ TEST(BatchRunner, OutputsDoNotDependOnJobsResumeOrSharding) {
   EXPECT_GT(resumed->counts.scored, 0u);
   EXPECT_EQ(resumed->counts.resumed + resumed->counts.scored, 8u);
   ExpectSameOutputs(dir / "one", dir / "resumed");
+}
 
-  // Shards 1/3..3/3 merged equal the unsharded run.
+// Shards 1/3..3/3 (one worker each) merged equal the unsharded run; a missing shard is named.
+TEST(BatchRunner, MergedShardsEqualTheUnshardedRun) {
+  TempDir dir;
+  const Study study = WriteStudy(dir.path(), 4, 2, true);
+  ASSERT_TRUE(RunBatch(Options(study, dir / "one", 1)).ok());
   std::vector<fs::path> shards;
   std::size_t shard_rows = 0;
   for (int i = 1; i <= 3; ++i) {
@@ -331,8 +337,6 @@ TEST(BatchRunner, OutputsDoNotDependOnJobsResumeOrSharding) {
   ASSERT_TRUE(merged.ok()) << merged.error().message;
   EXPECT_EQ(merged->exit_code, 2);
   ExpectSameOutputs(dir / "one", dir / "merged");
-
-  // A missing shard is named.
   auto incomplete = MergeBatchOutputs({shards[0], shards[2]}, dir / "incomplete");
   ASSERT_FALSE(incomplete.ok());
   EXPECT_NE(incomplete.error().message.find("2/3"), std::string::npos);
