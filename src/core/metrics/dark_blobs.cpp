@@ -269,6 +269,21 @@ double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, in
   return RobustSdOfSamples(samples);
 }
 
+double RobustSdOfSecondDifferences(const cv::Mat& image, const cv::Mat& mask, int step) {
+  SKT_CHECK(image.type() == CV_32F && mask.type() == CV_8U && image.size() == mask.size());
+  const int last_x = image.cols - 1;
+  const int last_y = image.rows - 1;
+  std::vector<float> samples = SampleOnGrid(mask, step, [&](int y, int x) {
+    const float* v = image.ptr<float>(y);
+    return v[std::max(0, x - 1)] - 2.0f * v[x] + v[std::min(last_x, x + 1)];
+  });
+  const std::vector<float> vertical = SampleOnGrid(mask, step, [&](int y, int x) {
+    return image.ptr<float>(std::max(0, y - 1))[x] - 2.0f * image.ptr<float>(y)[x] +
+           image.ptr<float>(std::min(last_y, y + 1))[x];
+  });
+  return std::min(RobustSdOfSamples(samples), RobustSdOfSamples(vertical));
+}
+
 std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& mask,
                                       const DarkBlobOptions& options) {
   SKT_CHECK(contrast.type() == CV_32F && mask.type() == CV_8U && contrast.size() == mask.size());

@@ -130,6 +130,11 @@ RobustLevel RobustLevelOf(const cv::Mat& values, const cv::Mat& mask, int step =
 // repeats beyond the border), computed only at the sampled pixels.
 double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, int step = 1);
 
+// The same statistic over the horizontal and the vertical second differences together: unlike
+// one direction's, it does not change when the image is turned a quarter (skin's texture and a
+// camera's noise need not be isotropic).
+double RobustSdOfSecondDifferences(const cv::Mat& image, const cv::Mat& mask, int step = 1);
+
 // The same statistic of a list of samples. 0 when empty.
 double RobustSdOfSamples(const std::vector<float>& samples);
 

@@ -672,10 +672,10 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       cv::Mat smooth;
       cv::GaussianBlur(octave.values, smooth, cv::Size(), reduced_sigma, reduced_sigma,
                        cv::BORDER_REFLECT);
-      // Noise of a directional second derivative at this scale (isotropic, so one direction is
-      // enough), in the same contrast units as the line response.
+      // Noise of a directional second derivative at this scale, across and along the rows
+      // together, in the same contrast units as the line response.
       const double noise_sd =
-          RobustSdOfSecondDifferenceX(smooth, octave.mask,
+          RobustSdOfSecondDifferences(smooth, octave.mask,
                                       std::max(2, static_cast<int>(reduced_sigma))) /
           (factor * factor);
       const float noise = std::max(1e-6f, norm * static_cast<float>(noise_sd));
