@@ -271,7 +271,7 @@ int RunReport(const ReportCommandOptions& opts) {
     auto photo = report::LoadAlignedPhoto(c->path, baseline_bgr);
     if (!photo.ok()) continue;
     (photo->aligned ? aligned_ok : aligned_failed)++;
-    // An aligned photo lies in the baseline's frame and takes its turn; one shown as taken, its own.
+    // An aligned photo lies in the baseline's frame and takes its turn; one as taken, its own.
     const int turns = photo->aligned ? upright_turns : UprightTurns(photo->bgr, c->warnings_json);
     in.photos.push_back(report::EncodeReportPhoto(core::TurnClockwise(photo->bgr, turns),
                                                   std::string(caption) + (photo->aligned ? "" : " (not aligned)"),
