@@ -40,8 +40,10 @@ struct ReportCommandOptions {
 // photos are aligned into the baseline's frame and take the same turn, so a patient sees every
 // photo upright.
 int UprightTurns(const cv::Mat& bgr, const std::string& warnings_json) {
-  const auto warnings = nlohmann::json::parse(warnings_json.empty() ? "[]" : warnings_json, nullptr, false);
-  if (!warnings.is_array() || std::find(warnings.begin(), warnings.end(), "face_turned") == warnings.end()) {
+  const auto warnings =
+      nlohmann::json::parse(warnings_json.empty() ? "[]" : warnings_json, nullptr, false);
+  if (!warnings.is_array() ||
+      std::find(warnings.begin(), warnings.end(), "face_turned") == warnings.end()) {
     return 0;
   }
   std::vector<std::string> ignored;
@@ -257,7 +259,8 @@ int RunReport(const ReportCommandOptions& opts) {
     if (photo.ok()) {
       baseline_bgr = photo->bgr;
       upright_turns = UprightTurns(photo->bgr, c->warnings_json);
-      in.photos.push_back(report::EncodeReportPhoto(core::TurnClockwise(photo->bgr, upright_turns), "First visit",
+      in.photos.push_back(report::EncodeReportPhoto(core::TurnClockwise(photo->bgr, upright_turns),
+                                                    "First visit",
                                                     compare::FormatDate(baseline->time_s)));
     } else {
       in.caveats.push_back("The first-visit photo could not be read, so no photos are shown.");
@@ -273,9 +276,10 @@ int RunReport(const ReportCommandOptions& opts) {
     (photo->aligned ? aligned_ok : aligned_failed)++;
     // An aligned photo lies in the baseline's frame and takes its turn; one as taken, its own.
     const int turns = photo->aligned ? upright_turns : UprightTurns(photo->bgr, c->warnings_json);
-    in.photos.push_back(report::EncodeReportPhoto(core::TurnClockwise(photo->bgr, turns),
-                                                  std::string(caption) + (photo->aligned ? "" : " (not aligned)"),
-                                                  compare::FormatDate(session->time_s)));
+    in.photos.push_back(
+        report::EncodeReportPhoto(core::TurnClockwise(photo->bgr, turns),
+                                  std::string(caption) + (photo->aligned ? "" : " (not aligned)"),
+                                  compare::FormatDate(session->time_s)));
     in.technical.push_back({std::string("alignment, ") + caption,
                             photo->aligned ? "ok, NCC " + report::FormatValue(photo->ncc_after) +
                                                  ", residual " + report::FormatValue(photo->rms_residual_px) + " px"

@@ -596,7 +596,8 @@ void App::DrawMenu() {
     ImGui::Separator();
     ImGui::MenuItem("Show unaligned follow-up", "A", &show_unaligned);
     if (ImGui::MenuItem("Fit to view", "F") && compare_view) compare_view->RequestFit();
-    if (ImGui::MenuItem("Turn view clockwise", "T") && compare_view) compare_view->TurnClockwise(*this);
+    if (ImGui::MenuItem("Turn view clockwise", "T") && compare_view)
+      compare_view->TurnClockwise(*this);
     if (ImGui::MenuItem("Zoom in", "+") && compare_view) compare_view->ZoomBy(1.25f);
     if (ImGui::MenuItem("Zoom out", "-") && compare_view) compare_view->ZoomBy(0.8f);
     ImGui::Separator();

@@ -102,10 +102,14 @@ namespace {
 // (cos, sin) of `turns` clockwise quarter turns on a y-down screen.
 std::pair<float, float> QuarterTurn(int turns) {
   switch (((turns % 4) + 4) % 4) {
-    case 1: return {0.0f, 1.0f};
-    case 2: return {-1.0f, 0.0f};
-    case 3: return {0.0f, -1.0f};
-    default: return {1.0f, 0.0f};
+    case 1:
+      return {0.0f, 1.0f};
+    case 2:
+      return {-1.0f, 0.0f};
+    case 3:
+      return {0.0f, -1.0f};
+    default:
+      return {1.0f, 0.0f};
   }
 }
 }  // namespace
@@ -128,7 +132,8 @@ cv::Point2f CompareView::ScreenToImage(const cv::Rect2f& viewport, float sx, flo
 
 cv::Point2f CompareView::ImageToScreen(const cv::Rect2f& viewport, float ix, float iy) const {
   const cv::Point2f v = ToView(ix - center_x_px_, iy - center_y_px_);
-  return {viewport.x + viewport.width / 2 + v.x * zoom_, viewport.y + viewport.height / 2 + v.y * zoom_};
+  return {viewport.x + viewport.width / 2 + v.x * zoom_,
+          viewport.y + viewport.height / 2 + v.y * zoom_};
 }
 
 void CompareView::SetTurns(const App& app, int turns) {

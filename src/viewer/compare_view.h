@@ -75,8 +75,8 @@ class CompareView {
   float center_y_px_ = 0;
   float zoom_ = 1;
   int turns_ = 0;
-  std::string turn_session_;  // the baseline session `turns_` belongs to
-  bool turn_decided_ = false; // set by hand, by --turn, or from that baseline's score
+  std::string turn_session_;   // the baseline session `turns_` belongs to
+  bool turn_decided_ = false;  // set by hand, by --turn, or from that baseline's score
   float split_ = 0.5f;
   bool onion_ = false;
   float onion_mix_ = 0.5f;

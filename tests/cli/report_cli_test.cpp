@@ -80,8 +80,9 @@ std::vector<std::string> EmbeddedJpegs(const std::string& html) {
 }
 
 cv::Mat Decode(const std::string& bytes) {
-  return cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
-                      cv::IMREAD_COLOR);
+  return cv::imdecode(
+      cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
+      cv::IMREAD_COLOR);
 }
 
 class ReportCli : public ::testing::Test {
@@ -224,7 +225,6 @@ TEST_F(ReportCli, IdentifyIsOptInAndErrorsAreClear) {
   EXPECT_FALSE(fs::exists(dir_ / "x.pdf"));
 }
 
-
 // A portrait taken with the camera turned (EXIF orientation lost) is scored upright (warning
 // face_turned); the report shows it upright too, and the follow-up aligned to it. Before, both
 // photos reached the patient on their side.
@@ -250,10 +250,12 @@ TEST(ReportCliPhotos, AFacePhotographedSidewaysIsShownUpright) {
                               "P1,s1,2026-03-02,follow-up,later.jpg\n")
                   .ok());
   const std::string db = (dir / "study.db").string();
-  const auto imported = RunSkintrack({"import", (dir / "manifest.csv").string(), "--db", db, "--quiet"});
+  const auto imported =
+      RunSkintrack({"import", (dir / "manifest.csv").string(), "--db", db, "--quiet"});
   ASSERT_EQ(imported.exit_code, 0) << imported.err << imported.out;
   const fs::path html_path = dir / "report.html";
-  const auto run = RunSkintrack({"report", "--db", db, "--subject", "P1", "-o", html_path.string()});
+  const auto run =
+      RunSkintrack({"report", "--db", db, "--subject", "P1", "-o", html_path.string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::vector<std::string> jpegs = EmbeddedJpegs(*ReadFileBytes(html_path));
   ASSERT_EQ(jpegs.size(), 2u);

@@ -202,8 +202,9 @@ cv::Rect ShownPhoto(const cv::Mat& view) {
 // Turned a quarter, the photo stands on its end in the view, and the wipe still divides the view
 // left (baseline) from right (follow-up) on screen.
 TEST_F(ViewerScripted, ATurnedViewKeepsTheWipeAcrossTheScreen) {
-  RunResult run = Run("turned", "--subject p01 --compare baseline week8 --mode split --split 0.5 "
-                                "--turn 90 --frames 3 --no-score");
+  RunResult run = Run("turned",
+                      "--subject p01 --compare baseline week8 --mode split --split 0.5 "
+                      "--turn 90 --frames 3 --no-score");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   ASSERT_FALSE(run.screenshot.empty()) << run.output;
   EXPECT_EQ(run.layout.value("turn_deg", -1), 90);
@@ -217,8 +218,9 @@ TEST_F(ViewerScripted, ATurnedViewKeepsTheWipeAcrossTheScreen) {
   EXPECT_GT(ShareNear(view(left), kBeforeBgr, 6), 0.6);
   EXPECT_GT(ShareNear(view(right), kAfterBgr, 6), 0.6);
   // Not turned, the same photo lies wider than tall.
-  RunResult upright = Run("upright", "--subject p01 --compare baseline week8 --mode split "
-                                     "--frames 3 --no-score");
+  RunResult upright = Run("upright",
+                          "--subject p01 --compare baseline week8 --mode split "
+                          "--frames 3 --no-score");
   ASSERT_FALSE(upright.screenshot.empty()) << upright.output;
   EXPECT_EQ(upright.layout.value("turn_deg", -1), 0);
   const cv::Rect flat = ShownPhoto(CompareRegion(upright));

@@ -464,7 +464,7 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
     flipped.feature8 = cv::Mat();  // the copy shares the pixels: flip into a buffer of its own
     cv::flip(moving.feature8, flipped.feature8, 1);
     const Matches mirrored_matches = DetectAndMatch(matches.method, flipped, fixed, options);
-    const MotionModel model = fit.valid ? fit.model
+    const MotionModel model = fit.valid                             ? fit.model
                               : options.model == MotionModel::kAuto ? MotionModel::kSimilarity
                                                                     : options.model;
     const Fit mirrored = RobustFit(mirrored_matches, model, best.threshold_px);
