@@ -218,6 +218,15 @@ App::~App() {
   std::filesystem::remove_all(cache_dir_, ec);
 }
 
+std::optional<int> App::FaceQuarterTurns(const std::string& session_id) const {
+  const auto it = scores.find(session_id);
+  if (it == scores.end() || it->second.state != JobState::kReady) return std::nullopt;
+  const nlohmann::json::json_pointer where("/metrics/mask/face_turn_deg");
+  const nlohmann::json& document = it->second.document;
+  const bool known = document.contains(where) && document.at(where).is_number_integer();
+  return known ? document.at(where).get<int>() / 90 : 0;
+}
+
 const CompareImage& App::DisplayedAfter() const {
   if (show_unaligned || !after_aligned.texture.IsValid()) return after_unaligned;
   return after_aligned;

@@ -181,6 +181,9 @@ class App {
   void ExportReport(const std::filesystem::path& path);
   void SaveManifest();
   const CompareImage& DisplayedAfter() const;
+  // Clockwise quarter turns that stand the face of a session's first photo upright, from its
+  // score (metrics.mask.face_turn_deg; 0 without a face); nullopt until that score is ready.
+  std::optional<int> FaceQuarterTurns(const std::string& session_id) const;
   const CatalogSubject* CurrentSubject() const;
   std::string BusyText() const;
   // Key of the overlay map shown now in overlay_maps: "<after session>/<overlay>[/unaligned]".

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include <imgui.h>
-#include <nlohmann/json.hpp>
 
 #include "viewer/app.h"
 #include "viewer/catalog.h"
@@ -159,12 +158,7 @@ void CompareView::TakeFaceTurn(const App& app) {
     SetTurns(app, *app.options.turn_deg / 90);
     return;
   }
-  const auto it = app.scores.find(session);
-  if (it == app.scores.end() || it->second.state != JobState::kReady) return;
-  const nlohmann::json& document = it->second.document;
-  const nlohmann::json::json_pointer where("/metrics/mask/face_turn_deg");
-  const bool known = document.contains(where) && document.at(where).is_number_integer();
-  SetTurns(app, known ? document.at(where).get<int>() / 90 : 0);
+  if (const std::optional<int> turns = app.FaceQuarterTurns(session)) SetTurns(app, *turns);
 }
 
 void CompareView::Draw(App& app) {

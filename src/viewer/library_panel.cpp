@@ -113,10 +113,21 @@ void DrawLibraryPanel(App& app) {
       const PhotoInfo* first = nullptr;
       SessionStatus(app, session, errors, warnings, first);
       if (first != nullptr && first->thumbnail.IsValid()) {
-        const float aspect = static_cast<float>(first->thumbnail.width()) /
-                             static_cast<float>(std::max(1, first->thumbnail.height()));
-        ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<std::intptr_t>(first->thumbnail.id())),
-                     ImVec2(thumb_h * std::min(aspect, 1.34f), thumb_h));
+        // Shown with the face upright once the session's score says how it lies.
+        const int turns = app.FaceQuarterTurns(session.id).value_or(0) % 4;
+        float aspect = static_cast<float>(first->thumbnail.width()) /
+                       static_cast<float>(std::max(1, first->thumbnail.height()));
+        if (turns % 2 == 1) aspect = 1.0f / aspect;
+        const ImVec2 size(thumb_h * std::min(aspect, 1.34f), thumb_h);
+        const ImVec2 at = ImGui::GetCursorScreenPos();
+        ImGui::Dummy(size);
+        // Screen corner i (top-left, clockwise) shows texture corner i - turns.
+        const ImVec2 corners[4] = {ImVec2(0, 0), ImVec2(1, 0), ImVec2(1, 1), ImVec2(0, 1)};
+        const auto uv = [&](int i) { return corners[(i - turns + 4) % 4]; };
+        ImGui::GetWindowDrawList()->AddImageQuad(
+            reinterpret_cast<ImTextureID>(static_cast<std::intptr_t>(first->thumbnail.id())), at,
+            ImVec2(at.x + size.x, at.y), ImVec2(at.x + size.x, at.y + size.y),
+            ImVec2(at.x, at.y + size.y), uv(0), uv(1), uv(2), uv(3));
       } else {
         ImGui::Dummy(ImVec2(thumb_h * 1.34f, thumb_h));
       }
