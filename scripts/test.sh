@@ -10,7 +10,7 @@
 #   3. ThreadSanitizer: the `tsan` preset, building the batch engine's and the viewer's
 #      worker-pool tests, run under TSan (tests/sanitizers/tsan.supp: third-party reports only);
 #   4. fuzzing: the `fuzz` preset (clang, libFuzzer + ASan + UBSan) and scripts/fuzz.sh, which runs
-#      every fuzz target for SKINTRACK_FUZZ_SECONDS (default 30) from its committed corpus.
+#      every fuzz target for SKINTRACK_FUZZ_SECONDS (default 20) from its committed corpus.
 # Every preset but `dev` is a unity build (SKINTRACK_UNITY), which keeps a cold run of all four
 # stages within CI's time on two cores (measured times: docs/SECURITY.md).
 # Any test failure, sanitizer report, fuzzer crash, leak or timeout fails the script. The time of
@@ -20,7 +20,7 @@
 #   SKINTRACK_PHOTOS        folder of the shared photos (.ci/run sets it to ../shared/data/photos)
 #   SKINTRACK_QUICK=1       stage 1 only (for a quick check while developing; CI never sets it)
 #   SKINTRACK_SKIP_TSAN=1 / SKINTRACK_SKIP_FUZZ=1   skip one stage (likewise)
-#   SKINTRACK_FUZZ_SECONDS  budget per fuzz target (default 30)
+#   SKINTRACK_FUZZ_SECONDS  budget per fuzz target (default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install_deps.sh
@@ -85,5 +85,5 @@ fi
 if [ "$quick" != "1" ] && [ "${SKINTRACK_SKIP_FUZZ:-0}" != "1" ]; then
   stage "fuzz build" bash -c "cmake --preset fuzz >/dev/null &&
     cmake --build --preset fuzz --parallel $jobs --target fuzz_targets"
-  stage "fuzz run" ./scripts/fuzz.sh build/fuzz "${SKINTRACK_FUZZ_SECONDS:-30}"
+  stage "fuzz run" ./scripts/fuzz.sh build/fuzz "${SKINTRACK_FUZZ_SECONDS:-20}"
 fi
