@@ -10,11 +10,11 @@
 
 #include "cli/cli_common.h"
 #include "cli/command.h"
+#include "compare/metric_catalog.h"
 #include "core/base/atomic_file.h"
 #include "core/color/srgb.h"
 #include "core/io/image_io.h"
 #include "core/mask/capture_mask.h"
-#include "core/metrics/metric_catalog.h"
 #include "core/pipeline/score_pipeline.h"
 #include "core/registration/registration.h"
 
@@ -46,19 +46,33 @@ Status WritePng(const fs::path& path, const cv::Mat& image) {
                                                 bytes.size()));
 }
 
+// A change judged against the key's default MDC95 (compare/metric_catalog.cpp), the threshold
+// the claims, the timeline and the viewer use: within it, "no_change".
+std::string JudgeChange(const compare::MetricInfo& info, double mdc95, double before,
+                        double after) {
+  if (info.improvement == compare::Direction::kNeutral) return "not_judged";
+  const double delta = after - before;
+  if (std::abs(delta) <= mdc95) return "no_change";
+  const bool lower = delta < 0;
+  const bool improved = info.improvement == compare::Direction::kLowerIsBetter ? lower : !lower;
+  return improved ? "improved" : "worsened";
+}
+
 json Deltas(const json& before, const json& after) {
   json out = json::object();
   for (const char* group : kGroups) {
     if (!before.contains(group) || !after.contains(group)) continue;
     json group_out = json::object();
     for (const auto& [key, value] : before[group].items()) {
-      const auto info = core::LookupMetric(group, key);
+      const auto info = compare::FindMetric(std::string(group) + "." + key);
       if (!info || !value.is_number() || !after[group].contains(key)) continue;
       const double b = value.get<double>();
       const double a = after[group][key].get<double>();
       json entry = {{"before", b}, {"after", a}, {"delta", a - b}};
       entry["percent"] = b != 0 ? json(100.0 * (a - b) / std::abs(b)) : json(nullptr);
-      entry["direction"] = core::JudgeChange(*info, b, a);
+      const double mdc95 = compare::DefaultMdc(*info, b);
+      entry["mdc95"] = mdc95;
+      entry["direction"] = JudgeChange(*info, mdc95, b, a);
       group_out[key] = entry;
     }
     out[group] = group_out;
