@@ -259,21 +259,11 @@ RobustLevel RobustLevelOf(const cv::Mat& values, const cv::Mat& mask, int step) 
   return {stats.median, kMadToSd * stats.mad};
 }
 
-double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, int step) {
-  SKT_CHECK(image.type() == CV_32F && mask.type() == CV_8U && image.size() == mask.size());
-  const int last = image.cols - 1;
-  std::vector<float> samples = SampleOnGrid(mask, step, [&](int y, int x) {
-    const float* v = image.ptr<float>(y);
-    return v[std::max(0, x - 1)] - 2.0f * v[x] + v[std::min(last, x + 1)];
-  });
-  return RobustSdOfSamples(samples);
-}
-
 double RobustSdOfSecondDifferences(const cv::Mat& image, const cv::Mat& mask, int step) {
   SKT_CHECK(image.type() == CV_32F && mask.type() == CV_8U && image.size() == mask.size());
   const int last_x = image.cols - 1;
   const int last_y = image.rows - 1;
-  std::vector<float> samples = SampleOnGrid(mask, step, [&](int y, int x) {
+  const std::vector<float> horizontal = SampleOnGrid(mask, step, [&](int y, int x) {
     const float* v = image.ptr<float>(y);
     return v[std::max(0, x - 1)] - 2.0f * v[x] + v[std::min(last_x, x + 1)];
   });
@@ -281,7 +271,7 @@ double RobustSdOfSecondDifferences(const cv::Mat& image, const cv::Mat& mask, in
     return image.ptr<float>(std::max(0, y - 1))[x] - 2.0f * image.ptr<float>(y)[x] +
            image.ptr<float>(std::min(last_y, y + 1))[x];
   });
-  return std::min(RobustSdOfSamples(samples), RobustSdOfSamples(vertical));
+  return std::min(RobustSdOfSamples(horizontal), RobustSdOfSamples(vertical));
 }
 
 std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& mask,

@@ -126,13 +126,11 @@ struct RobustLevel {
 };
 RobustLevel RobustLevelOf(const cv::Mat& values, const cv::Mat& mask, int step = 1);
 
-// The same statistic of the horizontal second difference [1 −2 1] of `image` (the edge column
-// repeats beyond the border), computed only at the sampled pixels.
-double RobustSdOfSecondDifferenceX(const cv::Mat& image, const cv::Mat& mask, int step = 1);
-
-// The same statistic over the horizontal and the vertical second differences together: unlike
-// one direction's, it does not change when the image is turned a quarter (skin's texture and a
-// camera's noise need not be isotropic).
+// The smaller of the same statistic of the horizontal and of the vertical second difference
+// [1 −2 1] of `image` (the edge row or column repeats beyond the border), computed only at the
+// sampled pixels. Texture and light from one side add variance across the lines they draw, so
+// the quieter axis is the better estimate of the noise, and it does not change when the image
+// is turned a quarter.
 double RobustSdOfSecondDifferences(const cv::Mat& image, const cv::Mat& mask, int step = 1);
 
 // The same statistic of a list of samples. 0 when empty.

@@ -672,8 +672,8 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
       cv::Mat smooth;
       cv::GaussianBlur(octave.values, smooth, cv::Size(), reduced_sigma, reduced_sigma,
                        cv::BORDER_REFLECT);
-      // Noise of a directional second derivative at this scale, across and along the rows
-      // together, in the same contrast units as the line response.
+      // Noise of a directional second derivative at this scale, on the quieter of the two axes
+      // (the same whichever way the photo is turned), in the contrast units of the line response.
       const double noise_sd =
           RobustSdOfSecondDifferences(smooth, octave.mask,
                                       std::max(2, static_cast<int>(reduced_sigma))) /
