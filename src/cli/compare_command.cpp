@@ -58,13 +58,26 @@ std::string JudgeChange(const compare::MetricInfo& info, double mdc95, double be
   return improved ? "improved" : "worsened";
 }
 
-json Deltas(const json& before, const json& after) {
+std::vector<std::string> Warnings(const json& score_doc) {
+  std::vector<std::string> out;
+  for (const auto& w : score_doc["warnings"]) {
+    if (w.is_string()) out.push_back(w.get<std::string>());
+  }
+  return out;
+}
+
+json Deltas(const json& before_doc, const json& after_doc) {
+  const json& before = before_doc["metrics"];
+  const json& after = after_doc["metrics"];
+  const std::vector<std::string> before_warnings = Warnings(before_doc);
+  const std::vector<std::string> after_warnings = Warnings(after_doc);
   json out = json::object();
   for (const char* group : kGroups) {
     if (!before.contains(group) || !after.contains(group)) continue;
     json group_out = json::object();
     for (const auto& [key, value] : before[group].items()) {
-      const auto info = compare::FindMetric(std::string(group) + "." + key);
+      const std::string name = std::string(group) + "." + key;
+      const auto info = compare::FindMetric(name);
       if (!info || !value.is_number() || !after[group].contains(key)) continue;
       const double b = value.get<double>();
       const double a = after[group][key].get<double>();
@@ -72,7 +85,10 @@ json Deltas(const json& before, const json& after) {
       entry["percent"] = b != 0 ? json(100.0 * (a - b) / std::abs(b)) : json(nullptr);
       const double mdc95 = compare::DefaultMdc(*info, b);
       entry["mdc95"] = mdc95;
-      entry["direction"] = JudgeChange(*info, mdc95, b, a);
+      // A key either capture cannot resolve is shown, not judged (compare::MetricUnresolved).
+      const bool unresolved = compare::MetricUnresolved(name, before_warnings) ||
+                              compare::MetricUnresolved(name, after_warnings);
+      entry["direction"] = unresolved ? "below_resolution" : JudgeChange(*info, mdc95, b, a);
       group_out[key] = entry;
     }
     out[group] = group_out;
@@ -199,7 +215,7 @@ int RunCompare(const CompareCommandOptions& opts) {
   doc["registration"] = core::RegistrationToJson(*registration);
   doc["mask"] = {{"source", opts.roi.empty() ? "auto" : "roi"},
                  {"common_pixels", cv::countNonZero(common)}};
-  doc["deltas"] = Deltas((*before_doc)["metrics"], (*after_doc)["metrics"]);
+  doc["deltas"] = Deltas(*before_doc, *after_doc);
   doc["scores"] = {{"before", (*before_doc)["metrics"]}, {"after", (*after_doc)["metrics"]}};
   json warnings = json::array();
   for (const auto& w : (*before_doc)["warnings"]) warnings.push_back("before:" + w.get<std::string>());

@@ -1,8 +1,11 @@
 #include "cli/db_options.h"
 
+#include <algorithm>
 #include <map>
 
+#include "compare/metric_catalog.h"
 #include "core/base/atomic_file.h"
+#include "core/pipeline/batch_tables.h"
 
 namespace skintrack::cli {
 namespace fs = std::filesystem;
@@ -35,9 +38,10 @@ struct Builder {
   std::map<std::string, compare::SubjectTimeline> subjects;
   std::map<std::pair<std::string, std::string>, std::size_t> session_index;
 
-  Status Add(const std::string& subject, const std::string& arm, const std::string& label,
-             const std::string& kind_name, const std::string& started_at, const std::string& metric,
-             double value) {
+  // The session `label` of `subject`, added on first sight.
+  Result<compare::SessionScores*> Session(const std::string& subject, const std::string& arm,
+                                          const std::string& label, const std::string& kind_name,
+                                          const std::string& started_at) {
     compare::SubjectTimeline& t = subjects[subject];
     t.subject = subject;
     if (t.arm.empty()) t.arm = arm;
@@ -53,7 +57,24 @@ struct Builder {
       t.sessions.push_back(std::move(session));
       it = session_index.emplace(key, t.sessions.size() - 1).first;
     }
-    t.sessions[it->second].values[metric].push_back(value);
+    return &t.sessions[it->second];
+  }
+
+  // One value of one capture; or, when the capture's warnings leave the metric out
+  // (compare::MetricUnresolved), the session noted in the subject's left_out instead.
+  Status Add(const std::string& subject, const std::string& arm, const std::string& label,
+             const std::string& kind_name, const std::string& started_at, const std::string& metric,
+             double value, bool left_out = false) {
+    SKT_ASSIGN_OR_RETURN(compare::SessionScores * session,
+                         Session(subject, arm, label, kind_name, started_at));
+    if (!left_out) {
+      session->values[metric].push_back(value);
+      return OkStatus();
+    }
+    std::vector<std::string>& sessions = subjects[subject].left_out[metric];
+    if (std::find(sessions.begin(), sessions.end(), label) == sessions.end()) {
+      sessions.push_back(label);
+    }
     return OkStatus();
   }
 
@@ -64,16 +85,36 @@ struct Builder {
   }
 };
 
+// The codes of a JSON array of warnings; empty when it is not one (a store written by hand).
+std::vector<std::string> WarningCodes(const std::string& warnings_json) {
+  std::vector<std::string> codes;
+  const nlohmann::json parsed = nlohmann::json::parse(warnings_json, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_array()) return codes;
+  for (const auto& w : parsed) {
+    if (w.is_string()) codes.push_back(w.get<std::string>());
+  }
+  return codes;
+}
+
 }  // namespace
 
 Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
                                                             const std::string& region) {
   SKT_ASSIGN_OR_RETURN(std::vector<store::ScoreRow> rows, store.LoadScores());
+  // Each capture's warnings, for the values they leave out (compare::MetricUnresolved).
+  SKT_ASSIGN_OR_RETURN(std::vector<store::CaptureRecord> captures, store.ListCaptures());
+  std::map<std::int64_t, std::vector<std::string>> warnings_by_capture;
+  for (const store::CaptureRecord& c : captures) {
+    warnings_by_capture[c.id] = WarningCodes(c.warnings_json);
+  }
   Builder builder;
   for (const store::ScoreRow& r : rows) {
     if (!region.empty() && r.region != region) continue;
+    auto it = warnings_by_capture.find(r.capture_id);
+    const bool left_out =
+        it != warnings_by_capture.end() && compare::MetricUnresolved(r.metric, it->second);
     SKT_RETURN_IF_ERROR(builder.Add(r.subject, r.arm, r.session_label, r.session_kind, r.started_at,
-                                    r.metric, r.value));
+                                    r.metric, r.value, left_out));
   }
   // Subjects with sessions but no scores still belong in listings and protocol claims.
   SKT_ASSIGN_OR_RETURN(std::vector<store::SubjectRecord> subjects, store.ListSubjects());
@@ -99,14 +140,45 @@ Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
 }
 
 Result<std::vector<compare::SubjectTimeline>> TimelinesFromLongScores(
-    const std::vector<store::LongScore>& scores, const std::string& region) {
+    const std::vector<store::LongScore>& scores, const std::string& region,
+    const std::map<std::string, std::vector<std::string>>& warnings_by_image) {
   Builder builder;
   for (const store::LongScore& s : scores) {
     if (!region.empty() && s.region != region) continue;
+    auto it = warnings_by_image.find(s.image_sha256);
+    const bool left_out =
+        it != warnings_by_image.end() && compare::MetricUnresolved(s.metric, it->second);
     SKT_RETURN_IF_ERROR(
-        builder.Add(s.subject, s.arm, s.session, s.kind, s.date, s.metric, s.value));
+        builder.Add(s.subject, s.arm, s.session, s.kind, s.date, s.metric, s.value, left_out));
   }
   return builder.Take();
+}
+
+Result<std::map<std::string, std::vector<std::string>>> BatchWarningsByImage(
+    const fs::path& batch_dir) {
+  std::map<std::string, std::vector<std::string>> out;
+  std::error_code ec;
+  if (!fs::exists(batch_dir / "index.csv", ec)) return out;
+  SKT_ASSIGN_OR_RETURN(std::vector<core::BatchRowRecord> rows,
+                       core::ReadBatchIndex(batch_dir / "index.csv"));
+  for (const core::BatchRowRecord& row : rows) {
+    if (row.status != core::BatchRowStatus::kOk || row.json.empty()) continue;
+    if (out.count(row.image_sha256) != 0) continue;
+    // A document copied away or damaged leaves its image's values all in, as a scores.csv
+    // from elsewhere does.
+    Result<std::string> text = ReadFileBytes(batch_dir / row.json);
+    if (!text.ok()) continue;
+    const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object()) continue;
+    std::vector<std::string> codes;
+    if (auto w = doc.find("warnings"); w != doc.end() && w->is_array()) {
+      for (const auto& code : *w) {
+        if (code.is_string()) codes.push_back(code.get<std::string>());
+      }
+    }
+    out[row.image_sha256] = std::move(codes);
+  }
+  return out;
 }
 
 Result<std::vector<compare::ClaimSpec>> LoadClaims(const std::string& path) {

@@ -4,6 +4,7 @@
 // timelines, loading a claim spec, and the JSON of claim results.
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,22 @@ std::filesystem::path ResolveDbPath(const std::string& db_path);
 // Opens the store; with must_exist a missing file is kStorage naming the path and how to create it.
 Result<store::Store> OpenStore(const std::string& db_path, bool must_exist);
 
-// Timelines of every subject (or one) from the store, optionally only scores of one region.
+// Timelines of every subject (or one) from the store, optionally only scores of one region. A
+// capture's values its warnings leave out (compare::MetricUnresolved) are not in them.
 Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
                                                             const std::string& region);
-// Timelines from batch long-form scores.
+// Timelines from batch long-form scores. `warnings_by_image` (image SHA-256 -> the warnings of its
+// score) leaves out the values those warnings make unresolved; images it lacks keep every value.
 Result<std::vector<compare::SubjectTimeline>> TimelinesFromLongScores(
-    const std::vector<store::LongScore>& scores, const std::string& region);
+    const std::vector<store::LongScore>& scores, const std::string& region,
+    const std::map<std::string, std::vector<std::string>>& warnings_by_image = {});
+
+// The warnings of each image a batch output folder scored (image SHA-256 -> codes), read from its
+// index.csv and per-image JSON documents; empty when the folder holds no index.csv (a scores.csv
+// from elsewhere), and without the images whose document is missing or unreadable. kBadInput when
+// the index itself is malformed.
+Result<std::map<std::string, std::vector<std::string>>> BatchWarningsByImage(
+    const std::filesystem::path& batch_dir);
 
 // The claim spec at `path` (kBadInput with file:line on problems) or the presets when empty.
 Result<std::vector<compare::ClaimSpec>> LoadClaims(const std::string& path);

@@ -68,7 +68,9 @@ Result<std::vector<compare::SubjectTimeline>> LoadStudyData(const StudyCommandOp
     *source = csv.string();
     SKT_ASSIGN_OR_RETURN(std::string text, ReadFileBytes(csv));
     SKT_ASSIGN_OR_RETURN(std::vector<store::LongScore> scores, store::ParseScoresCsv(text, csv.string()));
-    return TimelinesFromLongScores(scores, opts.region);
+    // A batch folder's per-image documents say which values their warnings leave out.
+    SKT_ASSIGN_OR_RETURN(auto warnings, BatchWarningsByImage(csv.parent_path()));
+    return TimelinesFromLongScores(scores, opts.region, warnings);
   }
   *source = ResolveDbPath(opts.db).string();
   SKT_ASSIGN_OR_RETURN(store::Store store, OpenStore(opts.db, /*must_exist=*/true));

@@ -183,6 +183,17 @@ int RunTimeline(const TimelineCommandOptions& opts) {
     chart.windows = WindowsFor(*claims, metric, treatment_days);
     charts.push_back(std::move(chart));
   }
+  // Values left out for the photos' resolution (compare::MetricUnresolved) are named, so that a
+  // series missing in part or whole says why.
+  nlohmann::json left_out = nlohmann::json::object();
+  for (const auto& [metric, left_sessions] : subject->left_out) {
+    if (!opts.metrics.empty() &&
+        std::find(opts.metrics.begin(), opts.metrics.end(), metric) == opts.metrics.end()) {
+      continue;
+    }
+    left_out[metric] = left_sessions;
+    skipped.push_back(metric + " left out: " + compare::LeftOutText(*subject, metric));
+  }
   if (!opts.json) {
     for (const std::string& s : skipped) std::cout << "note: " << s << "\n";
     if (metric_docs.empty()) std::cout << "no scored metrics for this subject yet\n";
@@ -199,6 +210,7 @@ int RunTimeline(const TimelineCommandOptions& opts) {
     doc["sessions"] = sessions;
     doc["metrics"] = metric_docs;
     doc["notes"] = skipped;
+    doc["left_out"] = left_out;
     if (!opts.chart.empty()) doc["chart"] = opts.chart;
     PrintJson(doc);
   }

@@ -574,8 +574,10 @@ const std::vector<ClaimSpec>& PresetClaims() {
   return presets;
 }
 
-ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject,
-                          const NoiseByMetric& noise) {
+namespace {
+
+ClaimResult JudgeClaim(const ClaimSpec& claim, const SubjectTimeline& subject,
+                       const NoiseByMetric& noise) {
   ClaimResult out;
   out.claim_id = claim.id;
   out.title = claim.title;
@@ -814,6 +816,37 @@ ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject
       break;
     case ClaimKind::kProtocol:
       break;
+  }
+  return out;
+}
+
+// "pores.count, pores.area_pct left out (pores_below_resolution in session s1)": the claim's
+// metrics whose values some captures' warnings left out of the subject's timeline; empty if none.
+std::string LeftOutNote(const ClaimSpec& claim, const SubjectTimeline& subject) {
+  std::map<std::string, std::vector<std::string>> metrics_by_text;
+  for (const std::string& metric : claim.metrics) {
+    const std::string text = LeftOutText(subject, metric);
+    if (!text.empty()) metrics_by_text[text].push_back(metric);
+  }
+  std::string note;
+  for (const auto& [text, metrics] : metrics_by_text) {
+    if (!note.empty()) note += "; ";
+    for (std::size_t i = 0; i < metrics.size(); ++i) note += (i ? ", " : "") + metrics[i];
+    note += " left out (" + text + ")";
+  }
+  return note;
+}
+
+}  // namespace
+
+ClaimResult EvaluateClaim(const ClaimSpec& claim, const SubjectTimeline& subject,
+                          const NoiseByMetric& noise) {
+  ClaimResult out = JudgeClaim(claim, subject, noise);
+  // Values left out for the photo's resolution are named, whatever the verdict: a claim judged on
+  // texture alone, or not testable, says which of its metrics could not be measured.
+  if (claim.kind != ClaimKind::kProtocol) {
+    const std::string note = LeftOutNote(claim, subject);
+    if (!note.empty()) out.reason += (out.reason.empty() ? "" : "; ") + note;
   }
   return out;
 }

@@ -101,4 +101,16 @@ double DefaultMdc(const MetricInfo& info, double baseline_value) {
   return mdc > 0 ? mdc : 1e-9;
 }
 
+std::string UnresolvedWarningFor(std::string_view key) {
+  // Only the pores: wrinkles and scars below their resolution are still measured on the wider
+  // lines and scars, alike in every capture of that resolution.
+  if (key.substr(0, key.find('.')) == "pores") return "pores_below_resolution";
+  return "";
+}
+
+bool MetricUnresolved(std::string_view key, const std::vector<std::string>& warnings) {
+  const std::string code = UnresolvedWarningFor(key);
+  return !code.empty() && std::find(warnings.begin(), warnings.end(), code) != warnings.end();
+}
+
 }  // namespace skintrack::compare

@@ -53,4 +53,14 @@ MetricInfo MetricInfoOrDefault(std::string_view key);
 // Default MDC95 for a metric given the subject's baseline value.
 double DefaultMdc(const MetricInfo& info, double baseline_value);
 
+// Whether a capture's value of `key` ("group.key") is left out of changes, timelines and claims
+// because of one of the capture's warnings: the pore keys of a capture with
+// `pores_below_resolution`, where even the largest pore spans under 3 px and what is counted is
+// mostly noise and JPEG blocks (docs/METRICS.md, Resolution). Its value is still reported.
+bool MetricUnresolved(std::string_view key, const std::vector<std::string>& warnings);
+
+// The warning that makes `key` unresolved (MetricUnresolved), e.g. "pores_below_resolution";
+// empty for keys no warning removes.
+std::string UnresolvedWarningFor(std::string_view key);
+
 }  // namespace skintrack::compare

@@ -163,6 +163,15 @@ std::vector<std::string> MetricsPresent(const SubjectTimeline& subject) {
   return {keys.begin(), keys.end()};
 }
 
+std::string LeftOutText(const SubjectTimeline& subject, const std::string& metric) {
+  auto it = subject.left_out.find(metric);
+  if (it == subject.left_out.end() || it->second.empty()) return "";
+  std::string text = UnresolvedWarningFor(metric) +
+                     (it->second.size() == 1 ? " in session " : " in sessions ");
+  for (std::size_t i = 0; i < it->second.size(); ++i) text += (i ? ", " : "") + it->second[i];
+  return text;
+}
+
 MetricNoise EstimateNoise(const std::vector<SubjectTimeline>& subjects, const std::string& metric) {
   std::vector<std::vector<double>> rows;
   for (const SubjectTimeline& subject : subjects) {

@@ -68,7 +68,15 @@ struct SubjectTimeline {
   std::string subject;
   std::string arm;  // "treated", "control" or empty (treated)
   std::vector<SessionScores> sessions;  // any order; functions sort by time where it matters
+  // Metric key -> the sessions whose values of it were left out because of their captures'
+  // warnings (MetricUnresolved, metric_catalog.h: pores below the photo's resolution), so that a
+  // missing series or an untestable claim can say why.
+  std::map<std::string, std::vector<std::string>> left_out;
 };
+
+// "pores_below_resolution in sessions s0, s1" for a metric the subject's left_out names; empty
+// otherwise.
+std::string LeftOutText(const SubjectTimeline& subject, const std::string& metric);
 
 // Sessions sorted by time (stable: equal times keep their order).
 std::vector<SessionScores> SortedSessions(const SubjectTimeline& subject);

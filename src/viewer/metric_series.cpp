@@ -118,6 +118,18 @@ std::vector<std::string> ScoredMetricKeys(const std::map<std::string, SessionSco
 
 #if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_COMPARE)
 namespace {
+std::vector<std::string> WarningCodes(const nlohmann::json& document) {
+  std::vector<std::string> codes;
+  if (auto w = document.find("warnings"); w != document.end() && w->is_array()) {
+    for (const auto& code : *w) {
+      if (code.is_string()) codes.push_back(code.get<std::string>());
+    }
+  }
+  return codes;
+}
+
+// Values a session's warnings leave out (compare::MetricUnresolved) are not in its timeline, as in
+// `skintrack timeline` and the claims.
 compare::SubjectTimeline ToTimeline(const CatalogSubject& subject,
                                     const std::map<std::string, SessionScore>& scores) {
   compare::SubjectTimeline timeline;
@@ -136,7 +148,9 @@ compare::SubjectTimeline ToTimeline(const CatalogSubject& subject,
     Result<std::int64_t> time = compare::ParseDateTime(session.date);
     s.time_s = time.ok() ? *time : static_cast<std::int64_t>(days[i] * 86400.0);
     std::vector<std::string> keys = ScoredMetricKeys({{session.id, it->second}});
+    const std::vector<std::string> warnings = WarningCodes(it->second.document);
     for (const std::string& key : keys) {
+      if (compare::MetricUnresolved(key, warnings)) continue;
       if (auto value = ScoreValue(it->second.document, key)) s.values[key].push_back(*value);
     }
     timeline.sessions.push_back(std::move(s));
@@ -192,6 +206,22 @@ MetricSeries BuildMetricSeries(const CatalogSubject& subject,
     }
   } else {
     series.note = built.error().message;
+  }
+  // Say which sessions' values are left out, and why.
+  std::vector<std::string> unresolved;
+  for (const CatalogSession& session : subject.sessions) {
+    auto it = scores.find(session.id);
+    if (it == scores.end() || it->second.state != JobState::kReady) continue;
+    if (compare::MetricUnresolved(metric, WarningCodes(it->second.document))) {
+      unresolved.push_back(session.id);
+    }
+  }
+  if (!unresolved.empty()) {
+    std::string list;
+    for (const std::string& id : unresolved) list += (list.empty() ? "" : ", ") + id;
+    if (!series.note.empty()) series.note += "; ";
+    series.note += "left out, below the photo's resolution (" +
+                   compare::UnresolvedWarningFor(metric) + "): " + list;
   }
 #else
   series.note = "built without src/compare: no MDC95 or verdicts";

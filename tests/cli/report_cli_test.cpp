@@ -274,5 +274,46 @@ TEST(ReportCliPhotos, AFacePhotographedSidewaysIsShownUpright) {
   }
 }
 
+// A 1.5 MP portrait (4.4 px/mm by its face) and its copy re-saved as JPEG: their pores are one or
+// two pixels (pores_below_resolution), so the pore values are left out of the timeline, which says
+// so; the texture series is kept.
+TEST(ReportCliPhotos, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheTimeline) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  const cv::Mat portrait = cv::imread((photos / "faces/001_03.jpg").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(portrait.empty());
+  testing::TempDir dir;
+  ASSERT_TRUE(cv::imwrite((dir / "baseline.jpg").string(), portrait, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  ASSERT_TRUE(cv::imwrite((dir / "later.jpg").string(), portrait, {cv::IMWRITE_JPEG_QUALITY, 80}));
+  ASSERT_TRUE(WriteFileAtomic(dir / "manifest.csv",
+                              "subject,session,date,kind,image\n"
+                              "P1,s0,2026-01-05,baseline,baseline.jpg\n"
+                              "P1,s1,2026-03-02,follow-up,later.jpg\n")
+                  .ok());
+  const std::string db = (dir / "study.db").string();
+  const auto imported =
+      RunSkintrack({"import", (dir / "manifest.csv").string(), "--db", db, "--quiet"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err << imported.out;
+  const auto run = RunSkintrack({"timeline", "--db", db, "--subject", "P1", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json doc = nlohmann::json::parse(run.out);
+  ASSERT_TRUE(doc["left_out"].contains("pores.count")) << doc["left_out"].dump();
+  EXPECT_EQ(doc["left_out"]["pores.count"], nlohmann::json::array({"s0", "s1"}));
+  bool texture = false;
+  for (const auto& m : doc["metrics"]) {
+    EXPECT_NE(m["metric"].get<std::string>().rfind("pores.", 0), 0u) << m["metric"];
+    if (m["metric"] == "texture.roughness_rq") texture = true;
+  }
+  EXPECT_TRUE(texture);
+  bool noted = false;
+  for (const auto& note : doc["notes"]) {
+    if (note.get<std::string>().find("pores.count left out: pores_below_resolution in sessions "
+                                     "s0, s1") != std::string::npos) {
+      noted = true;
+    }
+  }
+  EXPECT_TRUE(noted) << doc["notes"].dump();
+}
+
 }  // namespace
 }  // namespace skintrack

@@ -153,6 +153,37 @@ TEST_P(PhantomStudySeeds, PresetsGiveTheRightVerdictForEverySubject) {
   }
 }
 
+// Pore values below the photo's resolution are left out (metric_catalog.h MetricUnresolved): a
+// claim on pores alone cannot be tested on them, and says why; one that other metrics can carry is
+// judged on those and names what was left out.
+TEST(ClaimsPresets, PoresLeftOutForResolutionAreNamedInTheReason) {
+  EXPECT_TRUE(MetricUnresolved("pores.count", {"scale_unknown_sizes_in_px", "pores_below_resolution"}));
+  EXPECT_FALSE(MetricUnresolved("pores.count", {"pores_near_resolution"}));
+  EXPECT_FALSE(MetricUnresolved("texture.roughness_rq", {"pores_below_resolution"}));
+  EXPECT_FALSE(MetricUnresolved("wrinkles.count", {"wrinkles_below_resolution"}));
+
+  std::mt19937 rng(5);
+  SubjectTimeline s = MakeSubject({"R1", false, 20}, rng);
+  // Every pore value of the follow-ups is left out, as LoadTimelines does for such captures.
+  for (SessionScores& session : s.sessions) {
+    if (session.kind != SessionKind::kFollowUp) continue;
+    session.values.erase("pores.count");
+    s.left_out["pores.count"].push_back(session.id);
+  }
+  EXPECT_EQ(LeftOutText(s, "pores.count"),
+            "pores_below_resolution in sessions followup_7w, followup_9m");
+  EXPECT_EQ(LeftOutText(s, "redness.a_star_mean"), "");
+  const NoiseByMetric noise = EstimateNoiseForAll({s});
+  const ClaimResult visible = EvaluateClaim(Preset("visible_6_8_weeks"), s, noise);
+  EXPECT_EQ(visible.verdict, ClaimVerdict::kNotTestable) << visible.reason;
+  EXPECT_EQ(visible.reason,
+            "no scored session 42-56 days after the final treatment; pores.count left out "
+            "(pores_below_resolution in sessions followup_7w, followup_9m)");
+  // The redness claim does not involve pores: nothing is added to its reason.
+  const ClaimResult redness = EvaluateClaim(Preset("redness_resolves_24_48_h"), s, noise);
+  EXPECT_EQ(redness.reason.find("left out"), std::string::npos) << redness.reason;
+}
+
 TEST(ClaimsPresets, ControlsRarelyCrossTheMdcAndRespondersAlwaysDo) {
   // 400 untreated controls and 400 responders (effect 15 counts, MDC about 4): the false-positive
   // rate of the 6-8 week claim stays near the one-sided 2.5 % of MDC95, the power near 100 %.

@@ -255,6 +255,7 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
   colour->mask_area_px = cv::countNonZero(colour->mask);
   if (colour->mask_area_px < options.min_mask_px) return nullptr;
   colour->scale_known = frame.scale_known;
+  colour->scale_estimated = frame.scale_estimated;
   colour->px_per_mm = frame.px_per_mm / factor;
   colour->downscale = frame.downscale / factor;
   colour->lab_d50 = LabD50FromLinearRgb(colour->rgb_linear);
@@ -294,6 +295,7 @@ Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
       full_px_per_mm = *px_per_mm;
     } else if (estimated_px_per_mm && *estimated_px_per_mm > 0) {
       full_px_per_mm = *estimated_px_per_mm;
+      frame.scale_estimated = true;
     } else {
       full_px_per_mm = std::min(rgb_linear.cols, rgb_linear.rows) / options.assumed_short_side_mm;
     }

@@ -70,6 +70,10 @@ struct AnalysisFrame {
   cv::Mat shading;          // CV_32F Tsumura shading s
   double px_per_mm = 0;     // scale of the analysis image used to size filters (> 0)
   bool scale_known = false; // true: px_per_mm is measured (chart or user); false: assumed
+  // px_per_mm (when not known) is estimated from the photo itself, such as a face's width, rather
+  // than assumed from the image size: sizes are still reported in pixels, but the estimate is
+  // close enough (within about 20 %) to tell features far below the resolution.
+  bool scale_estimated = false;
   double downscale = 1;     // analysis pixels per original pixel (<= 1)
   double mask_area_px = 0;  // number of mask pixels
   // SD of the capture's blur in analysis pixels (lens, focus, demosaicing; not the pixel's own
@@ -88,6 +92,8 @@ struct AnalysisFrame {
 
   // Mask area in cm^2 (uses px_per_mm whether known or assumed).
   double MaskAreaCm2() const;
+  // The scale is measured or estimated: resolution warnings may be judged on it.
+  bool ScaleJudgesResolution() const { return scale_known || scale_estimated; }
   // Converts a length in mm to analysis pixels.
   double MmToPx(double mm) const { return mm * px_per_mm; }
   // The mask eroded by a disc of radius_px: the pixels farther than that from every pixel outside

@@ -164,9 +164,9 @@ Result<MetricGroup> MeasurePores(const AnalysisFrame& frame, const PoreOptions& 
   if (count == 0) group.warnings.push_back("pores_none_found");
   // Even the largest pores span fewer than 3 px: what is counted is the biggest pores and dark
   // specks, not the pore population (docs/METRICS.md).
-  if (frame.scale_known && frame.MmToPx(options.max_diameter_mm) < kMinResolvedPx) {
+  if (frame.ScaleJudgesResolution() && frame.MmToPx(options.max_diameter_mm) < kMinResolvedPx) {
     group.warnings.push_back("pores_below_resolution");
-  } else if (frame.scale_known && frame.MmToPx(kTypicalPoreMm) < kMinSizedPorePx) {
+  } else if (frame.ScaleJudgesResolution() && frame.MmToPx(kTypicalPoreMm) < kMinSizedPorePx) {
     // A typical pore spans only a few pixels: lens blur then inflates the sizes and hides the
     // smallest pores (docs/METRICS.md, Resolution).
     group.warnings.push_back("pores_near_resolution");

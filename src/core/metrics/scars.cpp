@@ -432,7 +432,7 @@ Result<MetricGroup> MeasureScars(const AnalysisFrame& frame, const ScarOptions& 
                            "% luminance deficit (relative, not a depth)"});
   if (detection.scars.empty()) group.warnings.push_back("scars_none_found");
   const double work_px_per_mm = std::min(frame.px_per_mm, options.work_px_per_mm);
-  if (frame.scale_known && options.min_diameter_mm * work_px_per_mm < kMinResolvedPx) {
+  if (frame.ScaleJudgesResolution() && options.min_diameter_mm * work_px_per_mm < kMinResolvedPx) {
     group.warnings.push_back("scars_below_resolution");
   }
   group.maps.push_back({"scars", detection.map, "% luminance deficit", 0.0f, 30.0f});

@@ -885,7 +885,7 @@ Result<MetricGroup> MeasureWrinkles(const AnalysisFrame& frame, const WrinkleOpt
   group.scalars.push_back({"count", static_cast<double>(detection.count), "count"});
   if (detection.count == 0) group.warnings.push_back("wrinkles_none_found");
   // Fine lines narrower than 3 px cannot be told from noise: only the wider lines are counted.
-  if (frame.scale_known && frame.MmToPx(options.max_width_mm) < 2 * kMinResolvedPx) {
+  if (frame.ScaleJudgesResolution() && frame.MmToPx(options.max_width_mm) < 2 * kMinResolvedPx) {
     group.warnings.push_back("wrinkles_below_resolution");
   }
   group.maps.push_back({"wrinkles", detection.map, "relative contrast", 0.0f, 0.3f});
