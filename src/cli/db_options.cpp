@@ -88,7 +88,8 @@ struct Builder {
 // The codes of a JSON array of warnings; empty when it is not one (a store written by hand).
 std::vector<std::string> WarningCodes(const std::string& warnings_json) {
   std::vector<std::string> codes;
-  const nlohmann::json parsed = nlohmann::json::parse(warnings_json, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json parsed =
+      nlohmann::json::parse(warnings_json, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_array()) return codes;
   for (const auto& w : parsed) {
     if (w.is_string()) codes.push_back(w.get<std::string>());

@@ -166,8 +166,8 @@ std::vector<std::string> MetricsPresent(const SubjectTimeline& subject) {
 std::string LeftOutText(const SubjectTimeline& subject, const std::string& metric) {
   auto it = subject.left_out.find(metric);
   if (it == subject.left_out.end() || it->second.empty()) return "";
-  std::string text = UnresolvedWarningFor(metric) +
-                     (it->second.size() == 1 ? " in session " : " in sessions ");
+  std::string text =
+      UnresolvedWarningFor(metric) + (it->second.size() == 1 ? " in session " : " in sessions ");
   for (std::size_t i = 0; i < it->second.size(); ++i) text += (i ? ", " : "") + it->second[i];
   return text;
 }

@@ -283,7 +283,8 @@ TEST(ReportCliPhotos, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheTimeline)
   const cv::Mat portrait = cv::imread((photos / "faces/001_03.jpg").string(), cv::IMREAD_COLOR);
   ASSERT_FALSE(portrait.empty());
   testing::TempDir dir;
-  ASSERT_TRUE(cv::imwrite((dir / "baseline.jpg").string(), portrait, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  ASSERT_TRUE(
+      cv::imwrite((dir / "baseline.jpg").string(), portrait, {cv::IMWRITE_JPEG_QUALITY, 95}));
   ASSERT_TRUE(cv::imwrite((dir / "later.jpg").string(), portrait, {cv::IMWRITE_JPEG_QUALITY, 80}));
   ASSERT_TRUE(WriteFileAtomic(dir / "manifest.csv",
                               "subject,session,date,kind,image\n"

@@ -157,7 +157,8 @@ TEST_P(PhantomStudySeeds, PresetsGiveTheRightVerdictForEverySubject) {
 // claim on pores alone cannot be tested on them, and says why; one that other metrics can carry is
 // judged on those and names what was left out.
 TEST(ClaimsPresets, PoresLeftOutForResolutionAreNamedInTheReason) {
-  EXPECT_TRUE(MetricUnresolved("pores.count", {"scale_unknown_sizes_in_px", "pores_below_resolution"}));
+  EXPECT_TRUE(
+      MetricUnresolved("pores.count", {"scale_unknown_sizes_in_px", "pores_below_resolution"}));
   EXPECT_FALSE(MetricUnresolved("pores.count", {"pores_near_resolution"}));
   EXPECT_FALSE(MetricUnresolved("texture.roughness_rq", {"pores_below_resolution"}));
   EXPECT_FALSE(MetricUnresolved("wrinkles.count", {"wrinkles_below_resolution"}));
