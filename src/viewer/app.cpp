@@ -30,6 +30,7 @@
 #include "core/pipeline/score_pipeline.h"
 #include "core/quality/capture_quality.h"
 #include "viewer/compare_view.h"
+#include "viewer/metric_series.h"
 
 #if defined(SKINTRACK_VIEWER_HAS_CORE_REGISTRATION)
 #include "core/registration/registration.h"
@@ -478,6 +479,16 @@ void App::WriteScreenshot() {
     scored[session] = entry;
   }
   layout["scores"] = scored;
+  // And the progress panel's series: its sessions, and those left out.
+  if (const CatalogSubject* subject = CurrentSubject();
+      subject != nullptr && !progress_metric.empty()) {
+    const MetricSeries series = BuildMetricSeries(*subject, scores, progress_metric);
+    nlohmann::json sessions = nlohmann::json::array();
+    for (const MetricPoint& point : series.points) sessions.push_back(point.session_id);
+    layout["progress"] = {{"metric", progress_metric},
+                          {"sessions", sessions},
+                          {"left_out", series.left_out}};
+  }
   std::filesystem::path sidecar = options.screenshot;
   sidecar += ".json";
   Status sidecar_written = WriteFileAtomic(sidecar, layout.dump(2) + "\n");

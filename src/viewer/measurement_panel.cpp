@@ -199,10 +199,11 @@ void DrawMeasurementPanel(App& app) {
       const std::string name = series.metric.substr(series.metric.find('.') + 1);
       ImGui::Text("  %s", name.c_str());
       if (ImGui::IsItemHovered()) {
-        ImGui::SetTooltip("%s\nunit: %s\ndirection: %s%s%s", series.metric.c_str(),
+        ImGui::SetTooltip("%s\nunit: %s\ndirection: %s%s%s%s%s", series.metric.c_str(),
                           series.unit.empty() ? "-" : series.unit.c_str(),
                           series.direction.empty() ? "-" : series.direction.c_str(),
-                          series.note.empty() ? "" : "\n", series.note.c_str());
+                          series.note.empty() ? "" : "\n", series.note.c_str(),
+                          series.left_out.empty() ? "" : "\n", series.left_out.c_str());
       }
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(Number(change.before).c_str());

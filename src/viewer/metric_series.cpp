@@ -219,9 +219,8 @@ MetricSeries BuildMetricSeries(const CatalogSubject& subject,
   if (!unresolved.empty()) {
     std::string list;
     for (const std::string& id : unresolved) list += (list.empty() ? "" : ", ") + id;
-    if (!series.note.empty()) series.note += "; ";
-    series.note += "left out, below the photo's resolution (" +
-                   compare::UnresolvedWarningFor(metric) + "): " + list;
+    series.left_out = "left out in " + list + ", below the photo's resolution (" +
+                      compare::UnresolvedWarningFor(metric) + ")";
   }
 #else
   series.note = "built without src/compare: no MDC95 or verdicts";

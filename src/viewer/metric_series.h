@@ -42,6 +42,9 @@ struct MetricSeries {
   std::vector<MetricPoint> points;      // by time, baseline first
   std::vector<double> treatment_days;   // days since baseline of treatment sessions
   std::string note;
+  // The sessions whose values were left out, and why (compare::MetricUnresolved: pores below the
+  // photo's resolution); empty when none were.
+  std::string left_out;
 };
 
 struct ClaimWindow {

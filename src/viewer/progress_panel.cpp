@@ -47,8 +47,12 @@ void DrawChart(const MetricSeries& series, const std::vector<ClaimWindow>& claim
   const float top = origin.y + 10, bottom = origin.y + size.y - 30;
   draw->AddRectFilled(ImVec2(left, top), ImVec2(right, bottom), IM_COL32(24, 27, 32, 255));
   if (series.points.empty()) {
-    draw->AddText(ImVec2(left + 12, top + 12), IM_COL32(170, 175, 185, 255),
-                  "No values yet for this metric (sessions are scored in the background).");
+    // Values left out for the photos' resolution are not "yet" to come: the series says why.
+    const std::string text = !series.left_out.empty()
+                                 ? "No values: " + series.left_out
+                                 : "No values yet for this metric (sessions are scored in the "
+                                   "background).";
+    draw->AddText(ImVec2(left + 12, top + 12), IM_COL32(170, 175, 185, 255), text.c_str());
     return;
   }
   double x_min = 0, x_max = 1;
@@ -188,6 +192,11 @@ void DrawProgressPanel(App& app) {
                         series.mdc_source.c_str());
   } else if (!series.note.empty()) {
     ImGui::TextDisabled("%s", series.note.c_str());
+  }
+  // Sessions whose values were left out (below the photo's resolution) are named beside it.
+  if (!series.left_out.empty()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", series.left_out.c_str());
   }
   const ImVec2 available = ImGui::GetContentRegionAvail();
   const bool claims_beside = available.x > 900;

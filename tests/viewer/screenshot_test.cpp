@@ -254,6 +254,33 @@ TEST_F(ViewerScripted, AFacePhotographedSidewaysIsShownUpright) {
   EXPECT_GT(shown.width, shown.height) << shown;
 }
 
+// A portrait whose pores are below its resolution: the progress panel leaves the pore values out
+// and says why, as `skintrack timeline` does, instead of waiting for values that will not come.
+TEST_F(ViewerScripted, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheProgressPanel) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  const cv::Mat portrait = cv::imread((photos / "faces/001_03.jpg").string(), cv::IMREAD_COLOR);
+  ASSERT_FALSE(portrait.empty());
+  cv::Mat half;
+  cv::resize(portrait, half, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+  ASSERT_TRUE(cv::imwrite((dir_ / "portrait.jpg").string(), half, {cv::IMWRITE_JPEG_QUALITY, 95}));
+  ASSERT_TRUE(cv::imwrite((dir_ / "resaved.jpg").string(), half, {cv::IMWRITE_JPEG_QUALITY, 80}));
+  std::ofstream(dir_ / "portrait.csv") << "subject,session,date,kind,image\n"
+                                          "p04,baseline,2026-01-05,baseline,portrait.jpg\n"
+                                          "p04,week8,2026-03-02,follow-up,resaved.jpg\n";
+  RunResult run = Run("portrait",
+                      "--subject p04 --compare baseline week8 --panel progress --metric pores.count "
+                      "--frames 3",
+                      "portrait.csv");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_TRUE(run.layout.contains("progress")) << run.layout;
+  const nlohmann::json& progress = run.layout.at("progress");
+  EXPECT_EQ(progress.value("metric", ""), "pores.count");
+  EXPECT_TRUE(progress.at("sessions").empty()) << progress;
+  EXPECT_EQ(progress.value("left_out", ""),
+            "left out in baseline, week8, below the photo's resolution (pores_below_resolution)");
+}
+
 TEST_F(ViewerScripted, TiledTexturesLookLikeOneTexture) {
   RunResult whole = Run("whole", "--subject p01 --compare baseline week8 --mode difference "
                                  "--unaligned --frames 3 --no-score --stats");
