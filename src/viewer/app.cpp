@@ -485,9 +485,8 @@ void App::WriteScreenshot() {
     const MetricSeries series = BuildMetricSeries(*subject, scores, progress_metric);
     nlohmann::json sessions = nlohmann::json::array();
     for (const MetricPoint& point : series.points) sessions.push_back(point.session_id);
-    layout["progress"] = {{"metric", progress_metric},
-                          {"sessions", sessions},
-                          {"left_out", series.left_out}};
+    layout["progress"] = {
+        {"metric", progress_metric}, {"sessions", sessions}, {"left_out", series.left_out}};
   }
   std::filesystem::path sidecar = options.screenshot;
   sidecar += ".json";

@@ -268,10 +268,11 @@ TEST_F(ViewerScripted, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheProgress
   std::ofstream(dir_ / "portrait.csv") << "subject,session,date,kind,image\n"
                                           "p04,baseline,2026-01-05,baseline,portrait.jpg\n"
                                           "p04,week8,2026-03-02,follow-up,resaved.jpg\n";
-  RunResult run = Run("portrait",
-                      "--subject p04 --compare baseline week8 --panel progress --metric pores.count "
-                      "--frames 3",
-                      "portrait.csv");
+  RunResult run =
+      Run("portrait",
+          "--subject p04 --compare baseline week8 --panel progress --metric pores.count "
+          "--frames 3",
+          "portrait.csv");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   ASSERT_TRUE(run.layout.contains("progress")) << run.layout;
   const nlohmann::json& progress = run.layout.at("progress");
