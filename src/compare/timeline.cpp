@@ -166,9 +166,14 @@ std::vector<std::string> MetricsPresent(const SubjectTimeline& subject) {
 std::string LeftOutText(const SubjectTimeline& subject, const std::string& metric) {
   auto it = subject.left_out.find(metric);
   if (it == subject.left_out.end() || it->second.empty()) return "";
-  std::string text =
-      UnresolvedWarningFor(metric) + (it->second.size() == 1 ? " in session " : " in sessions ");
-  for (std::size_t i = 0; i < it->second.size(); ++i) text += (i ? ", " : "") + it->second[i];
+  const std::vector<std::string>& sessions = it->second;
+  if (sessions.size() > 2 && sessions.size() == subject.sessions.size()) {
+    return UnresolvedWarningFor(metric) + " in all " + std::to_string(sessions.size()) +
+           " sessions";
+  }
+  std::string text = UnresolvedWarningFor(metric) +
+                     (sessions.size() == 1 ? " in session " : " in sessions ");
+  for (std::size_t i = 0; i < sessions.size(); ++i) text += (i ? ", " : "") + sessions[i];
   return text;
 }
 

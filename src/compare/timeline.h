@@ -74,8 +74,8 @@ struct SubjectTimeline {
   std::map<std::string, std::vector<std::string>> left_out;
 };
 
-// "pores_below_resolution in sessions s0, s1" for a metric the subject's left_out names; empty
-// otherwise.
+// "pores_below_resolution in sessions s0, s1" (or "in all 10 sessions") for a metric the
+// subject's left_out names; empty otherwise.
 std::string LeftOutText(const SubjectTimeline& subject, const std::string& metric);
 
 // Sessions sorted by time (stable: equal times keep their order).

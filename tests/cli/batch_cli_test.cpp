@@ -126,6 +126,38 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// A study photographed at 4 px/mm, where even the largest pore spans 2.4 px: `study` on the
+// batch folder leaves the pore values out (the per-image documents carry
+// pores_below_resolution), and each claim on pores says so instead of judging JPEG specks.
+TEST(BatchCli, StudyLeavesOutPoresBelowThePhotosResolution) {
+  TempDir dir;
+  const auto rendered = RunSkintrack({"phantom", "-o", (dir / "study").string(), "--size",
+                                      "160x120", "--px-per-mm", "4", "--sessions", "3",
+                                      "--subjects", "responder", "--seed", "7", "--no-chart"});
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
+  const auto batch = RunSkintrack({"batch", (dir / "study" / "manifest.csv").string(), "-o",
+                                   (dir / "out").string(), "--quiet"});
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  // The values stay in the tables.
+  EXPECT_NE(Slurp(dir / "out" / "scores.csv").find("pores.count"), std::string::npos);
+  const auto study = RunSkintrack({"study", (dir / "out").string(), "--json"});
+  ASSERT_EQ(study.exit_code, 0) << study.err;
+  const json doc = json::parse(study.out);
+  bool named = false;
+  for (const json& claim : doc["claims"]) {
+    if (claim["id"] != "visible_6_8_weeks") continue;
+    for (const json& subject : claim["subjects"]) {
+      const std::string reason = subject["reason"].get<std::string>();
+      EXPECT_NE(reason.find("pores.count"), std::string::npos) << reason;
+      named = reason.find("left out (pores_below_resolution in all 10 sessions)") !=
+              std::string::npos;
+    }
+  }
+  EXPECT_TRUE(named) << study.out;
+  EXPECT_EQ(doc.dump().find("\"pores.count\",\"n\""), std::string::npos)
+      << "pore statistics over values below the resolution";
+}
+
 TEST(BatchCli, KilledAndResumedRunIsByteIdenticalToUninterruptedRun) {
   TempDir dir;
   // 20 subjects x 10 captures = a 200-image study.
