@@ -171,8 +171,8 @@ std::string LeftOutText(const SubjectTimeline& subject, const std::string& metri
     return UnresolvedWarningFor(metric) + " in all " + std::to_string(sessions.size()) +
            " sessions";
   }
-  std::string text = UnresolvedWarningFor(metric) +
-                     (sessions.size() == 1 ? " in session " : " in sessions ");
+  std::string text =
+      UnresolvedWarningFor(metric) + (sessions.size() == 1 ? " in session " : " in sessions ");
   for (std::size_t i = 0; i < sessions.size(); ++i) text += (i ? ", " : "") + sessions[i];
   return text;
 }

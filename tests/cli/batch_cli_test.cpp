@@ -149,8 +149,8 @@ TEST(BatchCli, StudyLeavesOutPoresBelowThePhotosResolution) {
     for (const json& subject : claim["subjects"]) {
       const std::string reason = subject["reason"].get<std::string>();
       EXPECT_NE(reason.find("pores.count"), std::string::npos) << reason;
-      named = reason.find("left out (pores_below_resolution in all 10 sessions)") !=
-              std::string::npos;
+      named =
+          reason.find("left out (pores_below_resolution in all 10 sessions)") != std::string::npos;
     }
   }
   EXPECT_TRUE(named) << study.out;
