@@ -225,6 +225,23 @@ TEST_F(ReportCli, IdentifyIsOptInAndErrorsAreClear) {
   EXPECT_FALSE(fs::exists(dir_ / "x.pdf"));
 }
 
+// Imports dir/baseline.jpg (session s0, 2026-01-05) and dir/later.jpg (s1, 2026-03-02) of
+// subject P1 into dir/study.db; returns the database's path, or "" (and a failure) when the
+// import fails.
+std::string ImportBaselineAndLater(const fs::path& dir) {
+  const bool written = WriteFileAtomic(dir / "manifest.csv",
+                                       "subject,session,date,kind,image\n"
+                                       "P1,s0,2026-01-05,baseline,baseline.jpg\n"
+                                       "P1,s1,2026-03-02,follow-up,later.jpg\n")
+                           .ok();
+  EXPECT_TRUE(written);
+  const std::string db = (dir / "study.db").string();
+  const auto imported =
+      RunSkintrack({"import", (dir / "manifest.csv").string(), "--db", db, "--quiet"});
+  EXPECT_EQ(imported.exit_code, 0) << imported.err << imported.out;
+  return written && imported.exit_code == 0 ? db : "";
+}
+
 // A portrait taken with the camera turned (EXIF orientation lost) is scored upright (warning
 // face_turned); the report shows it upright too, and the follow-up aligned to it. Before, both
 // photos reached the patient on their side.
@@ -244,15 +261,8 @@ TEST(ReportCliPhotos, AFacePhotographedSidewaysIsShownUpright) {
   const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 6, 0, 1, -4);
   cv::warpAffine(turned, moved, shift, turned.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
   ASSERT_TRUE(cv::imwrite((dir / "later.jpg").string(), moved, {cv::IMWRITE_JPEG_QUALITY, 95}));
-  ASSERT_TRUE(WriteFileAtomic(dir / "manifest.csv",
-                              "subject,session,date,kind,image\n"
-                              "P1,s0,2026-01-05,baseline,baseline.jpg\n"
-                              "P1,s1,2026-03-02,follow-up,later.jpg\n")
-                  .ok());
-  const std::string db = (dir / "study.db").string();
-  const auto imported =
-      RunSkintrack({"import", (dir / "manifest.csv").string(), "--db", db, "--quiet"});
-  ASSERT_EQ(imported.exit_code, 0) << imported.err << imported.out;
+  const std::string db = ImportBaselineAndLater(dir.path());
+  ASSERT_FALSE(db.empty());
   const fs::path html_path = dir / "report.html";
   const auto run =
       RunSkintrack({"report", "--db", db, "--subject", "P1", "-o", html_path.string()});
@@ -286,15 +296,8 @@ TEST(ReportCliPhotos, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheTimeline)
   ASSERT_TRUE(
       cv::imwrite((dir / "baseline.jpg").string(), portrait, {cv::IMWRITE_JPEG_QUALITY, 95}));
   ASSERT_TRUE(cv::imwrite((dir / "later.jpg").string(), portrait, {cv::IMWRITE_JPEG_QUALITY, 80}));
-  ASSERT_TRUE(WriteFileAtomic(dir / "manifest.csv",
-                              "subject,session,date,kind,image\n"
-                              "P1,s0,2026-01-05,baseline,baseline.jpg\n"
-                              "P1,s1,2026-03-02,follow-up,later.jpg\n")
-                  .ok());
-  const std::string db = (dir / "study.db").string();
-  const auto imported =
-      RunSkintrack({"import", (dir / "manifest.csv").string(), "--db", db, "--quiet"});
-  ASSERT_EQ(imported.exit_code, 0) << imported.err << imported.out;
+  const std::string db = ImportBaselineAndLater(dir.path());
+  ASSERT_FALSE(db.empty());
   const auto run = RunSkintrack({"timeline", "--db", db, "--subject", "P1", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const nlohmann::json doc = nlohmann::json::parse(run.out);
