@@ -801,13 +801,26 @@ void App::RequestScore(const std::string& session_id) {
     score_options.px_per_mm = photo->px_per_mm;  // the manifest's or database's scale, if given
     score_options.chart_pitch_mm = chart_pitch_mm;  // otherwise the chart's, read with this pitch
     Result<nlohmann::json> document = core::ScoreImageFile(photo->path, score_options);
-    return [this, document, session_id, subject_at_start, generation] {
+    const std::string photo_key = photo->path.string();
+    return [this, document, session_id, subject_at_start, generation, photo_key] {
       if (subject_id != subject_at_start || score_generation_ != generation) return;
       ++scores_version;
       SessionScore& done = scores[session_id];
       if (document.ok()) {
         done.state = JobState::kReady;
         done.document = *document;
+        // The score's capture-quality check replaces the quick one made when the photo was
+        // loaded: it reads the light's colour outside the skin it measured (docs/QUALITY.md).
+        if (auto info = photos.find(photo_key); info != photos.end()) {
+          std::vector<std::string> messages;
+          for (const auto& w : document->value("quality", nlohmann::json::object())
+                                   .value("warnings", nlohmann::json::array())) {
+            if (w.is_object() && w.contains("message") && w["message"].is_string()) {
+              messages.push_back(w["message"].get<std::string>());
+            }
+          }
+          info->second.quality_warnings = std::move(messages);
+        }
       } else {
         done.state = JobState::kFailed;
         done.error = document.error().message;

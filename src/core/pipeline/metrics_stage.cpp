@@ -134,10 +134,12 @@ Result<SkinMaskResult> SelectSkinMask(const CalibratedCapture& capture,
 }
 
 Result<json> RunMetricsStage(const LoadedImage& /*image*/, CalibratedCapture capture,
-                             const ScoreOptions& options, std::vector<std::string>& warnings) {
+                             const ScoreOptions& options, std::vector<std::string>& warnings,
+                             cv::Mat* measured_mask) {
   json mask_info = json::object();
   SKT_ASSIGN_OR_RETURN(SkinMaskResult detected, SelectSkinMask(capture, options));
   const cv::Mat& skin = detected.mask;
+  if (measured_mask != nullptr) *measured_mask = skin;
   // The face: found on this image, or, when measuring in another image's frame, that image's.
   std::optional<cv::Rect> face = detected.face;
   int face_turns = detected.face_quarter_turns;

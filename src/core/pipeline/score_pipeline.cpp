@@ -111,10 +111,6 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
                               "measures the colour stored under it (the alpha channel is "
                               "ignored): give the skin with --roi, or use the original photo"});
   }
-  doc["quality"] = QualityToJson(quality);
-  json warnings = json::array();
-  for (const auto& w : quality.warnings) warnings.push_back(w.code);
-
   SKT_RETURN_IF_ERROR(CheckDeadline("the capture-quality check"));
   SKT_ASSIGN_OR_RETURN(CalibratedCapture capture, RunCalibrationStage(image, options));
   SKT_RETURN_IF_ERROR(CheckDeadline("colour calibration"));
@@ -123,11 +119,21 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
     SKT_RETURN_IF_ERROR(MapRegionToOwnFrame(*options.fixed_frame, own_frame));
   }
   doc["calibration"] = capture.calibration;
-  for (const auto& w : capture.warnings) warnings.push_back(w);
+  const std::vector<std::string> calibration_warnings = capture.warnings;
   std::vector<std::string> metric_warnings;
-  SKT_ASSIGN_OR_RETURN(json metrics,
-                       RunMetricsStage(image, std::move(capture), own_frame, metric_warnings));
+  cv::Mat measured;
+  SKT_ASSIGN_OR_RETURN(json metrics, RunMetricsStage(image, std::move(capture), own_frame,
+                                                     metric_warnings, &measured));
   doc["metrics"] = std::move(metrics);
+  // The light's colour is read off the near-neutral pixels the skin measured is not: pale skin is
+  // near-neutral and reddish, and a close-up's skin read as a warm cast (docs/QUALITY.md).
+  if (measured.type() == CV_8U && measured.size() == image.bgr.size()) {
+    MeasureColourCastOutside(image.bgr, measured, quality);
+  }
+  doc["quality"] = QualityToJson(quality);
+  json warnings = json::array();
+  for (const auto& w : quality.warnings) warnings.push_back(w.code);
+  for (const auto& w : calibration_warnings) warnings.push_back(w);
   for (const auto& w : metric_warnings) warnings.push_back(w);
   doc["warnings"] = warnings;
   return doc;

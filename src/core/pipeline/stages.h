@@ -40,8 +40,11 @@ Result<SkinMaskResult> SelectSkinMask(const CalibratedCapture& capture,
 
 // Fills the `metrics` block; per-pixel maps go to options.maps_dir when set. Adds warnings. Takes
 // the capture, whose full-resolution image it releases once the analysis frame is built.
+// `measured_mask`, when given, receives the region measured (CV_8U, the photo's pixels): the skin
+// found, the ROI or the region carried from the baseline.
 Result<nlohmann::json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture,
                                        const ScoreOptions& options,
-                                       std::vector<std::string>& warnings);
+                                       std::vector<std::string>& warnings,
+                                       cv::Mat* measured_mask = nullptr);
 
 }  // namespace skintrack::core

@@ -1,5 +1,6 @@
 #include "core/quality/capture_quality.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -18,6 +19,63 @@ std::string Format(const char* fmt, double a, double b) {
   return buffer;
 }
 
+// The working copy every measure is taken on: 8-bit, long side at most kQualityWorkingSize.
+cv::Mat WorkingCopy(const cv::Mat& bgr) {
+  cv::Mat source = bgr;
+  if (bgr.depth() == CV_16U) bgr.convertTo(source, CV_8UC3, 1.0 / 257.0);
+  const double scale =
+      std::min(1.0, static_cast<double>(kQualityWorkingSize) / std::max(bgr.cols, bgr.rows));
+  if (scale >= 1.0) return source;
+  cv::Mat small8;
+  ResizeBy(source, small8, scale, cv::INTER_AREA);
+  return small8;
+}
+
+// Near-neutral, well-exposed pixels estimate the illuminant colour.
+bool NearNeutral(int r, int g, int b) {
+  const int max_c = std::max({r, g, b});
+  const int min_c = std::min({r, g, b});
+  const double saturation = max_c > 0 ? 1.0 - static_cast<double>(min_c) / max_c : 0.0;
+  return max_c < 245 && min_c > 25 && saturation < 0.20;
+}
+
+// Sums of linear R, G and B over near-neutral pixels, and their number.
+struct NeutralSums {
+  int count = 0;
+  double r = 0, g = 0, b = 0;
+
+  void Add(int r8, int g8, int b8) {
+    if (!NearNeutral(r8, g8, b8)) return;
+    const auto& lut = SrgbToLinearLut8();
+    ++count;
+    r += lut[r8];
+    g += lut[g8];
+    b += lut[b8];
+  }
+};
+
+// Sets the cast from the sums when at least 1 % of `area` pixels are near-neutral.
+void SetColourCast(const NeutralSums& sums, double area, CaptureQuality& q) {
+  q.colour_cast_rg.reset();
+  q.colour_cast_bg.reset();
+  if (sums.count >= 0.01 * area && sums.g > 0) {
+    q.colour_cast_rg = sums.r / sums.g;
+    q.colour_cast_bg = sums.b / sums.g;
+  }
+}
+
+std::optional<QualityWarning> ColourCastWarning(const CaptureQuality& q,
+                                                const QualityThresholds& thresholds) {
+  if (!q.colour_cast_rg || !q.colour_cast_bg) return std::nullopt;
+  const double cast =
+      std::max(std::abs(std::log(*q.colour_cast_rg)), std::abs(std::log(*q.colour_cast_bg)));
+  if (cast <= thresholds.max_colour_cast_log) return std::nullopt;
+  return QualityWarning{"colour_cast",
+                        Format("neutral areas are tinted (log ratio %.2f > %.2f); set white "
+                               "balance or include a colour chart",
+                               cast, thresholds.max_colour_cast_log)};
+}
+
 }  // namespace
 
 CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
@@ -26,18 +84,7 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
   SKT_CHECK(mask.empty() || (mask.type() == CV_8U && mask.size() == bgr.size()));
   CaptureQuality q;
 
-  cv::Mat small8;
-  {
-    cv::Mat source = bgr;
-    if (bgr.depth() == CV_16U) bgr.convertTo(source, CV_8UC3, 1.0 / 257.0);
-    const double scale =
-        std::min(1.0, static_cast<double>(kQualityWorkingSize) / std::max(bgr.cols, bgr.rows));
-    if (scale < 1.0) {
-      ResizeBy(source, small8, scale, cv::INTER_AREA);
-    } else {
-      small8 = source;
-    }
-  }
+  const cv::Mat small8 = WorkingCopy(bgr);
   cv::Mat small_mask;
   if (!mask.empty()) {
     cv::resize(mask, small_mask, small8.size(), 0, 0, cv::INTER_NEAREST);
@@ -56,9 +103,8 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
   cv::meanStdDev(laplacian, mean, stddev, small_mask);
   q.focus_laplacian_var = stddev[0] * stddev[0];
 
-  const auto& lut = SrgbToLinearLut8();
-  int highlights = 0, shadows = 0, glare = 0, neutral = 0, colourless = 0;
-  double sum_r = 0, sum_g = 0, sum_b = 0;
+  int highlights = 0, shadows = 0, glare = 0, colourless = 0;
+  NeutralSums neutral;
   std::vector<int> histogram(256, 0);
   for (int y = 0; y < small8.rows; ++y) {
     const auto* p = small8.ptr<cv::Vec3b>(y);
@@ -77,23 +123,14 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
       if (g[x] <= 5) ++shadows;
       const double saturation = max_c > 0 ? 1.0 - static_cast<double>(min_c) / max_c : 0.0;
       if (max_c >= 235 && saturation < 0.12) ++glare;
-      // Near-neutral, well-exposed pixels estimate the illuminant colour.
-      if (max_c < 245 && min_c > 25 && saturation < 0.20) {
-        ++neutral;
-        sum_r += lut[r];
-        sum_g += lut[gg];
-        sum_b += lut[b];
-      }
+      neutral.Add(r, gg, b);
     }
   }
   q.clipped_highlights_pct = 100.0 * highlights / area;
   q.clipped_shadows_pct = 100.0 * shadows / area;
   q.glare_pct = 100.0 * glare / area;
   q.colourless_pct = 100.0 * colourless / area;
-  if (neutral >= 0.01 * area && sum_g > 0) {
-    q.colour_cast_rg = sum_r / sum_g;
-    q.colour_cast_bg = sum_b / sum_g;
-  }
+  SetColourCast(neutral, area, q);
   int cumulative = 0;
   for (int v = 0; v < 256; ++v) {
     cumulative += histogram[v];
@@ -124,16 +161,7 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
                                           "use cross-polarised or diffuse light",
                                           q.glare_pct, thresholds.max_glare_pct)});
   }
-  if (q.colour_cast_rg && q.colour_cast_bg) {
-    const double cast =
-        std::max(std::abs(std::log(*q.colour_cast_rg)), std::abs(std::log(*q.colour_cast_bg)));
-    if (cast > thresholds.max_colour_cast_log) {
-      q.warnings.push_back(
-          {"colour_cast", Format("neutral areas are tinted (log ratio %.2f > %.2f); set white "
-                                 "balance or include a colour chart",
-                                 cast, thresholds.max_colour_cast_log)});
-    }
-  }
+  if (auto cast = ColourCastWarning(q, thresholds)) q.warnings.push_back(std::move(*cast));
   if (q.median_luminance < thresholds.min_median_luminance) {
     q.warnings.push_back({"underexposed", Format("image is dark (median luminance %.2f < %.2f); "
                                                  "increase exposure or light",
@@ -148,6 +176,56 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
                              q.colourless_pct, thresholds.max_colourless_pct)});
   }
   return q;
+}
+
+void MeasureColourCastOutside(const cv::Mat& bgr, const cv::Mat& exclude, CaptureQuality& q,
+                              const QualityThresholds& thresholds) {
+  SKT_CHECK(bgr.type() == CV_8UC3 || bgr.type() == CV_16UC3) << "type " << bgr.type();
+  SKT_CHECK(exclude.empty() || (exclude.type() == CV_8U && exclude.size() == bgr.size()));
+  const cv::Mat small8 = WorkingCopy(bgr);
+  cv::Mat small_exclude;
+  if (!exclude.empty()) cv::resize(exclude, small_exclude, small8.size(), 0, 0, cv::INTER_NEAREST);
+  // Only pixels at least as bright as the photo's median brightest channel: a white or grey
+  // surface in the light; dark near-neutral pixels beside the skin are more often a greyish lesion,
+  // hair or shadow (a seborrhoeic keratosis close-up read as a blue cast from its lesion alone).
+  std::vector<int> histogram(256, 0);
+  for (int y = 0; y < small8.rows; ++y) {
+    const auto* p = small8.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < small8.cols; ++x) ++histogram[std::max({p[x][0], p[x][1], p[x][2]})];
+  }
+  int median = 0;
+  for (std::size_t cumulative = 0; median < 255; ++median) {
+    cumulative += static_cast<std::size_t>(histogram[static_cast<std::size_t>(median)]);
+    if (2 * cumulative >= small8.total()) break;
+  }
+  NeutralSums neutral;
+  for (int y = 0; y < small8.rows; ++y) {
+    const auto* p = small8.ptr<cv::Vec3b>(y);
+    const uchar* e = small_exclude.empty() ? nullptr : small_exclude.ptr<uchar>(y);
+    for (int x = 0; x < small8.cols; ++x) {
+      if ((e != nullptr && e[x]) || std::max({p[x][0], p[x][1], p[x][2]}) < median) continue;
+      neutral.Add(p[x][2], p[x][1], p[x][0]);
+    }
+  }
+  // At least 1 % of the whole photo: a few neutral pixels left beside a close-up's skin (a
+  // highlight's rim, a hair) are no estimate of the light.
+  SetColourCast(neutral, static_cast<double>(small8.total()), q);
+  auto it = std::find_if(q.warnings.begin(), q.warnings.end(),
+                         [](const QualityWarning& w) { return w.code == "colour_cast"; });
+  std::optional<QualityWarning> cast = ColourCastWarning(q, thresholds);
+  if (it != q.warnings.end()) {
+    if (cast) {
+      *it = std::move(*cast);
+    } else {
+      q.warnings.erase(it);
+    }
+  } else if (cast) {
+    // Where AssessCaptureQuality puts it: after the exposure and glare warnings.
+    auto at = std::find_if(q.warnings.begin(), q.warnings.end(), [](const QualityWarning& w) {
+      return w.code == "underexposed" || w.code == "greyscale";
+    });
+    q.warnings.insert(at, std::move(*cast));
+  }
 }
 
 }  // namespace skintrack::core

@@ -50,4 +50,12 @@ struct CaptureQuality {
 CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask = {},
                                     const QualityThresholds& thresholds = {});
 
+// Measures the colour cast again over the near-neutral pixels outside `exclude` (CV_8U of the
+// photo's size, non-zero = left out; at least 1 % of the whole photo must remain near-neutral, or
+// the cast is unknown) and replaces `q`'s cast values and its `colour_cast` warning. Scoring
+// passes the skin it measured: pale skin is near-neutral (S < 0.2) and reddish, so on a close-up,
+// where it is most of the photo, it was read as a warm cast of the light.
+void MeasureColourCastOutside(const cv::Mat& bgr, const cv::Mat& exclude, CaptureQuality& q,
+                              const QualityThresholds& thresholds = {});
+
 }  // namespace skintrack::core

@@ -86,6 +86,42 @@ TEST(CaptureQuality, ColourCastOnNeutralPixels) {
   EXPECT_TRUE(HasWarning(q, "colour_cast"));
 }
 
+// Pale skin is near-neutral (S < 0.2) and reddish: over a whole close-up it reads as a warm cast.
+// Measured outside the skin, on the bright near-neutral pixels left (a grey card here), the light
+// is neutral; with nothing neutral left beside the skin, the cast is unknown, not a warning.
+TEST(CaptureQuality, ColourCastIsReadOutsideTheSkin) {
+  cv::Mat photo(300, 400, CV_8UC3, cv::Scalar(196, 212, 236));  // BGR pale skin: S 0.17
+  cv::Mat skin(photo.size(), CV_8U, cv::Scalar(255));
+  CaptureQuality q = AssessCaptureQuality(photo);
+  ASSERT_TRUE(q.colour_cast_rg.has_value());
+  EXPECT_GT(*q.colour_cast_rg, 1.2);
+  EXPECT_TRUE(HasWarning(q, "colour_cast"));
+  MeasureColourCastOutside(photo, skin, q);
+  EXPECT_FALSE(q.colour_cast_rg.has_value());
+  EXPECT_FALSE(HasWarning(q, "colour_cast"));
+
+  // A grey card beside the skin, brighter than the photo's median.
+  photo(cv::Rect(300, 0, 100, 300)).setTo(cv::Scalar(240, 240, 240));
+  skin(cv::Rect(300, 0, 100, 300)).setTo(0);
+  // A greyish-brown lesion (dark, near-neutral) outside the skin mask too: not a white.
+  photo(cv::Rect(100, 100, 60, 60)).setTo(cv::Scalar(70, 80, 90));
+  skin(cv::Rect(100, 100, 60, 60)).setTo(0);
+  q = AssessCaptureQuality(photo);
+  EXPECT_TRUE(HasWarning(q, "colour_cast"));
+  MeasureColourCastOutside(photo, skin, q);
+  ASSERT_TRUE(q.colour_cast_rg.has_value());
+  EXPECT_NEAR(*q.colour_cast_rg, 1.0, 0.01);
+  EXPECT_NEAR(*q.colour_cast_bg, 1.0, 0.01);
+  EXPECT_FALSE(HasWarning(q, "colour_cast"));
+
+  // A warm light tints the card as well: the cast is found and warned about.
+  photo(cv::Rect(300, 0, 100, 300)).setTo(cv::Scalar(200, 218, 240));
+  MeasureColourCastOutside(photo, skin, q);
+  ASSERT_TRUE(q.colour_cast_rg.has_value());
+  EXPECT_GT(*q.colour_cast_rg, 1.2);
+  EXPECT_TRUE(HasWarning(q, "colour_cast"));
+}
+
 TEST(CaptureQuality, SixteenBitInputMatchesEightBit) {
   const cv::Mat image8 = TexturedSkin(300, 200, 6);
   cv::Mat image16;
