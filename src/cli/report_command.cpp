@@ -74,7 +74,13 @@ std::string CaveatFor(std::string code, int photos) {
            "on fewer of them" +
            count + ".";
   }
-  if (code == "pores_near_resolution" || code == "pores_below_resolution") {
+  if (code == "pores_below_resolution") {
+    // Their pore values are left out of the charts and claims (compare::MetricUnresolved).
+    return "Some photos were taken from too far away to show pores at all; their pore counts are "
+           "not used in this report" +
+           count + ".";
+  }
+  if (code == "pores_near_resolution") {
     return "Some photos were taken from too far away to show the smallest pores clearly; pore "
            "counts and sizes there are less certain" +
            count + ".";

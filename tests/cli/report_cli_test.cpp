@@ -317,6 +317,13 @@ TEST(ReportCliPhotos, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheTimeline)
     }
   }
   EXPECT_TRUE(noted) << doc["notes"].dump();
+  // The patient's report says the pore counts were not used, not merely "less certain".
+  const fs::path html_path = dir / "report.html";
+  const auto report =
+      RunSkintrack({"report", "--db", db, "--subject", "P1", "-o", html_path.string()});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const std::string html = *ReadFileBytes(html_path);
+  EXPECT_NE(html.find("their pore counts are not used in this report"), std::string::npos);
 }
 
 }  // namespace
