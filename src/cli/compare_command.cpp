@@ -58,19 +58,11 @@ std::string JudgeChange(const compare::MetricInfo& info, double mdc95, double be
   return improved ? "improved" : "worsened";
 }
 
-std::vector<std::string> Warnings(const json& score_doc) {
-  std::vector<std::string> out;
-  for (const auto& w : score_doc["warnings"]) {
-    if (w.is_string()) out.push_back(w.get<std::string>());
-  }
-  return out;
-}
-
 json Deltas(const json& before_doc, const json& after_doc) {
   const json& before = before_doc["metrics"];
   const json& after = after_doc["metrics"];
-  const std::vector<std::string> before_warnings = Warnings(before_doc);
-  const std::vector<std::string> after_warnings = Warnings(after_doc);
+  const std::vector<std::string> before_warnings = core::WarningCodes(before_doc);
+  const std::vector<std::string> after_warnings = core::WarningCodes(after_doc);
   json out = json::object();
   for (const char* group : kGroups) {
     if (!before.contains(group) || !after.contains(group)) continue;

@@ -6,6 +6,7 @@
 #include "compare/metric_catalog.h"
 #include "core/base/atomic_file.h"
 #include "core/pipeline/batch_tables.h"
+#include "core/pipeline/score_pipeline.h"
 
 namespace skintrack::cli {
 namespace fs = std::filesystem;
@@ -85,18 +86,6 @@ struct Builder {
   }
 };
 
-// The codes of a JSON array of warnings; empty when it is not one (a store written by hand).
-std::vector<std::string> WarningCodes(const std::string& warnings_json) {
-  std::vector<std::string> codes;
-  const nlohmann::json parsed =
-      nlohmann::json::parse(warnings_json, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_array()) return codes;
-  for (const auto& w : parsed) {
-    if (w.is_string()) codes.push_back(w.get<std::string>());
-  }
-  return codes;
-}
-
 }  // namespace
 
 Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
@@ -106,7 +95,9 @@ Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
   SKT_ASSIGN_OR_RETURN(std::vector<store::CaptureRecord> captures, store.ListCaptures());
   std::map<std::int64_t, std::vector<std::string>> warnings_by_capture;
   for (const store::CaptureRecord& c : captures) {
-    warnings_by_capture[c.id] = WarningCodes(c.warnings_json);
+    // The stored array, wrapped as the score document it came from.
+    warnings_by_capture[c.id] = core::WarningCodes(
+        {{"warnings", nlohmann::json::parse(c.warnings_json, nullptr, /*allow_exceptions=*/false)}});
   }
   Builder builder;
   for (const store::ScoreRow& r : rows) {
@@ -171,13 +162,7 @@ Result<std::map<std::string, std::vector<std::string>>> BatchWarningsByImage(
     if (!text.ok()) continue;
     const nlohmann::json doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_object()) continue;
-    std::vector<std::string> codes;
-    if (auto w = doc.find("warnings"); w != doc.end() && w->is_array()) {
-      for (const auto& code : *w) {
-        if (code.is_string()) codes.push_back(code.get<std::string>());
-      }
-    }
-    out[row.image_sha256] = std::move(codes);
+    out[row.image_sha256] = core::WarningCodes(doc);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/pipeline/score_pipeline.h"
 #include "viewer/app.h"
 
 #if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_COMPARE)
@@ -118,16 +119,6 @@ std::vector<std::string> ScoredMetricKeys(const std::map<std::string, SessionSco
 
 #if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_COMPARE)
 namespace {
-std::vector<std::string> WarningCodes(const nlohmann::json& document) {
-  std::vector<std::string> codes;
-  if (auto w = document.find("warnings"); w != document.end() && w->is_array()) {
-    for (const auto& code : *w) {
-      if (code.is_string()) codes.push_back(code.get<std::string>());
-    }
-  }
-  return codes;
-}
-
 // Values a session's warnings leave out (compare::MetricUnresolved) are not in its timeline, as in
 // `skintrack timeline` and the claims.
 compare::SubjectTimeline ToTimeline(const CatalogSubject& subject,
@@ -148,7 +139,7 @@ compare::SubjectTimeline ToTimeline(const CatalogSubject& subject,
     Result<std::int64_t> time = compare::ParseDateTime(session.date);
     s.time_s = time.ok() ? *time : static_cast<std::int64_t>(days[i] * 86400.0);
     std::vector<std::string> keys = ScoredMetricKeys({{session.id, it->second}});
-    const std::vector<std::string> warnings = WarningCodes(it->second.document);
+    const std::vector<std::string> warnings = core::WarningCodes(it->second.document);
     for (const std::string& key : keys) {
       if (compare::MetricUnresolved(key, warnings)) continue;
       if (auto value = ScoreValue(it->second.document, key)) s.values[key].push_back(*value);
@@ -212,7 +203,7 @@ MetricSeries BuildMetricSeries(const CatalogSubject& subject,
   for (const CatalogSession& session : subject.sessions) {
     auto it = scores.find(session.id);
     if (it == scores.end() || it->second.state != JobState::kReady) continue;
-    if (compare::MetricUnresolved(metric, WarningCodes(it->second.document))) {
+    if (compare::MetricUnresolved(metric, core::WarningCodes(it->second.document))) {
       unresolved.push_back(session.id);
     }
   }

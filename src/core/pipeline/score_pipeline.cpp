@@ -84,6 +84,17 @@ json InputToJson(const LoadedImage& image, bool include_path) {
   return input;
 }
 
+std::vector<std::string> WarningCodes(const json& score_doc) {
+  std::vector<std::string> codes;
+  if (!score_doc.is_object()) return codes;
+  const auto warnings = score_doc.find("warnings");
+  if (warnings == score_doc.end() || !warnings->is_array()) return codes;
+  for (const auto& w : *warnings) {
+    if (w.is_string()) codes.push_back(w.get<std::string>());
+  }
+  return codes;
+}
+
 Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& options) {
   json doc;
   doc["schema"] = "skintrack.score/1";

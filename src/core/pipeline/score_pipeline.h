@@ -78,4 +78,8 @@ Result<nlohmann::json> ScoreImageFile(const std::filesystem::path& path,
 // The `input` block of a score document (path, sha256, size, EXIF capture facts).
 nlohmann::json InputToJson(const LoadedImage& image, bool include_path);
 
+// The warning codes of a score document (its `warnings` array; strings only). None when the
+// document has no such array, e.g. a damaged file or a store written by hand.
+std::vector<std::string> WarningCodes(const nlohmann::json& score_doc);
+
 }  // namespace skintrack::core
