@@ -16,6 +16,7 @@ struct ClaimsCommandOptions {
   std::string spec;
   std::string region;
   bool json = false;
+  compare::JudgeRules rules;
 };
 
 int RunClaims(const ClaimsCommandOptions& opts) {
@@ -23,7 +24,7 @@ int RunClaims(const ClaimsCommandOptions& opts) {
   if (!claims.ok()) return ReportError("claims", claims.error(), opts.json);
   auto store = OpenStore(opts.db, /*must_exist=*/true);
   if (!store.ok()) return ReportError("claims", store.error(), opts.json);
-  auto all = LoadTimelines(*store, opts.region);
+  auto all = LoadTimelines(*store, opts.region, opts.rules);
   if (!all.ok()) return ReportError("claims", all.error(), opts.json);
   const compare::NoiseByMetric noise = compare::EstimateNoiseForAll(*all);
 
@@ -75,6 +76,7 @@ CommandRun SetupClaimsCommand(CLI::App& root) {
   sub->add_option("--subject", opts->subject, "Only this subject");
   sub->add_option("--spec", opts->spec, "Claim spec TOML (default: built-in presets, docs/CLAIMS.md)");
   sub->add_option("--region", opts->region, "Only scores of this region");
+  AddSameLightOption(sub, &opts->rules);
   sub->add_flag("--json", opts->json, "Print the skintrack.claims/1 JSON document on stdout");
   return [opts] { return RunClaims(*opts); };
 }

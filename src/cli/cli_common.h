@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "compare/metric_catalog.h"
 #include "core/base/capture_limits.h"
 #include "core/base/result.h"
 #include "core/calibration/chart_geometry.h"
@@ -98,6 +99,17 @@ inline void AddChartPitchOption(CLI::App* sub, double* pitch_mm) {
                   "ColorChecker Classic; smaller for a Mini, Nano or Passport). The physical "
                   "scale is taken from it")
       ->check(NumberIn(1, 200, "--chart-pitch-mm", "1 and 200 mm"));
+}
+
+// `--same-light`, of the commands that judge changes (compare, timeline, claims, study, report):
+// the user states that every capture was taken with the same light and camera settings, so that
+// absolute colour is judged without a colour chart (compare::JudgeRules).
+inline void AddSameLightOption(CLI::App* sub, compare::JudgeRules* rules) {
+  sub->add_flag("--same-light", rules->same_light,
+                "Every photo was taken with the same light and camera settings (a fixed booth, "
+                "white balance and exposure locked): judge a*, erythema index, haemoglobin, red "
+                "area, melanin, ITA and L* spread without a colour chart. Without it they are "
+                "left out of changes for photos whose colour was not calibrated");
 }
 
 // The part of a stored score's parameter hash that the chart pitch adds: nothing for the

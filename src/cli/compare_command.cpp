@@ -35,6 +35,7 @@ struct CompareCommandOptions {
   double chart_pitch_mm = core::kClassicPatchPitchMm;
   double max_megapixels = 100;
   bool json = false;
+  compare::JudgeRules rules;
 };
 
 const char* const kGroups[] = {"redness", "pigmentation", "pores", "texture", "wrinkles", "scars"};
@@ -58,7 +59,12 @@ std::string JudgeChange(const compare::MetricInfo& info, double mdc95, double be
   return improved ? "improved" : "worsened";
 }
 
-json Deltas(const json& before_doc, const json& after_doc) {
+// The direction given to a value either capture leaves out (compare::MetricUnresolved).
+std::string UnresolvedDirection(const std::string& warning) {
+  return warning == "pores_below_resolution" ? "below_resolution" : "uncalibrated_colour";
+}
+
+json Deltas(const json& before_doc, const json& after_doc, const compare::JudgeRules& rules) {
   const json& before = before_doc["metrics"];
   const json& after = after_doc["metrics"];
   const std::vector<std::string> before_warnings = core::WarningCodes(before_doc);
@@ -78,9 +84,10 @@ json Deltas(const json& before_doc, const json& after_doc) {
       const double mdc95 = compare::DefaultMdc(*info, b);
       entry["mdc95"] = mdc95;
       // A key either capture cannot resolve is shown, not judged (compare::MetricUnresolved).
-      const bool unresolved = compare::MetricUnresolved(name, before_warnings) ||
-                              compare::MetricUnresolved(name, after_warnings);
-      entry["direction"] = unresolved ? "below_resolution" : JudgeChange(*info, mdc95, b, a);
+      const bool unresolved = compare::MetricUnresolved(name, before_warnings, rules) ||
+                              compare::MetricUnresolved(name, after_warnings, rules);
+      entry["direction"] = unresolved ? UnresolvedDirection(compare::UnresolvedWarningFor(name))
+                                      : JudgeChange(*info, mdc95, b, a);
       group_out[key] = entry;
     }
     out[group] = group_out;
@@ -104,6 +111,16 @@ void PrintComparisonHuman(const json& doc) {
     }
   }
   for (const auto& w : doc["warnings"]) std::cout << "warning: " << w.get<std::string>() << "\n";
+  bool uncalibrated = false;
+  for (const auto& [group, keys] : doc["deltas"].items()) {
+    for (const auto& [key, d] : keys.items()) uncalibrated |= d["direction"] == "uncalibrated_colour";
+  }
+  if (uncalibrated) {
+    std::cout << "note: the colour values (a*, erythema index, haemoglobin, red area, melanin, ITA, "
+                 "L* spread) are not judged: without a colour chart a change of light reads as a "
+                 "change of skin. Photograph a ColorChecker beside the skin, or give --same-light "
+                 "if both photos were taken with the same light and camera settings\n";
+  }
 }
 
 int RunCompare(const CompareCommandOptions& opts) {
@@ -207,7 +224,8 @@ int RunCompare(const CompareCommandOptions& opts) {
   doc["registration"] = core::RegistrationToJson(*registration);
   doc["mask"] = {{"source", opts.roi.empty() ? "auto" : "roi"},
                  {"common_pixels", cv::countNonZero(common)}};
-  doc["deltas"] = Deltas(*before_doc, *after_doc);
+  doc["deltas"] = Deltas(*before_doc, *after_doc, opts.rules);
+  doc["same_light"] = opts.rules.same_light;
   doc["scores"] = {{"before", (*before_doc)["metrics"]}, {"after", (*after_doc)["metrics"]}};
   json warnings = json::array();
   for (const auto& w : (*before_doc)["warnings"]) warnings.push_back("before:" + w.get<std::string>());
@@ -248,6 +266,7 @@ CommandRun SetupCompareCommand(CLI::App& root) {
   AddChartPitchOption(sub, &opts->chart_pitch_mm);
   sub->add_option("--max-megapixels", opts->max_megapixels, "Refuse larger images (default 100)")
       ->check(MegapixelLimit());
+  AddSameLightOption(sub, &opts->rules);
   sub->add_flag("--json", opts->json, "Print the skintrack.compare/1 JSON document on stdout");
   return [opts] { return RunCompare(*opts); };
 }

@@ -89,7 +89,8 @@ struct Builder {
 }  // namespace
 
 Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
-                                                            const std::string& region) {
+                                                            const std::string& region,
+                                                            const compare::JudgeRules& rules) {
   SKT_ASSIGN_OR_RETURN(std::vector<store::ScoreRow> rows, store.LoadScores());
   // Each capture's warnings, for the values they leave out (compare::MetricUnresolved).
   SKT_ASSIGN_OR_RETURN(std::vector<store::CaptureRecord> captures, store.ListCaptures());
@@ -104,7 +105,7 @@ Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
     if (!region.empty() && r.region != region) continue;
     auto it = warnings_by_capture.find(r.capture_id);
     const bool left_out =
-        it != warnings_by_capture.end() && compare::MetricUnresolved(r.metric, it->second);
+        it != warnings_by_capture.end() && compare::MetricUnresolved(r.metric, it->second, rules);
     SKT_RETURN_IF_ERROR(builder.Add(r.subject, r.arm, r.session_label, r.session_kind, r.started_at,
                                     r.metric, r.value, left_out));
   }
@@ -133,13 +134,14 @@ Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
 
 Result<std::vector<compare::SubjectTimeline>> TimelinesFromLongScores(
     const std::vector<store::LongScore>& scores, const std::string& region,
-    const std::map<std::string, std::vector<std::string>>& warnings_by_image) {
+    const std::map<std::string, std::vector<std::string>>& warnings_by_image,
+    const compare::JudgeRules& rules) {
   Builder builder;
   for (const store::LongScore& s : scores) {
     if (!region.empty() && s.region != region) continue;
     auto it = warnings_by_image.find(s.image_sha256);
     const bool left_out =
-        it != warnings_by_image.end() && compare::MetricUnresolved(s.metric, it->second);
+        it != warnings_by_image.end() && compare::MetricUnresolved(s.metric, it->second, rules);
     SKT_RETURN_IF_ERROR(
         builder.Add(s.subject, s.arm, s.session, s.kind, s.date, s.metric, s.value, left_out));
   }

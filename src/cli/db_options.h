@@ -28,14 +28,17 @@ std::filesystem::path ResolveDbPath(const std::string& db_path);
 Result<store::Store> OpenStore(const std::string& db_path, bool must_exist);
 
 // Timelines of every subject (or one) from the store, optionally only scores of one region. A
-// capture's values its warnings leave out (compare::MetricUnresolved) are not in them.
+// capture's values its warnings leave out under `rules` (compare::MetricUnresolved) are not in
+// them.
 Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
-                                                            const std::string& region);
+                                                            const std::string& region,
+                                                            const compare::JudgeRules& rules = {});
 // Timelines from batch long-form scores. `warnings_by_image` (image SHA-256 -> the warnings of its
 // score) leaves out the values those warnings make unresolved; images it lacks keep every value.
 Result<std::vector<compare::SubjectTimeline>> TimelinesFromLongScores(
     const std::vector<store::LongScore>& scores, const std::string& region,
-    const std::map<std::string, std::vector<std::string>>& warnings_by_image = {});
+    const std::map<std::string, std::vector<std::string>>& warnings_by_image = {},
+    const compare::JudgeRules& rules = {});
 
 // The warnings of each image a batch output folder scored (image SHA-256 -> codes), read from its
 // index.csv and per-image JSON documents; empty when the folder holds no index.csv (a scores.csv

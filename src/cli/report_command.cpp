@@ -33,6 +33,7 @@ struct ReportCommandOptions {
   std::string paper = "a4";
   bool identify = false;
   bool json = false;
+  compare::JudgeRules rules;
 };
 
 // Clockwise quarter turns that bring the face of a photo upright: 0 unless its score
@@ -63,7 +64,7 @@ std::string Today() {
 
 // Plain-language caveat for a pipeline or capture-quality warning code; empty for codes that are
 // findings rather than caveats ("no redness patch found") or that another code already explains.
-std::string CaveatFor(std::string code, int photos) {
+std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& rules) {
   const std::string count = " (" + std::to_string(photos) + (photos == 1 ? " photo)" : " photos)");
   if (code == "red_area_none" || code.ends_with("_none_found") || code == "no_colour_chart" ||
       code == "texture_band_assumed_scale") {
@@ -98,8 +99,17 @@ std::string CaveatFor(std::string code, int photos) {
   }
   if (code == "scale_unknown_sizes_in_px") code = "no_scale";
   if (code == "uncalibrated_colour") {
-    return "No colour chart was visible, so colour measures (redness, pigmentation) also reflect "
-           "the lighting of each visit" + count + ".";
+    // Their colour values are left out of the charts and claims unless the practitioner states
+    // that every visit had the same light (compare::MetricUnresolved).
+    if (rules.same_light) {
+      return "No colour chart was visible, so colour measures (redness, pigmentation) also "
+             "reflect the lighting of each visit; they are compared because every visit was "
+             "photographed with the same light and camera settings" +
+             count + ".";
+    }
+    return "No colour chart was visible, so a change of light could not be told from a change of "
+           "skin colour; their redness and skin-tone values are not used in this report" +
+           count + ".";
   }
   if (code == "blurry") return "Some photos were slightly out of focus; fine detail may be under-counted" + count + ".";
   if (code == "clipped_highlights" || code == "glare") {
@@ -160,7 +170,7 @@ int RunReport(const ReportCommandOptions& opts) {
                                                "' is not in the store; `skintrack sessions` lists subjects"),
                        opts.json);
   }
-  auto all = LoadTimelines(*store, "");
+  auto all = LoadTimelines(*store, "", opts.rules);
   if (!all.ok()) return ReportError("report", all.error(), opts.json);
   auto claims = LoadClaims(opts.spec);
   if (!claims.ok()) return ReportError("report", claims.error(), opts.json);
@@ -230,7 +240,7 @@ int RunReport(const ReportCommandOptions& opts) {
     in.sessions.push_back(info);
   }
   for (const auto& [code, n] : warning_counts) {
-    std::string caveat = CaveatFor(code, n);
+    std::string caveat = CaveatFor(code, n, opts.rules);
     if (!caveat.empty() &&
         std::find(in.caveats.begin(), in.caveats.end(), caveat) == in.caveats.end())
       in.caveats.push_back(std::move(caveat));
@@ -350,6 +360,7 @@ CommandRun SetupReportCommand(CLI::App& root) {
   sub->add_option("--paper", opts->paper, "Paper size for PDF: a4 or letter")
       ->check(CLI::IsMember({"a4", "letter"}));
   sub->add_flag("--identify", opts->identify, "Print the subject's display name instead of the ID");
+  AddSameLightOption(sub, &opts->rules);
   sub->add_flag("--json", opts->json, "Print a skintrack.report/1 summary on stdout");
   return [opts] { return RunReport(*opts); };
 }

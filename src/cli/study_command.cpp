@@ -21,6 +21,7 @@ struct StudyCommandOptions {
   std::string spec;
   std::string region;
   bool json = false;
+  compare::JudgeRules rules;
 };
 
 nlohmann::json Finite(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
@@ -70,11 +71,11 @@ Result<std::vector<compare::SubjectTimeline>> LoadStudyData(const StudyCommandOp
     SKT_ASSIGN_OR_RETURN(std::vector<store::LongScore> scores, store::ParseScoresCsv(text, csv.string()));
     // A batch folder's per-image documents say which values their warnings leave out.
     SKT_ASSIGN_OR_RETURN(auto warnings, BatchWarningsByImage(csv.parent_path()));
-    return TimelinesFromLongScores(scores, opts.region, warnings);
+    return TimelinesFromLongScores(scores, opts.region, warnings, opts.rules);
   }
   *source = ResolveDbPath(opts.db).string();
   SKT_ASSIGN_OR_RETURN(store::Store store, OpenStore(opts.db, /*must_exist=*/true));
-  return LoadTimelines(store, opts.region);
+  return LoadTimelines(store, opts.region, opts.rules);
 }
 
 void PrintStudy(const compare::StudyReport& report) {
@@ -181,6 +182,7 @@ CommandRun SetupStudyCommand(CLI::App& root) {
   AddDbOption(sub, &opts->db);
   sub->add_option("--spec", opts->spec, "Claim spec TOML (default: built-in presets)");
   sub->add_option("--region", opts->region, "Only scores of this region");
+  AddSameLightOption(sub, &opts->rules);
   sub->add_flag("--json", opts->json, "Print the skintrack.study/1 JSON document on stdout");
   return [opts] { return RunStudy(*opts); };
 }

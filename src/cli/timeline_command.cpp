@@ -21,6 +21,7 @@ struct TimelineCommandOptions {
   std::string chart;
   std::string spec;
   bool json = false;
+  compare::JudgeRules rules;
 };
 
 nlohmann::json TimelineToJson(const compare::MetricTimeline& t, const compare::MetricNoise* noise) {
@@ -117,7 +118,7 @@ std::vector<report::ChartWindow> WindowsFor(const std::vector<compare::ClaimSpec
 int RunTimeline(const TimelineCommandOptions& opts) {
   auto store = OpenStore(opts.db, /*must_exist=*/true);
   if (!store.ok()) return ReportError("timeline", store.error(), opts.json);
-  auto all = LoadTimelines(*store, opts.region);
+  auto all = LoadTimelines(*store, opts.region, opts.rules);
   if (!all.ok()) return ReportError("timeline", all.error(), opts.json);
   const compare::SubjectTimeline* subject = nullptr;
   for (const compare::SubjectTimeline& t : *all) {
@@ -183,8 +184,8 @@ int RunTimeline(const TimelineCommandOptions& opts) {
     chart.windows = WindowsFor(*claims, metric, treatment_days);
     charts.push_back(std::move(chart));
   }
-  // Values left out for the photos' resolution (compare::MetricUnresolved) are named, so that a
-  // series missing in part or whole says why.
+  // Values left out (compare::MetricUnresolved: pores below the photos' resolution, colour without
+  // a chart) are named, so that a series missing in part or whole says why.
   nlohmann::json left_out = nlohmann::json::object();
   for (const auto& [metric, left_sessions] : subject->left_out) {
     if (!opts.metrics.empty() &&
@@ -229,6 +230,7 @@ CommandRun SetupTimelineCommand(CLI::App& root) {
   sub->add_option("--region", opts->region, "Only scores of this region");
   sub->add_option("--chart", opts->chart, "Write a chart (.svg, .png or .pdf)");
   sub->add_option("--spec", opts->spec, "Claim spec TOML whose windows are shaded (default: presets)");
+  AddSameLightOption(sub, &opts->rules);
   sub->add_flag("--json", opts->json, "Print the skintrack.timeline/1 JSON document on stdout");
   return [opts] { return RunTimeline(*opts); };
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace skintrack::compare {
 
@@ -101,16 +102,34 @@ double DefaultMdc(const MetricInfo& info, double baseline_value) {
   return mdc > 0 ? mdc : 1e-9;
 }
 
+bool ColourFollowsTheLight(std::string_view key) {
+  static const std::string_view kKeys[] = {
+      "redness.a_star_mean",          "redness.erythema_index_mean",
+      "redness.hemoglobin_mean",      "redness.red_area_pct",
+      "pigmentation.melanin_index_mean", "pigmentation.melanin_mean",
+      "pigmentation.ita_deg",         "pigmentation.l_star_sd"};
+  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+}
+
 std::string UnresolvedWarningFor(std::string_view key) {
   // Only the pores: wrinkles and scars below their resolution are still measured on the wider
   // lines and scars, alike in every capture of that resolution.
   if (key.substr(0, key.find('.')) == "pores") return "pores_below_resolution";
+  if (ColourFollowsTheLight(key)) return "uncalibrated_colour";
   return "";
 }
 
-bool MetricUnresolved(std::string_view key, const std::vector<std::string>& warnings) {
+std::string UnresolvedReason(std::string_view warning) {
+  if (warning == "pores_below_resolution") return "below the photo's resolution";
+  if (warning == "uncalibrated_colour") return "colour not calibrated (no colour chart)";
+  return std::string(warning);
+}
+
+bool MetricUnresolved(std::string_view key, const std::vector<std::string>& warnings,
+                      const JudgeRules& rules) {
   const std::string code = UnresolvedWarningFor(key);
-  return !code.empty() && std::find(warnings.begin(), warnings.end(), code) != warnings.end();
+  if (code.empty() || (code == "uncalibrated_colour" && rules.same_light)) return false;
+  return std::find(warnings.begin(), warnings.end(), code) != warnings.end();
 }
 
 }  // namespace skintrack::compare

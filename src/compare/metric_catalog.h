@@ -53,14 +53,36 @@ MetricInfo MetricInfoOrDefault(std::string_view key);
 // Default MDC95 for a metric given the subject's baseline value.
 double DefaultMdc(const MetricInfo& info, double baseline_value);
 
+// What the user states about how the captures were taken, which lets values be judged that the
+// captures' warnings would otherwise leave out.
+struct JudgeRules {
+  // Every capture was taken with the same light and camera settings (a fixed booth, white balance
+  // and exposure locked): absolute colour keys are judged without a colour chart.
+  bool same_light = false;
+};
+
 // Whether a capture's value of `key` ("group.key") is left out of changes, timelines and claims
-// because of one of the capture's warnings: the pore keys of a capture with
-// `pores_below_resolution`, where even the largest pore spans under 3 px and what is counted is
-// mostly noise and JPEG blocks (docs/METRICS.md, Resolution). Its value is still reported.
-bool MetricUnresolved(std::string_view key, const std::vector<std::string>& warnings);
+// because of one of the capture's warnings. Its value is still reported.
+//   - The pore keys of a capture with `pores_below_resolution`: even the largest pore spans under
+//     3 px and what is counted is mostly noise and JPEG blocks (docs/METRICS.md, Resolution).
+//   - The keys that read the light's colour or level as the skin's (ColourFollowsTheLight) of a
+//     capture with `uncalibrated_colour` (no chart was found or fitted), unless
+//     `rules.same_light`: without a chart a warmer lamp or a brighter exposure reads as redder or
+//     darker skin (docs/COLOUR.md). Keys relative to the photo's own skin (brown-spot area,
+//     texture) are judged.
+bool MetricUnresolved(std::string_view key, const std::vector<std::string>& warnings,
+                      const JudgeRules& rules = {});
+
+// Whether `key` is one of the absolute colour keys: a*, erythema index, haemoglobin, red area
+// (a fixed a* threshold), melanin index, melanin, ITA° and the L* spread (tone unevenness).
+bool ColourFollowsTheLight(std::string_view key);
 
 // The warning that makes `key` unresolved (MetricUnresolved), e.g. "pores_below_resolution";
 // empty for keys no warning removes.
 std::string UnresolvedWarningFor(std::string_view key);
+
+// Why a value left out under `warning` was left out, in words: "below the photo's resolution",
+// "colour not calibrated (no colour chart)".
+std::string UnresolvedReason(std::string_view warning);
 
 }  // namespace skintrack::compare

@@ -69,7 +69,8 @@ struct SubjectTimeline {
   std::string arm;  // "treated", "control" or empty (treated)
   std::vector<SessionScores> sessions;  // any order; functions sort by time where it matters
   // Metric key -> the sessions whose values of it were left out because of their captures'
-  // warnings (MetricUnresolved, metric_catalog.h: pores below the photo's resolution), so that a
+  // warnings (MetricUnresolved, metric_catalog.h: pores below the photo's resolution, colour
+  // without a chart unless the light was the same), so that a
   // missing series or an untestable claim can say why.
   std::map<std::string, std::vector<std::string>> left_out;
 };

@@ -197,6 +197,7 @@ App::App(ViewerOptions viewer_options) : options(std::move(viewer_options)) {
     log.Warning(loaded.error().message);
   }
   if (options.chart_pitch_mm) settings.chart_pitch_mm = *options.chart_pitch_mm;
+  if (options.same_light) settings.same_light = true;
   if (options.width > 0 && options.height > 0) {
     settings.window_width = options.width;
     settings.window_height = options.height;
@@ -482,11 +483,13 @@ void App::WriteScreenshot() {
   // And the progress panel's series: its sessions, and those left out.
   if (const CatalogSubject* subject = CurrentSubject();
       subject != nullptr && !progress_metric.empty()) {
-    const MetricSeries series = BuildMetricSeries(*subject, scores, progress_metric);
+    const MetricSeries series =
+        BuildMetricSeries(*subject, scores, progress_metric, settings.same_light);
     nlohmann::json sessions = nlohmann::json::array();
     for (const MetricPoint& point : series.points) sessions.push_back(point.session_id);
     layout["progress"] = {
-        {"metric", progress_metric}, {"sessions", sessions}, {"left_out", series.left_out}};
+        {"metric", progress_metric},  {"sessions", sessions},
+        {"left_out", series.left_out}, {"same_light", settings.same_light}};
   }
   std::filesystem::path sidecar = options.screenshot;
   sidecar += ".json";
@@ -733,6 +736,14 @@ void App::SetChartPitch(double pitch_mm) {
   if (subject == nullptr || !options.score) return;
   for (const CatalogSession& session : subject->sessions) RequestScore(session.id);
   if (mode == CompareMode::kOverlay) RequestOverlay(overlay);
+}
+
+void App::SetSameLight(bool same_light) {
+  if (same_light == settings.same_light) return;
+  settings.same_light = same_light;
+  ++scores_version;  // the series and claims are built again; the scores themselves stand
+  log.Info(same_light ? "colour without a chart is judged: every session had the same light"
+                      : "colour without a chart is left out of changes and claims");
 }
 
 void App::RequestPhotoInfo(const std::filesystem::path& path) {

@@ -64,6 +64,7 @@ struct ViewerOptions {
   std::filesystem::path settings_path;
   int max_tile_px = 0;              // --max-tile (testing the tiled path)
   std::optional<double> chart_pitch_mm;  // --chart-pitch-mm: sets the setting of that name
+  bool same_light = false;               // --same-light: sets the setting of that name
   int width = 0;                    // --size WxH overrides the settings
   int height = 0;
 };
@@ -173,6 +174,8 @@ class App {
   // Changes the chart pitch photos without a scale of their own are measured with, and scores the
   // subject's sessions again (results of scorings still running are dropped).
   void SetChartPitch(double pitch_mm);
+  // Whether absolute colour without a chart is judged (ViewerSettings::same_light).
+  void SetSameLight(bool same_light);
   void AddPhotos(const std::vector<std::filesystem::path>& paths);
   void RequestOverlay(OverlayKind kind);
   void ScoreRoi(std::size_t index);

@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
       "patch centre-to-centre distance of the colour chart in mm (default 44, the ColorChecker "
       "Classic; smaller for a Mini, Nano or Passport), for photos without a scale of their own; "
       "kept as a setting");
+  cli.add_flag("--same-light", options.same_light,
+               "every session was photographed with the same light and camera settings: judge "
+               "colour without a colour chart; kept as a setting");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

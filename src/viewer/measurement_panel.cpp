@@ -159,7 +159,7 @@ void DrawMeasurementPanel(App& app) {
     cache.version = app.scores_version;
     cache.series.clear();
     for (const std::string& key : ScoredMetricKeys(app.scores)) {
-      cache.series.push_back(BuildMetricSeries(*subject, app.scores, key));
+      cache.series.push_back(BuildMetricSeries(*subject, app.scores, key, app.settings.same_light));
     }
   }
   int scoring = 0;
@@ -185,7 +185,24 @@ void DrawMeasurementPanel(App& app) {
     ImGui::TableHeadersRow();
     std::string group;
     for (const MetricSeries& series : cache.series) {
-      const PairChange change = ComparePair(series, before_id, after_id);
+      PairChange change = ComparePair(series, before_id, after_id);
+      if (!series.left_out.empty() && (!change.before || !change.after)) {
+        // A value left out of the series (below the photo's resolution, colour without a chart)
+        // is shown from its score, not judged, as `skintrack compare` does.
+        const auto stored = [&](const std::string& id) -> std::optional<double> {
+          const auto it = app.scores.find(id);
+          if (it == app.scores.end() || it->second.state != JobState::kReady) return std::nullopt;
+          return ScoreValue(it->second.document, series.metric);
+        };
+        change = PairChange{};
+        change.before = stored(before_id);
+        change.after = stored(after_id);
+        if (change.before && change.after) {
+          change.delta = *change.after - *change.before;
+          if (*change.before != 0) change.delta_pct = 100.0 * *change.delta / std::abs(*change.before);
+        }
+        change.verdict = "not judged";
+      }
       if (!change.before && !change.after) continue;
       const std::string this_group = series.metric.substr(0, series.metric.find('.'));
       if (this_group != group) {

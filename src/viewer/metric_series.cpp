@@ -122,7 +122,8 @@ namespace {
 // Values a session's warnings leave out (compare::MetricUnresolved) are not in its timeline, as in
 // `skintrack timeline` and the claims.
 compare::SubjectTimeline ToTimeline(const CatalogSubject& subject,
-                                    const std::map<std::string, SessionScore>& scores) {
+                                    const std::map<std::string, SessionScore>& scores,
+                                    const compare::JudgeRules& rules) {
   compare::SubjectTimeline timeline;
   timeline.subject = subject.id;
   const std::vector<double> days = SessionDays(subject);
@@ -141,7 +142,7 @@ compare::SubjectTimeline ToTimeline(const CatalogSubject& subject,
     std::vector<std::string> keys = ScoredMetricKeys({{session.id, it->second}});
     const std::vector<std::string> warnings = core::WarningCodes(it->second.document);
     for (const std::string& key : keys) {
-      if (compare::MetricUnresolved(key, warnings)) continue;
+      if (compare::MetricUnresolved(key, warnings, rules)) continue;
       if (auto value = ScoreValue(it->second.document, key)) s.values[key].push_back(*value);
     }
     timeline.sessions.push_back(std::move(s));
@@ -153,7 +154,7 @@ compare::SubjectTimeline ToTimeline(const CatalogSubject& subject,
 
 MetricSeries BuildMetricSeries(const CatalogSubject& subject,
                                const std::map<std::string, SessionScore>& scores,
-                               const std::string& metric) {
+                               const std::string& metric, bool same_light) {
   MetricSeries series;
   series.metric = metric;
   const std::vector<double> days = SessionDays(subject);
@@ -161,7 +162,9 @@ MetricSeries BuildMetricSeries(const CatalogSubject& subject,
     if (IsTreatmentKind(subject.sessions[i].kind)) series.treatment_days.push_back(days[i]);
   }
 #if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_COMPARE)
-  const compare::SubjectTimeline timeline = ToTimeline(subject, scores);
+  compare::JudgeRules rules;
+  rules.same_light = same_light;
+  const compare::SubjectTimeline timeline = ToTimeline(subject, scores, rules);
   const compare::NoiseByMetric noise = compare::EstimateNoiseForAll({timeline});
   Result<compare::MetricTimeline> built = compare::BuildMetricTimeline(timeline, metric, noise);
   if (built.ok()) {
@@ -203,17 +206,19 @@ MetricSeries BuildMetricSeries(const CatalogSubject& subject,
   for (const CatalogSession& session : subject.sessions) {
     auto it = scores.find(session.id);
     if (it == scores.end() || it->second.state != JobState::kReady) continue;
-    if (compare::MetricUnresolved(metric, core::WarningCodes(it->second.document))) {
+    if (compare::MetricUnresolved(metric, core::WarningCodes(it->second.document), rules)) {
       unresolved.push_back(session.id);
     }
   }
   if (!unresolved.empty()) {
     std::string list;
     for (const std::string& id : unresolved) list += (list.empty() ? "" : ", ") + id;
-    series.left_out = "left out in " + list + ", below the photo's resolution (" +
-                      compare::UnresolvedWarningFor(metric) + ")";
+    const std::string warning = compare::UnresolvedWarningFor(metric);
+    series.left_out =
+        "left out in " + list + ", " + compare::UnresolvedReason(warning) + " (" + warning + ")";
   }
 #else
+  (void)same_light;
   series.note = "built without src/compare: no MDC95 or verdicts";
   for (std::size_t i = 0; i < subject.sessions.size(); ++i) {
     auto it = scores.find(subject.sessions[i].id);
@@ -265,10 +270,13 @@ PairChange ComparePair(const MetricSeries& series, const std::string& before_id,
 }
 
 std::vector<ClaimWindow> EvaluateClaimWindows(const CatalogSubject& subject,
-                                              const std::map<std::string, SessionScore>& scores) {
+                                              const std::map<std::string, SessionScore>& scores,
+                                              bool same_light) {
   std::vector<ClaimWindow> windows;
 #if defined(SKINTRACK_VIEWER_HAS_SKINTRACK_COMPARE)
-  const compare::SubjectTimeline timeline = ToTimeline(subject, scores);
+  compare::JudgeRules rules;
+  rules.same_light = same_light;
+  const compare::SubjectTimeline timeline = ToTimeline(subject, scores, rules);
   if (timeline.sessions.empty()) return windows;
   const compare::NoiseByMetric noise = compare::EstimateNoiseForAll({timeline});
   const std::vector<compare::SessionScores> sorted = compare::SortedSessions(timeline);
@@ -313,6 +321,7 @@ std::vector<ClaimWindow> EvaluateClaimWindows(const CatalogSubject& subject,
   }
 #else
   (void)subject;
+  (void)same_light;
   (void)scores;
 #endif
   return windows;

@@ -65,13 +65,16 @@ std::vector<std::string> ScoredMetricKeys(const std::map<std::string, SessionSco
 std::optional<double> ScoreValue(const nlohmann::json& document, const std::string& key);
 std::string ScoreUnit(const nlohmann::json& document, const std::string& key);
 
+// With `same_light` (ViewerSettings::same_light) absolute colour of sessions without a colour
+// chart is judged; otherwise it is left out (compare::MetricUnresolved).
 MetricSeries BuildMetricSeries(const CatalogSubject& subject,
                                const std::map<std::string, SessionScore>& scores,
-                               const std::string& metric);
+                               const std::string& metric, bool same_light = false);
 
 // Claim verdicts (built-in presets) for the subject; empty without src/compare.
 std::vector<ClaimWindow> EvaluateClaimWindows(const CatalogSubject& subject,
-                                              const std::map<std::string, SessionScore>& scores);
+                                              const std::map<std::string, SessionScore>& scores,
+                                              bool same_light = false);
 
 // The change from session `before_id` to `after_id` within a series (both must have values).
 struct PairChange {

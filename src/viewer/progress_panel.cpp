@@ -176,13 +176,24 @@ void DrawProgressPanel(App& app) {
     }
     ImGui::EndCombo();
   }
+  ImGui::SameLine();
+  bool same_light = app.settings.same_light;
+  if (ImGui::Checkbox("same light", &same_light)) app.SetSameLight(same_light);
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip(
+        "Every session was photographed with the same light and camera settings (a fixed\n"
+        "booth, white balance and exposure locked). Then redness, melanin, ITA and L* spread\n"
+        "of photos without a colour chart are judged; otherwise they are left out, because\n"
+        "a change of light reads as a change of skin.");
+  }
   if (cache.subject != subject->id || cache.metric != app.progress_metric ||
       cache.version != app.scores_version) {
     cache.subject = subject->id;
     cache.metric = app.progress_metric;
     cache.version = app.scores_version;
-    cache.series = BuildMetricSeries(*subject, app.scores, app.progress_metric);
-    cache.claims = EvaluateClaimWindows(*subject, app.scores);
+    cache.series =
+        BuildMetricSeries(*subject, app.scores, app.progress_metric, app.settings.same_light);
+    cache.claims = EvaluateClaimWindows(*subject, app.scores, app.settings.same_light);
   }
   const MetricSeries& series = cache.series;
   ImGui::SameLine();

@@ -43,6 +43,11 @@ void ReadKey(const nlohmann::json& doc, const char* key, double& value) {
   if (std::isfinite(number)) value = number;
 }
 
+void ReadKey(const nlohmann::json& doc, const char* key, bool& value) {
+  const auto it = doc.find(key);
+  if (it != doc.end() && it->is_boolean()) value = it->get<bool>();
+}
+
 void ReadKey(const nlohmann::json& doc, const char* key, int& value) {
   const auto it = doc.find(key);
   if (it == doc.end() || !it->is_number()) return;
@@ -83,6 +88,7 @@ Result<ViewerSettings> ParseSettings(std::string_view json_text, std::string_vie
   ReadKey(doc, "max_tile_px", settings.max_tile_px);
   ReadKey(doc, "worker_threads", settings.worker_threads);
   ReadKey(doc, "chart_pitch_mm", settings.chart_pitch_mm);
+  ReadKey(doc, "same_light", settings.same_light);
   ReadKey(doc, "last_source", settings.last_source);
   // The file is edited by hand and shared on clinic workstations: a value the viewer cannot use
   // (a million worker threads, a 1e30 px font, NaN) is brought into range instead of crashing it.
@@ -117,6 +123,7 @@ Status SaveSettings(const std::filesystem::path& path, const ViewerSettings& set
       {"max_tile_px", settings.max_tile_px},
       {"worker_threads", settings.worker_threads},
       {"chart_pitch_mm", settings.chart_pitch_mm},
+      {"same_light", settings.same_light},
       {"last_source", settings.last_source},
   };
   std::error_code ec;

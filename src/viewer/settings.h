@@ -28,6 +28,11 @@ struct ViewerSettings {
   // without one of its own (manifest px_per_mm, database score) is read from the chart with it.
   // 44 mm is the ColorChecker Classic; a Mini, Nano or Passport is smaller. 1 to 200 mm.
   double chart_pitch_mm = 44.0;
+  // Every session was photographed with the same light and camera settings (a fixed booth, white
+  // balance and exposure locked): absolute colour (a*, erythema index, melanin, ITA...) of photos
+  // without a colour chart is judged in the progress panel and claims. Off: it is left out, as
+  // `skintrack timeline` does without --same-light (compare::MetricUnresolved).
+  bool same_light = false;
   std::string last_source;        // last database, manifest or folder opened
 };
 

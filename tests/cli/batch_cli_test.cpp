@@ -129,7 +129,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 // A study photographed at 4 px/mm, where even the largest pore spans 2.4 px: `study` on the
 // batch folder leaves the pore values out (the per-image documents carry
 // pores_below_resolution), and each claim on pores says so instead of judging JPEG specks.
-TEST(BatchCli, StudyLeavesOutPoresBelowThePhotosResolution) {
+TEST(BatchCli, StudyLeavesOutPoresBelowThePhotosResolutionAndColourWithoutAChart) {
   TempDir dir;
   const auto rendered = RunSkintrack({"phantom", "-o", (dir / "study").string(), "--size",
                                       "160x120", "--px-per-mm", "4", "--sessions", "3",
@@ -156,6 +156,29 @@ TEST(BatchCli, StudyLeavesOutPoresBelowThePhotosResolution) {
   EXPECT_TRUE(named) << study.out;
   EXPECT_EQ(doc.dump().find("\"pores.count\",\"n\""), std::string::npos)
       << "pore statistics over values below the resolution";
+
+  // No chart in these photos: the colour the light moves is left out as well (the pigment safety
+  // claim has nothing else to go on), unless the light is stated to have been the same.
+  const auto claim_reason = [](const json& study_doc, const std::string& id) {
+    for (const json& claim : study_doc["claims"]) {
+      if (claim["id"] == id) return claim["subjects"][0]["reason"].get<std::string>();
+    }
+    return std::string("(no claim ") + id + ")";
+  };
+  EXPECT_NE(claim_reason(doc, "no_pigment_darkening")
+                .find("pigmentation.melanin_index_mean, pigmentation.melanin_mean left out "
+                      "(uncalibrated_colour in all 10 sessions)"),
+            std::string::npos)
+      << claim_reason(doc, "no_pigment_darkening");
+  const auto same_light = RunSkintrack({"study", (dir / "out").string(), "--same-light", "--json"});
+  ASSERT_EQ(same_light.exit_code, 0) << same_light.err;
+  const json judged = json::parse(same_light.out);
+  EXPECT_EQ(claim_reason(judged, "no_pigment_darkening").find("uncalibrated_colour"),
+            std::string::npos)
+      << claim_reason(judged, "no_pigment_darkening");
+  EXPECT_NE(claim_reason(judged, "visible_6_8_weeks").find("pores_below_resolution"),
+            std::string::npos)
+      << "--same-light lifts only the colour rule";
 }
 
 TEST(BatchCli, KilledAndResumedRunIsByteIdenticalToUninterruptedRun) {

@@ -35,7 +35,9 @@ TEST(CompareCli, TheSamePhotoMovedShowsNoChange) {
   ASSERT_TRUE(cv::imwrite(before_path.string(), before));
   ASSERT_TRUE(cv::imwrite(after_path.string(), after));
 
-  const auto run = RunSkintrack({"compare", before_path.string(), after_path.string(), "--json"});
+  // The same photo: the same light, so its colour (no chart) is judged too.
+  const auto run = RunSkintrack(
+      {"compare", before_path.string(), after_path.string(), "--same-light", "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const json doc = json::parse(run.out);
   EXPECT_EQ(doc["schema"], "skintrack.compare/1");
@@ -109,6 +111,40 @@ TEST(CompareCli, PoresOfAPortraitBelowTheirResolutionAreNotJudged) {
   for (const auto& [key, delta] : doc["deltas"]["texture"].items()) {
     EXPECT_NE(delta["direction"], "below_resolution") << "texture." << key;
   }
+}
+
+// One keratosis photographed under two lights, no chart in either: the redness and pigment keys
+// that follow the light are shown, not judged (they read a* 18.7 -> 12.3, red area 30 -> 1 %,
+// "improved"), unless --same-light states the light was the same. Texture, measured against the
+// photo's own skin, stays judged.
+TEST(CompareCli, ColourOfPhotosWithoutAChartIsNotJudgedUnlessTheLightWasTheSame) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  const std::string before = (photos / "lesions" / "PAT_539_1023_878.png").string();
+  const std::string after = (photos / "lesions" / "PAT_539_1023_928.png").string();
+  const auto run = RunSkintrack({"compare", before, after, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json doc = json::parse(run.out);
+  EXPECT_EQ(doc["same_light"], false);
+  for (const char* key : {"a_star_mean", "erythema_index_mean", "hemoglobin_mean", "red_area_pct"}) {
+    EXPECT_EQ(doc["deltas"]["redness"][key]["direction"], "uncalibrated_colour") << key;
+  }
+  EXPECT_EQ(doc["deltas"]["pigmentation"]["melanin_mean"]["direction"], "uncalibrated_colour");
+  EXPECT_NE(doc["deltas"]["pigmentation"]["brown_spot_area_pct"]["direction"],
+            "uncalibrated_colour");
+  EXPECT_NE(doc["deltas"]["texture"]["roughness_rq"]["direction"], "uncalibrated_colour");
+  // The human output says why and what to do.
+  const auto human = RunSkintrack({"compare", before, after});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_NE(human.out.find("give --same-light"), std::string::npos) << human.out;
+
+  const auto same = RunSkintrack({"compare", before, after, "--same-light", "--json"});
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  const json judged = json::parse(same.out);
+  EXPECT_EQ(judged["same_light"], true);
+  EXPECT_EQ(judged["deltas"]["redness"]["a_star_mean"]["direction"], "improved");
+  EXPECT_EQ(judged["deltas"]["redness"]["a_star_mean"]["before"],
+            doc["deltas"]["redness"]["a_star_mean"]["before"]);
 }
 
 // Both photos go through the same stages; an error says which one it is about.

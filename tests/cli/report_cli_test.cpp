@@ -286,8 +286,9 @@ TEST(ReportCliPhotos, AFacePhotographedSidewaysIsShownUpright) {
 
 // A 1.5 MP portrait (4.4 px/mm by its face) and its copy re-saved as JPEG: their pores are one or
 // two pixels (pores_below_resolution), so the pore values are left out of the timeline, which says
-// so; the texture series is kept.
-TEST(ReportCliPhotos, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheTimeline) {
+// so; the texture series is kept. Neither photo holds a colour chart, so their colour is left out
+// as well unless --same-light.
+TEST(ReportCliPhotos, ValuesThePhotosCannotResolveAreLeftOutOfTheTimeline) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
   const cv::Mat portrait = cv::imread((photos / "faces/001_03.jpg").string(), cv::IMREAD_COLOR);
@@ -324,6 +325,24 @@ TEST(ReportCliPhotos, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheTimeline)
   ASSERT_EQ(report.exit_code, 0) << report.err;
   const std::string html = *ReadFileBytes(html_path);
   EXPECT_NE(html.find("their pore counts are not used in this report"), std::string::npos);
+
+  // No chart in either photo: their redness and pigment are left out too, unless the practitioner
+  // states the light was the same; the pore rule stands either way.
+  EXPECT_EQ(doc["left_out"]["redness.a_star_mean"], nlohmann::json::array({"s0", "s1"}));
+  EXPECT_FALSE(doc["left_out"].contains("pigmentation.brown_spot_area_pct"));
+  EXPECT_NE(html.find("their redness and skin-tone values are not used in this report"),
+            std::string::npos);
+  const auto same = RunSkintrack(
+      {"timeline", "--db", db, "--subject", "P1", "--same-light", "--json"});
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  const nlohmann::json judged = nlohmann::json::parse(same.out);
+  EXPECT_FALSE(judged["left_out"].contains("redness.a_star_mean")) << judged["left_out"].dump();
+  EXPECT_TRUE(judged["left_out"].contains("pores.count"));
+  const auto same_report = RunSkintrack(
+      {"report", "--db", db, "--subject", "P1", "--same-light", "-o", html_path.string()});
+  ASSERT_EQ(same_report.exit_code, 0) << same_report.err;
+  EXPECT_NE(ReadFileBytes(html_path)->find("photographed with the same light and camera settings"),
+            std::string::npos);
 }
 
 }  // namespace

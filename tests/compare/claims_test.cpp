@@ -185,6 +185,32 @@ TEST(ClaimsPresets, PoresLeftOutForResolutionAreNamedInTheReason) {
   EXPECT_EQ(redness.reason.find("left out"), std::string::npos) << redness.reason;
 }
 
+// Colour the light can move is left out of a capture without a chart, unless the user states the
+// light was the same (JudgeRules::same_light); colour keys relative to the photo's own skin stay.
+TEST(ClaimsPresets, ColourWithoutAChartIsLeftOutUnlessTheLightWasTheSame) {
+  const std::vector<std::string> uncalibrated = {"no_colour_chart", "uncalibrated_colour"};
+  for (const char* key : {"redness.a_star_mean", "redness.erythema_index_mean",
+                          "redness.hemoglobin_mean", "redness.red_area_pct",
+                          "pigmentation.melanin_index_mean", "pigmentation.melanin_mean",
+                          "pigmentation.ita_deg", "pigmentation.l_star_sd"}) {
+    EXPECT_TRUE(ColourFollowsTheLight(key)) << key;
+    EXPECT_TRUE(MetricUnresolved(key, uncalibrated)) << key;
+    EXPECT_FALSE(MetricUnresolved(key, uncalibrated, JudgeRules{.same_light = true})) << key;
+    EXPECT_FALSE(MetricUnresolved(key, {"no_scale"})) << key;
+    EXPECT_EQ(UnresolvedWarningFor(key), "uncalibrated_colour") << key;
+  }
+  for (const char* key : {"pigmentation.brown_spot_area_pct", "texture.roughness_rq",
+                          "wrinkles.length_mm_per_cm2", "scars.count"}) {
+    EXPECT_FALSE(ColourFollowsTheLight(key)) << key;
+    EXPECT_FALSE(MetricUnresolved(key, uncalibrated)) << key;
+  }
+  // The pore rule is not lifted by the light.
+  EXPECT_TRUE(MetricUnresolved("pores.count", {"pores_below_resolution"},
+                               JudgeRules{.same_light = true}));
+  EXPECT_EQ(UnresolvedReason("uncalibrated_colour"), "colour not calibrated (no colour chart)");
+  EXPECT_EQ(UnresolvedReason("pores_below_resolution"), "below the photo's resolution");
+}
+
 TEST(ClaimsPresets, ControlsRarelyCrossTheMdcAndRespondersAlwaysDo) {
   // 400 untreated controls and 400 responders (effect 15 counts, MDC about 4): the false-positive
   // rate of the 6-8 week claim stays near the one-sided 2.5 % of MDC95, the power near 100 %.

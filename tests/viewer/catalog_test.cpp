@@ -146,15 +146,20 @@ TEST(ViewerSettings, RoundTripAndBadFile) {
   settings.difference_gain = 7.5f;
   settings.last_source = "/data/study.db";
   settings.chart_pitch_mm = 17.5;
+  settings.same_light = true;
   ASSERT_TRUE(SaveSettings(dir / "cfg" / "viewer.json", settings).ok());
   Result<ViewerSettings> back = LoadSettings(dir / "cfg" / "viewer.json");
   ASSERT_TRUE(back.ok());
   EXPECT_FLOAT_EQ(back->difference_gain, 7.5f);
   EXPECT_DOUBLE_EQ(back->chart_pitch_mm, 17.5);
+  EXPECT_TRUE(back->same_light);
   EXPECT_EQ(back->last_source, "/data/study.db");
   Result<ViewerSettings> missing = LoadSettings(dir / "none.json");
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->window_width, 1600);
+  EXPECT_FALSE(missing->same_light);  // colour without a chart is left out until the user says
+  // A value that is not true or false keeps the default.
+  EXPECT_FALSE(ParseSettings(R"({"same_light": "yes"})", "s.json")->same_light);
   WriteText(dir / "bad.json", "{not json");
   EXPECT_FALSE(LoadSettings(dir / "bad.json").ok());
 }

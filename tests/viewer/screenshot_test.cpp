@@ -282,6 +282,31 @@ TEST_F(ViewerScripted, PoreValuesBelowThePhotosResolutionAreLeftOutOfTheProgress
             "left out in baseline, week8, below the photo's resolution (pores_below_resolution)");
 }
 
+// The sessions' photos hold no colour chart: their redness is left out of the progress panel, and
+// the panel says why, until "same light" states every session had the same light and camera.
+TEST_F(ViewerScripted, ColourWithoutAChartIsLeftOutOfTheProgressPanelUnlessTheLightWasTheSame) {
+  const std::string arguments =
+      "--subject p01 --compare baseline week8 --panel progress --metric redness.a_star_mean "
+      "--frames 3";
+  RunResult plain = Run("colour", arguments);
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  ASSERT_TRUE(plain.layout.contains("progress")) << plain.layout;
+  const nlohmann::json& left_out = plain.layout.at("progress");
+  EXPECT_TRUE(left_out.at("sessions").empty()) << left_out;
+  EXPECT_EQ(left_out.value("left_out", ""),
+            "left out in baseline, tx1, week4, week8, colour not calibrated (no colour chart) "
+            "(uncalibrated_colour)");
+  EXPECT_FALSE(left_out.value("same_light", true));
+
+  RunResult same = Run("same_light", arguments + " --same-light");
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  ASSERT_TRUE(same.layout.contains("progress")) << same.layout;
+  const nlohmann::json& judged = same.layout.at("progress");
+  EXPECT_GE(judged.at("sessions").size(), 3U) << judged;
+  EXPECT_EQ(judged.value("left_out", "?"), "");
+  EXPECT_TRUE(judged.value("same_light", false));
+}
+
 TEST_F(ViewerScripted, TiledTexturesLookLikeOneTexture) {
   RunResult whole = Run("whole", "--subject p01 --compare baseline week8 --mode difference "
                                  "--unaligned --frames 3 --no-score --stats");
