@@ -113,13 +113,15 @@ void PrintComparisonHuman(const json& doc) {
   for (const auto& w : doc["warnings"]) std::cout << "warning: " << w.get<std::string>() << "\n";
   bool uncalibrated = false;
   for (const auto& [group, keys] : doc["deltas"].items()) {
-    for (const auto& [key, d] : keys.items()) uncalibrated |= d["direction"] == "uncalibrated_colour";
+    for (const auto& [key, d] : keys.items())
+      uncalibrated |= d["direction"] == "uncalibrated_colour";
   }
   if (uncalibrated) {
-    std::cout << "note: the colour values (a*, erythema index, haemoglobin, red area, melanin, ITA, "
-                 "L* spread) are not judged: without a colour chart a change of light reads as a "
-                 "change of skin. Photograph a ColorChecker beside the skin, or give --same-light "
-                 "if both photos were taken with the same light and camera settings\n";
+    std::cout
+        << "note: the colour values (a*, erythema index, haemoglobin, red area, melanin, ITA, "
+           "L* spread) are not judged: without a colour chart a change of light reads as a "
+           "change of skin. Photograph a ColorChecker beside the skin, or give --same-light "
+           "if both photos were taken with the same light and camera settings\n";
   }
 }
 

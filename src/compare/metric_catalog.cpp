@@ -104,10 +104,9 @@ double DefaultMdc(const MetricInfo& info, double baseline_value) {
 
 bool ColourFollowsTheLight(std::string_view key) {
   static const std::string_view kKeys[] = {
-      "redness.a_star_mean",          "redness.erythema_index_mean",
-      "redness.hemoglobin_mean",      "redness.red_area_pct",
-      "pigmentation.melanin_index_mean", "pigmentation.melanin_mean",
-      "pigmentation.ita_deg",         "pigmentation.l_star_sd"};
+      "redness.a_star_mean",  "redness.erythema_index_mean",     "redness.hemoglobin_mean",
+      "redness.red_area_pct", "pigmentation.melanin_index_mean", "pigmentation.melanin_mean",
+      "pigmentation.ita_deg", "pigmentation.l_star_sd"};
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }
 

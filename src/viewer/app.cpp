@@ -487,9 +487,10 @@ void App::WriteScreenshot() {
         BuildMetricSeries(*subject, scores, progress_metric, settings.same_light);
     nlohmann::json sessions = nlohmann::json::array();
     for (const MetricPoint& point : series.points) sessions.push_back(point.session_id);
-    layout["progress"] = {
-        {"metric", progress_metric},  {"sessions", sessions},
-        {"left_out", series.left_out}, {"same_light", settings.same_light}};
+    layout["progress"] = {{"metric", progress_metric},
+                          {"sessions", sessions},
+                          {"left_out", series.left_out},
+                          {"same_light", settings.same_light}};
   }
   std::filesystem::path sidecar = options.screenshot;
   sidecar += ".json";

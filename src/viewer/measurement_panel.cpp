@@ -199,7 +199,8 @@ void DrawMeasurementPanel(App& app) {
         change.after = stored(after_id);
         if (change.before && change.after) {
           change.delta = *change.after - *change.before;
-          if (*change.before != 0) change.delta_pct = 100.0 * *change.delta / std::abs(*change.before);
+          if (*change.before != 0)
+            change.delta_pct = 100.0 * *change.delta / std::abs(*change.before);
         }
         change.verdict = "not judged";
       }

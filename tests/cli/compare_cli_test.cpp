@@ -126,7 +126,8 @@ TEST(CompareCli, ColourOfPhotosWithoutAChartIsNotJudgedUnlessTheLightWasTheSame)
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const json doc = json::parse(run.out);
   EXPECT_EQ(doc["same_light"], false);
-  for (const char* key : {"a_star_mean", "erythema_index_mean", "hemoglobin_mean", "red_area_pct"}) {
+  for (const char* key :
+       {"a_star_mean", "erythema_index_mean", "hemoglobin_mean", "red_area_pct"}) {
     EXPECT_EQ(doc["deltas"]["redness"][key]["direction"], "uncalibrated_colour") << key;
   }
   EXPECT_EQ(doc["deltas"]["pigmentation"]["melanin_mean"]["direction"], "uncalibrated_colour");

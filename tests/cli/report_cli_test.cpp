@@ -332,8 +332,8 @@ TEST(ReportCliPhotos, ValuesThePhotosCannotResolveAreLeftOutOfTheTimeline) {
   EXPECT_FALSE(doc["left_out"].contains("pigmentation.brown_spot_area_pct"));
   EXPECT_NE(html.find("their redness and skin-tone values are not used in this report"),
             std::string::npos);
-  const auto same = RunSkintrack(
-      {"timeline", "--db", db, "--subject", "P1", "--same-light", "--json"});
+  const auto same =
+      RunSkintrack({"timeline", "--db", db, "--subject", "P1", "--same-light", "--json"});
   ASSERT_EQ(same.exit_code, 0) << same.err;
   const nlohmann::json judged = nlohmann::json::parse(same.out);
   EXPECT_FALSE(judged["left_out"].contains("redness.a_star_mean")) << judged["left_out"].dump();

@@ -189,10 +189,10 @@ TEST(ClaimsPresets, PoresLeftOutForResolutionAreNamedInTheReason) {
 // light was the same (JudgeRules::same_light); colour keys relative to the photo's own skin stay.
 TEST(ClaimsPresets, ColourWithoutAChartIsLeftOutUnlessTheLightWasTheSame) {
   const std::vector<std::string> uncalibrated = {"no_colour_chart", "uncalibrated_colour"};
-  for (const char* key : {"redness.a_star_mean", "redness.erythema_index_mean",
-                          "redness.hemoglobin_mean", "redness.red_area_pct",
-                          "pigmentation.melanin_index_mean", "pigmentation.melanin_mean",
-                          "pigmentation.ita_deg", "pigmentation.l_star_sd"}) {
+  for (const char* key :
+       {"redness.a_star_mean", "redness.erythema_index_mean", "redness.hemoglobin_mean",
+        "redness.red_area_pct", "pigmentation.melanin_index_mean", "pigmentation.melanin_mean",
+        "pigmentation.ita_deg", "pigmentation.l_star_sd"}) {
     EXPECT_TRUE(ColourFollowsTheLight(key)) << key;
     EXPECT_TRUE(MetricUnresolved(key, uncalibrated)) << key;
     EXPECT_FALSE(MetricUnresolved(key, uncalibrated, JudgeRules{.same_light = true})) << key;
@@ -205,8 +205,8 @@ TEST(ClaimsPresets, ColourWithoutAChartIsLeftOutUnlessTheLightWasTheSame) {
     EXPECT_FALSE(MetricUnresolved(key, uncalibrated)) << key;
   }
   // The pore rule is not lifted by the light.
-  EXPECT_TRUE(MetricUnresolved("pores.count", {"pores_below_resolution"},
-                               JudgeRules{.same_light = true}));
+  EXPECT_TRUE(
+      MetricUnresolved("pores.count", {"pores_below_resolution"}, JudgeRules{.same_light = true}));
   EXPECT_EQ(UnresolvedReason("uncalibrated_colour"), "colour not calibrated (no colour chart)");
   EXPECT_EQ(UnresolvedReason("pores_below_resolution"), "below the photo's resolution");
 }
