@@ -121,6 +121,12 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "too" +
            count + ".";
   }
+  if (code == "texture_noise_dominated") {
+    return "Some photos were grainy (too little light for the camera), and most of their fine "
+           "texture reading was that grain; it was allowed for, but those texture figures are "
+           "less certain" +
+           count + ".";
+  }
   if (code == "heavy_compression") {
     return "Some photos were strongly compressed, which blurs pores and fine texture" + count + ".";
   }

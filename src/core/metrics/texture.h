@@ -13,6 +13,11 @@
 // soft capture of the same skin measure the same band (label "capture_blur"); the floors keep
 // sensor noise, which the lens does not blur, out of it. A blur wider than σ_fine cannot be undone:
 // warning "texture_capture_blurred" (roughness then reads low).
+// Pixel noise (sensor noise, added after the lens) is taken out in quadrature: its SD is read from
+// the flat field's second differences over the measured skin (robust, as white noise), times the
+// band's white-noise gain √Σ(g_fine − g_coarse)², gives n, and roughness_rq = √(Rq² − n²);
+// roughness_ra is scaled by the same factor. Label "pixel_noise_rq" = n·100; warning
+// "texture_noise_dominated" when n exceeds 0.6 of the band's Rq before the correction.
 // Map "texture_bandpass": |b|·100. Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
 
 #include "core/base/result.h"

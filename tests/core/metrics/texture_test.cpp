@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -91,6 +92,49 @@ TEST(Texture, KnownCaptureBlurIsPartOfTheBandsFineEdge) {
   EXPECT_NE(
       std::find(too_soft->warnings.begin(), too_soft->warnings.end(), "texture_capture_blurred"),
       too_soft->warnings.end());
+}
+
+// The same skin with white pixel noise (sensor noise, a darker room's higher ISO) measures the same
+// roughness: the noise's share of the band is estimated from the finest differences and taken out
+// in quadrature. At 5 px/mm, where the band's fine edge is the pixel itself, noise of 2 % of the
+// skin's luminance would read 60 % rougher than the skin.
+TEST(Texture, PixelNoiseIsTakenOutOfTheRoughness) {
+  const cv::Mat skin = TexturedSkin(0.03);
+  auto clean = MeasureTexture(FrameOf(skin, 5.0));
+  ASSERT_TRUE(clean.ok());
+  const double rq = clean->Get("roughness_rq");
+  const auto label = [](const MetricGroup& group, const std::string& name) {
+    for (const auto& [key, value] : group.labels) {
+      if (key == name) return std::stod(value);
+    }
+    return -1.0;
+  };
+  double previous_noise = label(*clean, "pixel_noise_rq");
+  EXPECT_GE(previous_noise, 0.0);
+  EXPECT_LT(previous_noise, 0.1 * rq);
+  for (double noise_sd : {0.01, 0.02}) {
+    cv::Mat noise(skin.size(), CV_32F);
+    cv::RNG rng(11);
+    rng.fill(noise, cv::RNG::NORMAL, 0.0, noise_sd);
+    cv::Mat noisy = skin.clone();
+    for (int y = 0; y < noisy.rows; ++y) {
+      for (int x = 0; x < noisy.cols; ++x) {
+        noisy.at<cv::Vec3f>(y, x) += testing::SkinColour() * noise.at<float>(y, x);
+      }
+    }
+    auto measured = MeasureTexture(FrameOf(noisy, 5.0));
+    ASSERT_TRUE(measured.ok());
+    const double noise_rq = label(*measured, "pixel_noise_rq");
+    // What the band would read with the noise left in.
+    const double raw = std::hypot(measured->Get("roughness_rq"), noise_rq);
+    EXPECT_GT(noise_rq, previous_noise) << noise_sd;
+    EXPECT_NEAR(measured->Get("roughness_rq"), rq, 0.05 * rq) << noise_sd << ", raw " << raw;
+    EXPECT_GT(raw, 1.1 * rq) << noise_sd;
+    previous_noise = noise_rq;
+    const bool dominated = std::find(measured->warnings.begin(), measured->warnings.end(),
+                                     "texture_noise_dominated") != measured->warnings.end();
+    EXPECT_EQ(dominated, noise_rq > 0.6 * raw) << noise_sd;
+  }
 }
 
 }  // namespace
