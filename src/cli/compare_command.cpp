@@ -59,9 +59,10 @@ std::string JudgeChange(const compare::MetricInfo& info, double mdc95, double be
   return improved ? "improved" : "worsened";
 }
 
-// The direction given to a value either capture leaves out (compare::MetricUnresolved).
+// The direction given to a value either capture leaves out (compare::MetricUnresolved): the
+// warning that left it out, "below_resolution" for pores_below_resolution.
 std::string UnresolvedDirection(const std::string& warning) {
-  return warning == "pores_below_resolution" ? "below_resolution" : "uncalibrated_colour";
+  return warning == "pores_below_resolution" ? "below_resolution" : warning;
 }
 
 json Deltas(const json& before_doc, const json& after_doc, const compare::JudgeRules& rules) {
@@ -84,10 +85,10 @@ json Deltas(const json& before_doc, const json& after_doc, const compare::JudgeR
       const double mdc95 = compare::DefaultMdc(*info, b);
       entry["mdc95"] = mdc95;
       // A key either capture cannot resolve is shown, not judged (compare::MetricUnresolved).
-      const bool unresolved = compare::MetricUnresolved(name, before_warnings, rules) ||
-                              compare::MetricUnresolved(name, after_warnings, rules);
-      entry["direction"] = unresolved ? UnresolvedDirection(compare::UnresolvedWarningFor(name))
-                                      : JudgeChange(*info, mdc95, b, a);
+      std::string unresolved = compare::UnresolvingWarning(name, before_warnings, rules);
+      if (unresolved.empty()) unresolved = compare::UnresolvingWarning(name, after_warnings, rules);
+      entry["direction"] = !unresolved.empty() ? UnresolvedDirection(unresolved)
+                                               : JudgeChange(*info, mdc95, b, a);
       group_out[key] = entry;
     }
     out[group] = group_out;

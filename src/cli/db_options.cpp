@@ -65,16 +65,22 @@ struct Builder {
   // (compare::MetricUnresolved), the session noted in the subject's left_out instead.
   Status Add(const std::string& subject, const std::string& arm, const std::string& label,
              const std::string& kind_name, const std::string& started_at, const std::string& metric,
-             double value, bool left_out = false) {
+             double value, const std::string& left_out_by = "") {
     SKT_ASSIGN_OR_RETURN(compare::SessionScores * session,
                          Session(subject, arm, label, kind_name, started_at));
-    if (!left_out) {
+    if (left_out_by.empty()) {
       session->values[metric].push_back(value);
       return OkStatus();
     }
-    std::vector<std::string>& sessions = subjects[subject].left_out[metric];
+    compare::SubjectTimeline& t = subjects[subject];
+    std::vector<std::string>& sessions = t.left_out[metric];
     if (std::find(sessions.begin(), sessions.end(), label) == sessions.end()) {
       sessions.push_back(label);
+    }
+    std::vector<std::string>& codes = t.left_out_warnings[metric];
+    if (std::find(codes.begin(), codes.end(), left_out_by) == codes.end()) {
+      codes.push_back(left_out_by);
+      std::sort(codes.begin(), codes.end());
     }
     return OkStatus();
   }
@@ -104,8 +110,9 @@ Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
   for (const store::ScoreRow& r : rows) {
     if (!region.empty() && r.region != region) continue;
     auto it = warnings_by_capture.find(r.capture_id);
-    const bool left_out =
-        it != warnings_by_capture.end() && compare::MetricUnresolved(r.metric, it->second, rules);
+    const std::string left_out =
+        it == warnings_by_capture.end() ? ""
+                                        : compare::UnresolvingWarning(r.metric, it->second, rules);
     SKT_RETURN_IF_ERROR(builder.Add(r.subject, r.arm, r.session_label, r.session_kind, r.started_at,
                                     r.metric, r.value, left_out));
   }
@@ -140,8 +147,9 @@ Result<std::vector<compare::SubjectTimeline>> TimelinesFromLongScores(
   for (const store::LongScore& s : scores) {
     if (!region.empty() && s.region != region) continue;
     auto it = warnings_by_image.find(s.image_sha256);
-    const bool left_out =
-        it != warnings_by_image.end() && compare::MetricUnresolved(s.metric, it->second, rules);
+    const std::string left_out =
+        it == warnings_by_image.end() ? ""
+                                      : compare::UnresolvingWarning(s.metric, it->second, rules);
     SKT_RETURN_IF_ERROR(
         builder.Add(s.subject, s.arm, s.session, s.kind, s.date, s.metric, s.value, left_out));
   }

@@ -128,7 +128,11 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            count + ".";
   }
   if (code == "heavy_compression") {
-    return "Some photos were strongly compressed, which blurs pores and fine texture" + count + ".";
+    // Their pore, line and scar values are left out of the charts and claims
+    // (compare::MetricUnresolved).
+    return "Some photos were strongly compressed, which draws blocks over pores, fine lines and "
+           "scars; their pore, line, scar and spot-area figures are not used in this report" +
+           count + ".";
   }
   if (code == "greyscale") {
     return "Some photos had no colour (greyscale), so their redness and pigmentation figures do "

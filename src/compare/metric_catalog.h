@@ -65,6 +65,11 @@ struct JudgeRules {
 // because of one of the capture's warnings. Its value is still reported.
 //   - The pore keys of a capture with `pores_below_resolution`: even the largest pore spans under
 //     3 px and what is counted is mostly noise and JPEG blocks (docs/METRICS.md, Resolution).
+//   - The pore, wrinkle and scar keys, the brown-spot and the red area of a capture with
+//     `heavy_compression` (JPEG quality under 50): its 8x8 blocks draw lines and specks at their
+//     scale, and its coarse colour blocks speckle the areas above a threshold (docs/QUALITY.md; on
+//     the phantom at 10 px/mm wrinkle length read +75 % at quality 35 and -30 % at 20, the pores'
+//     diameter +20 %). Texture and the mean colour keys stay.
 //   - The keys that read the light's colour or level as the skin's (ColourFollowsTheLight) of a
 //     capture with `uncalibrated_colour` (no chart was found or fitted), unless
 //     `rules.same_light`: without a chart a warmer lamp or a brighter exposure reads as redder or
@@ -73,16 +78,21 @@ struct JudgeRules {
 bool MetricUnresolved(std::string_view key, const std::vector<std::string>& warnings,
                       const JudgeRules& rules = {});
 
+// The warning of `warnings` that leaves `key` out (MetricUnresolved), e.g.
+// "pores_below_resolution"; empty when none does.
+std::string UnresolvingWarning(std::string_view key, const std::vector<std::string>& warnings,
+                               const JudgeRules& rules = {});
+
 // Whether `key` is one of the absolute colour keys: a*, erythema index, haemoglobin, red area
 // (a fixed a* threshold), melanin index, melanin, ITA° and the L* spread (tone unevenness).
 bool ColourFollowsTheLight(std::string_view key);
 
-// The warning that makes `key` unresolved (MetricUnresolved), e.g. "pores_below_resolution";
+// The warnings that can leave `key` out (MetricUnresolved), in the order they are looked for;
 // empty for keys no warning removes.
-std::string UnresolvedWarningFor(std::string_view key);
+std::vector<std::string> UnresolvedWarningsFor(std::string_view key);
 
 // Why a value left out under `warning` was left out, in words: "below the photo's resolution",
-// "colour not calibrated (no colour chart)".
+// "colour not calibrated (no colour chart)", "JPEG compression too strong".
 std::string UnresolvedReason(std::string_view warning);
 
 }  // namespace skintrack::compare

@@ -167,12 +167,19 @@ std::string LeftOutText(const SubjectTimeline& subject, const std::string& metri
   auto it = subject.left_out.find(metric);
   if (it == subject.left_out.end() || it->second.empty()) return "";
   const std::vector<std::string>& sessions = it->second;
-  if (sessions.size() > 2 && sessions.size() == subject.sessions.size()) {
-    return UnresolvedWarningFor(metric) + " in all " + std::to_string(sessions.size()) +
-           " sessions";
+  std::string why;
+  if (auto codes = subject.left_out_warnings.find(metric);
+      codes != subject.left_out_warnings.end()) {
+    for (const std::string& code : codes->second) why += (why.empty() ? "" : " or ") + code;
   }
-  std::string text =
-      UnresolvedWarningFor(metric) + (sessions.size() == 1 ? " in session " : " in sessions ");
+  if (why.empty()) {
+    const std::vector<std::string> codes = UnresolvedWarningsFor(metric);
+    why = codes.empty() ? "warnings" : codes.front();
+  }
+  if (sessions.size() > 2 && sessions.size() == subject.sessions.size()) {
+    return why + " in all " + std::to_string(sessions.size()) + " sessions";
+  }
+  std::string text = why + (sessions.size() == 1 ? " in session " : " in sessions ");
   for (std::size_t i = 0; i < sessions.size(); ++i) text += (i ? ", " : "") + sessions[i];
   return text;
 }

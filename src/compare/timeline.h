@@ -73,10 +73,13 @@ struct SubjectTimeline {
   // without a chart unless the light was the same), so that a
   // missing series or an untestable claim can say why.
   std::map<std::string, std::vector<std::string>> left_out;
+  // Metric key -> the warnings that left its values out (UnresolvingWarning), each once.
+  std::map<std::string, std::vector<std::string>> left_out_warnings;
 };
 
-// "pores_below_resolution in sessions s0, s1" (or "in all 10 sessions") for a metric the
-// subject's left_out names; empty otherwise.
+// "pores_below_resolution in sessions s0, s1" (or "in all 10 sessions"; "heavy_compression or
+// pores_below_resolution in ..." when several warnings left values out) for a metric the subject's
+// left_out names; empty otherwise.
 std::string LeftOutText(const SubjectTimeline& subject, const std::string& metric);
 
 // Sessions sorted by time (stable: equal times keep their order).

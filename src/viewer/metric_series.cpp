@@ -203,19 +203,25 @@ MetricSeries BuildMetricSeries(const CatalogSubject& subject,
   }
   // Say which sessions' values are left out, and why.
   std::vector<std::string> unresolved;
+  std::vector<std::string> reasons;
   for (const CatalogSession& session : subject.sessions) {
     auto it = scores.find(session.id);
     if (it == scores.end() || it->second.state != JobState::kReady) continue;
-    if (compare::MetricUnresolved(metric, core::WarningCodes(it->second.document), rules)) {
-      unresolved.push_back(session.id);
+    const std::string warning =
+        compare::UnresolvingWarning(metric, core::WarningCodes(it->second.document), rules);
+    if (warning.empty()) continue;
+    unresolved.push_back(session.id);
+    const std::string reason = compare::UnresolvedReason(warning) + " (" + warning + ")";
+    if (std::find(reasons.begin(), reasons.end(), reason) == reasons.end()) {
+      reasons.push_back(reason);
     }
   }
   if (!unresolved.empty()) {
     std::string list;
     for (const std::string& id : unresolved) list += (list.empty() ? "" : ", ") + id;
-    const std::string warning = compare::UnresolvedWarningFor(metric);
-    series.left_out =
-        "left out in " + list + ", " + compare::UnresolvedReason(warning) + " (" + warning + ")";
+    std::string why;
+    for (const std::string& reason : reasons) why += (why.empty() ? "" : "; ") + reason;
+    series.left_out = "left out in " + list + ", " + why;
   }
 #else
   (void)same_light;

@@ -148,6 +148,33 @@ TEST(CompareCli, ColourOfPhotosWithoutAChartIsNotJudgedUnlessTheLightWasTheSame)
             doc["deltas"]["redness"]["a_star_mean"]["before"]);
 }
 
+// A close-up against its own copy re-saved at JPEG quality 30 (heavy_compression): the copy's 8x8
+// blocks read as pores, lines and scars, so those keys are shown and not judged; texture is.
+TEST(CompareCli, PoresLinesAndScarsOfAHeavilyCompressedPhotoAreNotJudged) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  testing::TempDir dir;
+  const fs::path before_path = photos / "closeups" / "PAT_701_4056_457.png";
+  const cv::Mat before = cv::imread(before_path.string());
+  ASSERT_FALSE(before.empty());
+  const fs::path after_path = dir / "resent.jpg";
+  ASSERT_TRUE(cv::imwrite(after_path.string(), before, {cv::IMWRITE_JPEG_QUALITY, 30}));
+  const auto run = RunSkintrack({"compare", before_path.string(), after_path.string(), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json doc = json::parse(run.out);
+  const json& warnings = doc["warnings"];
+  EXPECT_NE(std::find(warnings.begin(), warnings.end(), "after:heavy_compression"), warnings.end())
+      << warnings.dump();
+  for (const char* group : {"pores", "wrinkles", "scars"}) {
+    ASSERT_TRUE(doc["deltas"].contains(group)) << group;
+    for (const auto& [key, delta] : doc["deltas"][group].items()) {
+      EXPECT_EQ(delta["direction"], "heavy_compression") << group << "." << key;
+    }
+  }
+  EXPECT_EQ(doc["deltas"]["pigmentation"]["brown_spot_area_pct"]["direction"], "heavy_compression");
+  EXPECT_NE(doc["deltas"]["texture"]["roughness_rq"]["direction"], "heavy_compression");
+}
+
 // Both photos go through the same stages; an error says which one it is about.
 TEST(CompareCli, ErrorsNameThePhoto) {
   testing::TempDir dir;

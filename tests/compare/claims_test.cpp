@@ -197,7 +197,7 @@ TEST(ClaimsPresets, ColourWithoutAChartIsLeftOutUnlessTheLightWasTheSame) {
     EXPECT_TRUE(MetricUnresolved(key, uncalibrated)) << key;
     EXPECT_FALSE(MetricUnresolved(key, uncalibrated, JudgeRules{.same_light = true})) << key;
     EXPECT_FALSE(MetricUnresolved(key, {"no_scale"})) << key;
-    EXPECT_EQ(UnresolvedWarningFor(key), "uncalibrated_colour") << key;
+    EXPECT_EQ(UnresolvingWarning(key, uncalibrated), "uncalibrated_colour") << key;
   }
   for (const char* key : {"pigmentation.brown_spot_area_pct", "texture.roughness_rq",
                           "wrinkles.length_mm_per_cm2", "scars.count"}) {
@@ -208,6 +208,36 @@ TEST(ClaimsPresets, ColourWithoutAChartIsLeftOutUnlessTheLightWasTheSame) {
   EXPECT_TRUE(
       MetricUnresolved("pores.count", {"pores_below_resolution"}, JudgeRules{.same_light = true}));
   EXPECT_EQ(UnresolvedReason("uncalibrated_colour"), "colour not calibrated (no colour chart)");
+  EXPECT_EQ(UnresolvedReason("heavy_compression"), "JPEG compression too strong");
+}
+
+// A photo saved at a JPEG quality under 50 (heavy_compression) draws 8x8 blocks at the scale of
+// pores, fine lines and small scars: those keys are left out, texture and colour stay.
+TEST(ClaimsPresets, HeavilyCompressedPhotosLeaveOutPoresLinesAndScars) {
+  const std::vector<std::string> compressed = {"heavy_compression"};
+  for (const char* key : {"pores.count", "pores.mean_diameter_mm", "wrinkles.length_mm_per_cm2",
+                          "wrinkles.count", "scars.area_pct", "pigmentation.brown_spot_area_pct",
+                          "redness.red_area_pct"}) {
+    EXPECT_EQ(UnresolvingWarning(key, compressed), "heavy_compression") << key;
+  }
+  for (const char* key : {"texture.roughness_rq", "redness.a_star_mean",
+                          "pigmentation.melanin_mean"}) {
+    EXPECT_FALSE(MetricUnresolved(key, compressed)) << key;
+  }
+  // Stated same light lifts the chart rule, not the compression rule.
+  EXPECT_EQ(UnresolvingWarning("redness.red_area_pct", {"uncalibrated_colour", "heavy_compression"},
+                               JudgeRules{.same_light = true}),
+            "heavy_compression");
+  // The first warning that applies names the reason.
+  EXPECT_EQ(UnresolvingWarning("pores.count", {"heavy_compression", "pores_below_resolution"}),
+            "pores_below_resolution");
+
+  std::mt19937 rng(5);
+  SubjectTimeline s = MakeSubject({"R1", false, 20}, rng);
+  s.left_out["pores.count"] = {"baseline", "followup_7w"};
+  s.left_out_warnings["pores.count"] = {"heavy_compression", "pores_below_resolution"};
+  EXPECT_EQ(LeftOutText(s, "pores.count"),
+            "heavy_compression or pores_below_resolution in sessions baseline, followup_7w");
   EXPECT_EQ(UnresolvedReason("pores_below_resolution"), "below the photo's resolution");
 }
 
