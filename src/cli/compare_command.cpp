@@ -87,8 +87,8 @@ json Deltas(const json& before_doc, const json& after_doc, const compare::JudgeR
       // A key either capture cannot resolve is shown, not judged (compare::MetricUnresolved).
       std::string unresolved = compare::UnresolvingWarning(name, before_warnings, rules);
       if (unresolved.empty()) unresolved = compare::UnresolvingWarning(name, after_warnings, rules);
-      entry["direction"] = !unresolved.empty() ? UnresolvedDirection(unresolved)
-                                               : JudgeChange(*info, mdc95, b, a);
+      entry["direction"] =
+          !unresolved.empty() ? UnresolvedDirection(unresolved) : JudgeChange(*info, mdc95, b, a);
       group_out[key] = entry;
     }
     out[group] = group_out;

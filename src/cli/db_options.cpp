@@ -110,9 +110,9 @@ Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
   for (const store::ScoreRow& r : rows) {
     if (!region.empty() && r.region != region) continue;
     auto it = warnings_by_capture.find(r.capture_id);
-    const std::string left_out =
-        it == warnings_by_capture.end() ? ""
-                                        : compare::UnresolvingWarning(r.metric, it->second, rules);
+    const std::string left_out = it == warnings_by_capture.end()
+                                     ? ""
+                                     : compare::UnresolvingWarning(r.metric, it->second, rules);
     SKT_RETURN_IF_ERROR(builder.Add(r.subject, r.arm, r.session_label, r.session_kind, r.started_at,
                                     r.metric, r.value, left_out));
   }
@@ -147,9 +147,9 @@ Result<std::vector<compare::SubjectTimeline>> TimelinesFromLongScores(
   for (const store::LongScore& s : scores) {
     if (!region.empty() && s.region != region) continue;
     auto it = warnings_by_image.find(s.image_sha256);
-    const std::string left_out =
-        it == warnings_by_image.end() ? ""
-                                      : compare::UnresolvingWarning(s.metric, it->second, rules);
+    const std::string left_out = it == warnings_by_image.end()
+                                     ? ""
+                                     : compare::UnresolvingWarning(s.metric, it->second, rules);
     SKT_RETURN_IF_ERROR(
         builder.Add(s.subject, s.arm, s.session, s.kind, s.date, s.metric, s.value, left_out));
   }

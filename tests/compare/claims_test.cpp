@@ -215,13 +215,13 @@ TEST(ClaimsPresets, ColourWithoutAChartIsLeftOutUnlessTheLightWasTheSame) {
 // pores, fine lines and small scars: those keys are left out, texture and colour stay.
 TEST(ClaimsPresets, HeavilyCompressedPhotosLeaveOutPoresLinesAndScars) {
   const std::vector<std::string> compressed = {"heavy_compression"};
-  for (const char* key : {"pores.count", "pores.mean_diameter_mm", "wrinkles.length_mm_per_cm2",
-                          "wrinkles.count", "scars.area_pct", "pigmentation.brown_spot_area_pct",
-                          "redness.red_area_pct"}) {
+  for (const char* key :
+       {"pores.count", "pores.mean_diameter_mm", "wrinkles.length_mm_per_cm2", "wrinkles.count",
+        "scars.area_pct", "pigmentation.brown_spot_area_pct", "redness.red_area_pct"}) {
     EXPECT_EQ(UnresolvingWarning(key, compressed), "heavy_compression") << key;
   }
-  for (const char* key : {"texture.roughness_rq", "redness.a_star_mean",
-                          "pigmentation.melanin_mean"}) {
+  for (const char* key :
+       {"texture.roughness_rq", "redness.a_star_mean", "pigmentation.melanin_mean"}) {
     EXPECT_FALSE(MetricUnresolved(key, compressed)) << key;
   }
   // Stated same light lifts the chart rule, not the compression rule.
