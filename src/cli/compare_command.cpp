@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <set>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -112,17 +113,25 @@ void PrintComparisonHuman(const json& doc) {
     }
   }
   for (const auto& w : doc["warnings"]) std::cout << "warning: " << w.get<std::string>() << "\n";
-  bool uncalibrated = false;
+  std::set<std::string> directions;
   for (const auto& [group, keys] : doc["deltas"].items()) {
-    for (const auto& [key, d] : keys.items())
-      uncalibrated |= d["direction"] == "uncalibrated_colour";
+    for (const auto& [key, d] : keys.items()) directions.insert(d["direction"].get<std::string>());
   }
-  if (uncalibrated) {
+  if (directions.count("uncalibrated_colour") != 0) {
     std::cout
         << "note: the colour values (a*, erythema index, haemoglobin, red area, melanin, ITA, "
            "L* spread) are not judged: without a colour chart a change of light reads as a "
            "change of skin. Photograph a ColorChecker beside the skin, or give --same-light "
            "if both photos were taken with the same light and camera settings\n";
+  }
+  if (directions.count("heavy_compression") != 0) {
+    std::cout << "note: pores, wrinkles, scars, brown-spot and red area are not judged: a photo "
+                 "saved at a JPEG quality under 50 draws blocks at their scale. Compare the "
+                 "camera's original files\n";
+  }
+  if (directions.count("below_resolution") != 0) {
+    std::cout << "note: the pore values are not judged: the pores are too small to resolve in at "
+                 "least one photo. Take close-ups of the area for pores\n";
   }
 }
 
