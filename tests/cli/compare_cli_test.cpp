@@ -175,8 +175,7 @@ TEST(CompareCli, PoresLinesAndScarsOfAHeavilyCompressedPhotoAreNotJudged) {
   EXPECT_NE(doc["deltas"]["texture"]["roughness_rq"]["direction"], "heavy_compression");
   const auto human = RunSkintrack({"compare", before_path.string(), after_path.string()});
   ASSERT_EQ(human.exit_code, 0) << human.err;
-  EXPECT_NE(human.out.find("Compare the camera's original files"), std::string::npos)
-      << human.out;
+  EXPECT_NE(human.out.find("Compare the camera's original files"), std::string::npos) << human.out;
 }
 
 // Both photos go through the same stages; an error says which one it is about.
