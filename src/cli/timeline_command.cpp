@@ -187,12 +187,17 @@ int RunTimeline(const TimelineCommandOptions& opts) {
   // Values left out (compare::MetricUnresolved: pores below the photos' resolution, colour without
   // a chart) are named, so that a series missing in part or whole says why.
   nlohmann::json left_out = nlohmann::json::object();
+  nlohmann::json left_out_warnings = nlohmann::json::object();
   for (const auto& [metric, left_sessions] : subject->left_out) {
     if (!opts.metrics.empty() &&
         std::find(opts.metrics.begin(), opts.metrics.end(), metric) == opts.metrics.end()) {
       continue;
     }
     left_out[metric] = left_sessions;
+    if (auto codes = subject->left_out_warnings.find(metric);
+        codes != subject->left_out_warnings.end()) {
+      left_out_warnings[metric] = codes->second;
+    }
     skipped.push_back(metric + " left out: " + compare::LeftOutText(*subject, metric));
   }
   if (!opts.json) {
@@ -212,6 +217,7 @@ int RunTimeline(const TimelineCommandOptions& opts) {
     doc["metrics"] = metric_docs;
     doc["notes"] = skipped;
     doc["left_out"] = left_out;
+    doc["left_out_warnings"] = left_out_warnings;
     if (!opts.chart.empty()) doc["chart"] = opts.chart;
     PrintJson(doc);
   }

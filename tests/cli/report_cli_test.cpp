@@ -329,6 +329,10 @@ TEST(ReportCliPhotos, ValuesThePhotosCannotResolveAreLeftOutOfTheTimeline) {
   // No chart in either photo: their redness and pigment are left out too, unless the practitioner
   // states the light was the same; the pore rule stands either way.
   EXPECT_EQ(doc["left_out"]["redness.a_star_mean"], nlohmann::json::array({"s0", "s1"}));
+  EXPECT_EQ(doc["left_out_warnings"]["redness.a_star_mean"],
+            nlohmann::json::array({"uncalibrated_colour"}));
+  EXPECT_EQ(doc["left_out_warnings"]["pores.count"],
+            nlohmann::json::array({"pores_below_resolution"}));
   EXPECT_FALSE(doc["left_out"].contains("pigmentation.brown_spot_area_pct"));
   EXPECT_NE(html.find("their redness and skin-tone values are not used in this report"),
             std::string::npos);
