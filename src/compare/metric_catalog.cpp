@@ -38,9 +38,11 @@ const std::vector<MetricInfo>& MetricCatalog() {
       {"pigmentation.melanin_mean", "optical density", D::kLowerIsBetter, 0, 10},
       {"pigmentation.ita_deg", "deg", D::kNeutral, 2.0, 0},  // skin tone is not a defect
       {"pigmentation.l_star_sd", "L*", D::kLowerIsBetter, 0, 10},
-      {"pigmentation.brown_spot_area_pct", "%", D::kLowerIsBetter, 0, 10},
+      // Floors where nothing was found (a zero baseline has no percentage): the area of a 1 mm
+      // spot in a 2 x 2 cm close-up, counted 2.5 times as the scars below; 2.5 pores there.
+      {"pigmentation.brown_spot_area_pct", "%", D::kLowerIsBetter, 0, 10, 0.5},
       {"pores.count", "count", D::kLowerIsBetter, 0, 10},
-      {"pores.density_per_cm2", "1/cm2", D::kLowerIsBetter, 0, 10},
+      {"pores.density_per_cm2", "1/cm2", D::kLowerIsBetter, 0, 10, 0.6},
       {"pores.density_per_mpx", "1/Mpx", D::kLowerIsBetter, 0, 10},
       {"pores.mean_diameter_mm", "mm", D::kLowerIsBetter, 0.02, 0},
       {"pores.mean_diameter_px", "px", D::kLowerIsBetter, 0, 10},
@@ -49,15 +51,19 @@ const std::vector<MetricInfo>& MetricCatalog() {
       {"texture.roughness_ra", "relative luminance", D::kLowerIsBetter, 0, 15},
       {"texture.sa_um", "um", D::kLowerIsBetter, 0, 10},
       {"texture.sq_um", "um", D::kLowerIsBetter, 0, 10},
-      {"wrinkles.length_mm_per_cm2", "mm/cm2", D::kLowerIsBetter, 0, 45},
+      // Floors for skin where little or nothing was found (a zero baseline has no percentage):
+      // one 3 mm line, 0.3 mm wide, in a 2 x 2 cm close-up; 2.5 scars of the smallest 0.7 mm
+      // kept, since on whole faces 0-3 shading spots pass as scars (METRICS.md); a shadow index of
+      // twice the least deficit a scar must have (4 %).
+      {"wrinkles.length_mm_per_cm2", "mm/cm2", D::kLowerIsBetter, 0, 45, 0.75},
       {"wrinkles.length_px_per_mpx", "px/Mpx", D::kLowerIsBetter, 0, 45},
       {"wrinkles.count", "count", D::kLowerIsBetter, 0, 25, 2.5},
       {"wrinkles.mean_width_px", "px", D::kLowerIsBetter, 0, 25},
-      {"wrinkles.area_pct", "%", D::kLowerIsBetter, 0, 55},
+      {"wrinkles.area_pct", "%", D::kLowerIsBetter, 0, 55, 0.25},
       {"wrinkles.mean_width_mm", "mm", D::kLowerIsBetter, 0, 25},
-      {"scars.count", "count", D::kLowerIsBetter, 0, 90},
-      {"scars.area_pct", "%", D::kLowerIsBetter, 0, 300},
-      {"scars.shadow_index", "relative luminance", D::kLowerIsBetter, 0, 100},
+      {"scars.count", "count", D::kLowerIsBetter, 0, 90, 2.5},
+      {"scars.area_pct", "%", D::kLowerIsBetter, 0, 300, 0.25},
+      {"scars.shadow_index", "relative luminance", D::kLowerIsBetter, 0, 100, 8},
       {"scars.depth_mean_mm", "mm", D::kLowerIsBetter, 0.02, 0},
       {"scars.depth_max_mm", "mm", D::kLowerIsBetter, 0.04, 0},
       {"scars.volume_mm3", "mm3", D::kLowerIsBetter, 0, 10},
