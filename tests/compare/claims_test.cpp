@@ -241,6 +241,22 @@ TEST(ClaimsPresets, HeavilyCompressedPhotosLeaveOutPoresLinesAndScars) {
   EXPECT_EQ(UnresolvedReason("pores_below_resolution"), "below the photo's resolution");
 }
 
+// Where nothing was found at baseline a percentage default is zero; the floors keep one spurious
+// scar, line or spot from reading as a change (the keratosis pair's 0 -> 0.149 % "scars").
+TEST(ClaimsPresets, DefaultMdcHasAFloorWhereNothingWasFound) {
+  const auto mdc_at_zero = [](const char* key) { return DefaultMdc(*FindMetric(key), 0.0); };
+  EXPECT_DOUBLE_EQ(mdc_at_zero("scars.count"), 2.5);
+  EXPECT_DOUBLE_EQ(mdc_at_zero("scars.area_pct"), 0.25);
+  EXPECT_DOUBLE_EQ(mdc_at_zero("scars.shadow_index"), 8.0);
+  EXPECT_DOUBLE_EQ(mdc_at_zero("wrinkles.length_mm_per_cm2"), 0.75);
+  EXPECT_DOUBLE_EQ(mdc_at_zero("wrinkles.area_pct"), 0.25);
+  EXPECT_DOUBLE_EQ(mdc_at_zero("pigmentation.brown_spot_area_pct"), 0.5);
+  EXPECT_DOUBLE_EQ(mdc_at_zero("pores.density_per_cm2"), 0.6);
+  // Above the floor the percentage still rules.
+  EXPECT_DOUBLE_EQ(DefaultMdc(*FindMetric("scars.area_pct"), 2.0), 6.0);
+  EXPECT_DOUBLE_EQ(DefaultMdc(*FindMetric("wrinkles.length_mm_per_cm2"), 10.0), 4.5);
+}
+
 TEST(ClaimsPresets, ControlsRarelyCrossTheMdcAndRespondersAlwaysDo) {
   // 400 untreated controls and 400 responders (effect 15 counts, MDC about 4): the false-positive
   // rate of the 6-8 week claim stays near the one-sided 2.5 % of MDC95, the power near 100 %.
