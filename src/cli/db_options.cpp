@@ -102,9 +102,7 @@ Result<std::vector<compare::SubjectTimeline>> LoadTimelines(store::Store& store,
   SKT_ASSIGN_OR_RETURN(std::vector<store::CaptureRecord> captures, store.ListCaptures());
   std::map<std::int64_t, std::vector<std::string>> warnings_by_capture;
   for (const store::CaptureRecord& c : captures) {
-    // The stored array, wrapped as the score document it came from.
-    warnings_by_capture[c.id] = core::WarningCodes(
-        {{"warnings", nlohmann::json::parse(c.warnings_json, nullptr, /*allow_exceptions=*/false)}});
+    warnings_by_capture[c.id] = core::StoredWarningCodes(c.warnings_json);
   }
   Builder builder;
   for (const store::ScoreRow& r : rows) {

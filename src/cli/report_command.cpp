@@ -15,6 +15,7 @@
 #include "core/base/version.h"
 #include "core/color/srgb.h"
 #include "core/mask/face_regions.h"
+#include "core/pipeline/score_pipeline.h"
 #include "report/photos.h"
 #include "report/progress_report.h"
 #include "report/report_text.h"
@@ -41,12 +42,8 @@ struct ReportCommandOptions {
 // photos are aligned into the baseline's frame and take the same turn, so a patient sees every
 // photo upright.
 int UprightTurns(const cv::Mat& bgr, const std::string& warnings_json) {
-  const auto warnings =
-      nlohmann::json::parse(warnings_json.empty() ? "[]" : warnings_json, nullptr, false);
-  if (!warnings.is_array() ||
-      std::find(warnings.begin(), warnings.end(), "face_turned") == warnings.end()) {
-    return 0;
-  }
+  const std::vector<std::string> warnings = core::StoredWarningCodes(warnings_json);
+  if (std::find(warnings.begin(), warnings.end(), "face_turned") == warnings.end()) return 0;
   std::vector<std::string> ignored;
   int turns = 0;
   if (!core::FindFace(core::BgrToLinearRgb(bgr), ignored, nullptr, &turns)) return 0;
@@ -235,15 +232,8 @@ int RunReport(const ReportCommandOptions& opts) {
       info.device = it->second->device;
       info.needle_depth_mm = it->second->needle_depth_mm;
       for (const store::CaptureRecord* c : captures_by_session[it->second->id]) {
-        const auto warnings = nlohmann::json::parse(c->warnings_json.empty() ? "[]" : c->warnings_json,
-                                                    nullptr, false);
-        std::set<std::string> codes;
-        if (warnings.is_array()) {
-          for (const auto& w : warnings) {
-            if (w.is_string()) codes.insert(w.get<std::string>());
-            if (w.is_object() && w.contains("code")) codes.insert(w["code"].get<std::string>());
-          }
-        }
+        const std::vector<std::string> stored = core::StoredWarningCodes(c->warnings_json);
+        const std::set<std::string> codes(stored.begin(), stored.end());
         for (const std::string& code : codes) ++warning_counts[code];
       }
     }

@@ -95,6 +95,11 @@ std::vector<std::string> WarningCodes(const json& score_doc) {
   return codes;
 }
 
+std::vector<std::string> StoredWarningCodes(std::string_view warnings_json) {
+  return WarningCodes(
+      {{"warnings", json::parse(warnings_json, nullptr, /*allow_exceptions=*/false)}});
+}
+
 Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& options) {
   json doc;
   doc["schema"] = "skintrack.score/1";

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -81,5 +83,9 @@ nlohmann::json InputToJson(const LoadedImage& image, bool include_path);
 // The warning codes of a score document (its `warnings` array; strings only). None when the
 // document has no such array, e.g. a damaged file or a store written by hand.
 std::vector<std::string> WarningCodes(const nlohmann::json& score_doc);
+
+// The same codes from a stored `warnings` array as text (the store's captures.warnings_json);
+// none when the text is empty or not a JSON array.
+std::vector<std::string> StoredWarningCodes(std::string_view warnings_json);
 
 }  // namespace skintrack::core
