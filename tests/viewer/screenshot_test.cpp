@@ -75,12 +75,21 @@ class ViewerScripted : public ::testing::Test {
         (dir_ / manifest).string() + "' --settings '" + (dir_ / "settings.json").string() +
         "' --size 1280x800 --no-align --screenshot '" + png.string() + "' " + arguments + " > '" +
         log.string() + "' 2>&1";
-    const int status = std::system(command.c_str());
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    result.output = text.str();
+    // Under ASan, LeakSanitizer's own tracer now and then crashes at the viewer's exit while
+    // Mesa's llvmpipe threads are still stopping ("Tracer caught signal 11 ... LeakSanitizer has
+    // encountered a fatal error", google/sanitizers#1353; seen once in this project's CI). That
+    // is no finding about the viewer, so such a run is repeated once; a leak report ("detected
+    // memory leaks") still fails.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const int status = std::system(command.c_str());
+      result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      std::ifstream in(log);
+      std::stringstream text;
+      text << in.rdbuf();
+      result.output = text.str();
+      if (result.output.find("LeakSanitizer has encountered a fatal error") == std::string::npos)
+        break;
+    }
     result.screenshot = cv::imread(png.string(), cv::IMREAD_COLOR);
     std::ifstream sidecar(png.string() + ".json");
     if (sidecar) result.layout = nlohmann::json::parse(sidecar, nullptr, false);
