@@ -129,6 +129,18 @@ void PrintComparisonHuman(const json& doc) {
                  "saved at a JPEG quality under 50 draws blocks at their scale. Compare the "
                  "camera's original files\n";
   }
+  if (directions.count("pores_compressed") != 0) {
+    std::cout << "note: the pore values are not judged: the pores span only a few pixels in a "
+                 "photo saved at a JPEG quality under 90, whose blocks move their count by more "
+                 "than their MDC95. Compare the camera's original files, or take close-ups\n";
+  }
+  if (directions.count("pores_none_found") + directions.count("wrinkles_none_found") +
+          directions.count("scars_none_found") !=
+      0) {
+    std::cout << "note: a mean size (pore diameter, line width, shadow index) is not judged where "
+                 "a photo has no such feature: its 0 stands for no value. The counts, densities "
+                 "and areas are judged\n";
+  }
   if (directions.count("below_resolution") != 0) {
     std::cout << "note: the pore values are not judged: the pores are too small to resolve in at "
                  "least one photo. Take close-ups of the area for pores\n";

@@ -78,6 +78,12 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "not used in this report" +
            count + ".";
   }
+  if (code == "pores_compressed") {
+    // Their pore values are left out of the charts and claims (compare::MetricUnresolved).
+    return "Some photos were compressed too much for pores of their size, which changes how many "
+           "are counted; their pore counts are not used in this report" +
+           count + ".";
+  }
   if (code == "pores_near_resolution") {
     return "Some photos were taken from too far away to show the smallest pores clearly; pore "
            "counts and sizes there are less certain" +

@@ -116,12 +116,30 @@ bool ColourFollowsTheLight(std::string_view key) {
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }
 
+// The keys that average over the features found: where none were found the score holds 0 in
+// their place, which is no size at all (a close-up with no pore found against one with pores of
+// 0.3 mm is not a change of 0.3 mm).
+std::string_view NoneFoundWarning(std::string_view key) {
+  if (key == "pores.mean_diameter_mm" || key == "pores.mean_diameter_px") return "pores_none_found";
+  if (key == "wrinkles.mean_width_mm" || key == "wrinkles.mean_width_px") {
+    return "wrinkles_none_found";
+  }
+  if (key == "scars.shadow_index") return "scars_none_found";
+  return "";
+}
+
 std::vector<std::string> UnresolvedWarningsFor(std::string_view key) {
   // Wrinkles and scars below their resolution are still measured on the wider lines and scars,
   // alike in every capture of that resolution; only the pores lose everything they count.
   const std::string_view group = key.substr(0, key.find('.'));
-  if (group == "pores") return {"pores_below_resolution", "heavy_compression"};
-  if (group == "wrinkles" || group == "scars") return {"heavy_compression"};
+  const std::string_view none_found = NoneFoundWarning(key);
+  if (group == "pores" || group == "wrinkles" || group == "scars") {
+    std::vector<std::string> codes;
+    if (group == "pores") codes = {"pores_below_resolution", "heavy_compression", "pores_compressed"};
+    if (group != "pores") codes = {"heavy_compression"};
+    if (!none_found.empty()) codes.emplace_back(none_found);
+    return codes;
+  }
   // Areas above a fixed threshold count the speckle JPEG's coarse colour blocks add (a portrait's
   // brown-spot area 6.3 % at quality 90, 13.7 % at 20); the means average it out.
   std::vector<std::string> codes;
@@ -135,6 +153,8 @@ std::string UnresolvedReason(std::string_view warning) {
   if (warning == "pores_below_resolution") return "below the photo's resolution";
   if (warning == "uncalibrated_colour") return "colour not calibrated (no colour chart)";
   if (warning == "heavy_compression") return "JPEG compression too strong";
+  if (warning == "pores_compressed") return "pores too small for the JPEG compression";
+  if (warning.ends_with("_none_found")) return "none found, so no mean size";
   return std::string(warning);
 }
 

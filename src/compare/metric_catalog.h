@@ -70,6 +70,12 @@ struct JudgeRules {
 //     scale, and its coarse colour blocks speckle the areas above a threshold (docs/QUALITY.md; on
 //     the phantom at 10 px/mm wrinkle length read +75 % at quality 35 and -30 % at 20, the pores'
 //     diameter +20 %). Texture and the mean colour keys stay.
+//   - The pore keys of a capture with `pores_compressed`: its pores span under 5 of the photo's
+//     pixels and it was saved at a JPEG quality under 90 (50 and up; below, heavy_compression):
+//     re-saving such a close-up moved its pore count by 8-22 % (docs/METRICS.md, Resolution).
+//   - The keys that average over the features found (the pores' mean diameter, the lines' mean
+//     width, the scars' shadow index) of a capture that found none (`pores_none_found`,
+//     `wrinkles_none_found`, `scars_none_found`): their 0 stands for no value.
 //   - The keys that read the light's colour or level as the skin's (ColourFollowsTheLight) of a
 //     capture with `uncalibrated_colour` (no chart was found or fitted), unless
 //     `rules.same_light`: without a chart a warmer lamp or a brighter exposure reads as redder or

@@ -241,6 +241,41 @@ TEST(ClaimsPresets, HeavilyCompressedPhotosLeaveOutPoresLinesAndScars) {
   EXPECT_EQ(UnresolvedReason("pores_below_resolution"), "below the photo's resolution");
 }
 
+// Pores a few pixels across in a JPEG of quality 50-89 (pores_compressed) are left out; the
+// compression leaves the lines, scars and spot areas of such a photo judged.
+TEST(ClaimsPresets, PoresTooSmallForTheCompressionAreLeftOut) {
+  const std::vector<std::string> compressed = {"pores_compressed"};
+  for (const char* key : {"pores.count", "pores.density_per_cm2", "pores.density_per_mpx",
+                          "pores.mean_diameter_mm", "pores.area_pct"}) {
+    EXPECT_EQ(UnresolvingWarning(key, compressed), "pores_compressed") << key;
+  }
+  for (const char* key : {"wrinkles.length_mm_per_cm2", "scars.area_pct", "texture.roughness_rq",
+                          "pigmentation.brown_spot_area_pct", "redness.red_area_pct"}) {
+    EXPECT_FALSE(MetricUnresolved(key, compressed)) << key;
+  }
+  EXPECT_TRUE(MetricUnresolved("pores.count", compressed, JudgeRules{.same_light = true}));
+  EXPECT_EQ(UnresolvedReason("pores_compressed"), "pores too small for the JPEG compression");
+}
+
+// A mean over the features found has no value where none were found: the score's 0 there is not a
+// size, and a close-up with no pore found against one with pores of 0.3 mm is no change of 0.3 mm.
+TEST(ClaimsPresets, MeanSizesWhereNothingWasFoundAreLeftOut) {
+  EXPECT_EQ(UnresolvingWarning("pores.mean_diameter_mm", {"pores_none_found"}), "pores_none_found");
+  EXPECT_EQ(UnresolvingWarning("pores.mean_diameter_px", {"pores_none_found"}), "pores_none_found");
+  EXPECT_EQ(UnresolvingWarning("wrinkles.mean_width_mm", {"wrinkles_none_found"}),
+            "wrinkles_none_found");
+  EXPECT_EQ(UnresolvingWarning("scars.shadow_index", {"scars_none_found"}), "scars_none_found");
+  // Counts, densities and areas of nothing are zero, and are judged.
+  for (const char* key : {"pores.count", "pores.density_per_cm2", "pores.area_pct"}) {
+    EXPECT_FALSE(MetricUnresolved(key, {"pores_none_found"})) << key;
+  }
+  EXPECT_FALSE(MetricUnresolved("wrinkles.length_mm_per_cm2", {"wrinkles_none_found"}));
+  EXPECT_FALSE(MetricUnresolved("scars.area_pct", {"scars_none_found"}));
+  // Another group's finding leaves the key alone.
+  EXPECT_FALSE(MetricUnresolved("pores.mean_diameter_mm", {"wrinkles_none_found"}));
+  EXPECT_EQ(UnresolvedReason("scars_none_found"), "none found, so no mean size");
+}
+
 // Where nothing was found at baseline a percentage default is zero; the floors keep one spurious
 // scar, line or spot from reading as a change (the keratosis pair's 0 -> 0.149 % "scars").
 TEST(ClaimsPresets, DefaultMdcHasAFloorWhereNothingWasFound) {

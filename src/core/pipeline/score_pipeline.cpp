@@ -16,9 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-// JPEG files saved below this IJG quality get the `heavy_compression` warning.
-constexpr int kMinJpegQuality = 50;
-
 json QualityToJson(const CaptureQuality& q) {
   json out = {
       {"focus_laplacian_var", q.focus_laplacian_var},

@@ -19,6 +19,16 @@
 
 namespace skintrack::core {
 
+// JPEG files saved below this IJG quality get the `heavy_compression` warning.
+inline constexpr int kMinJpegQuality = 50;
+// Pores whose mean diameter spans fewer than kPoreBlockScalePx of the photo's own pixels, in a
+// JPEG saved below kMinPoreJpegQuality, get `pores_compressed`: their size is a fraction of the
+// 8x8 block whose fine frequencies the quantiser rounds, and re-saving the photo moves their count
+// by more than the pores' default MDC95 (docs/METRICS.md, Resolution). Pores of 6 px and more
+// were unmoved down to quality 65.
+inline constexpr int kMinPoreJpegQuality = 90;
+inline constexpr double kPoreBlockScalePx = 5.0;
+
 struct CalibratedCapture {
   // Linear RGB (R,G,B order, CV_32FC3). After a chart-based correction this is linear sRGB whose
   // Bradford-adapted CIELAB (D50) matches the chart reference; without a chart it is the camera's
