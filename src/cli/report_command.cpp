@@ -84,6 +84,12 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "are counted; their pore counts are not used in this report" +
            count + ".";
   }
+  if (code == "chart_pitch_check") {
+    return "The size scale was read from the colour chart as a full-size chart, which makes the "
+           "skin look farther away than a close-up; if a smaller chart was used, sizes and pore "
+           "figures need its size to be given" +
+           count + ".";
+  }
   if (code == "pores_near_resolution") {
     return "Some photos were taken from too far away to show the smallest pores clearly; pore "
            "counts and sizes there are less certain" +

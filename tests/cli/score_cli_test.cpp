@@ -124,6 +124,10 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
     EXPECT_FALSE(warned(with_pitch, code)) << code;
   }
   EXPECT_TRUE(warned(with_pitch, "pores_near_resolution"));
+  // Read as a Classic, the close-up's pores vanish below the resolution: the score says to check
+  // the chart's size.
+  EXPECT_TRUE(warned(classic, "chart_pitch_check"));
+  EXPECT_FALSE(warned(with_pitch, "chart_pitch_check"));
 
   for (const char* bad : {"nan", "inf", "0", "-4", "300", "4mm"}) {
     const auto run = RunSkintrack({"score", image, "--chart-pitch-mm", bad});

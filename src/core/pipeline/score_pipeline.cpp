@@ -1,5 +1,6 @@
 #include "core/pipeline/score_pipeline.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <opencv2/imgproc.hpp>
@@ -138,6 +139,15 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   SKT_ASSIGN_OR_RETURN(json metrics, RunMetricsStage(image, std::move(capture), own_frame,
                                                      metric_warnings, &measured));
   doc["metrics"] = std::move(metrics);
+  // A chart read as a ColorChecker Classic that leaves even the largest pores under 3 px: a
+  // close-up photographed with a smaller chart (a Mini, Passport or Nano, or `skintrack phantom`'s)
+  // is then read as several times farther away than it is (docs/METRICS.md, Resolution).
+  if (doc["calibration"].value("scale_source", "") == "chart" &&
+      options.chart_pitch_mm == kClassicPatchPitchMm &&
+      std::find(metric_warnings.begin(), metric_warnings.end(), "pores_below_resolution") !=
+          metric_warnings.end()) {
+    metric_warnings.push_back("chart_pitch_check");
+  }
   // The light's colour is read off the near-neutral pixels the skin measured is not: pale skin is
   // near-neutral and reddish, and a close-up's skin read as a warm cast (docs/QUALITY.md).
   if (measured.type() == CV_8U && measured.size() == image.bgr.size()) {
