@@ -17,7 +17,9 @@
 // the flat field's second differences over the measured skin (robust, as white noise), times the
 // band's white-noise gain √Σ(g_fine − g_coarse)², gives n, and roughness_rq = √(Rq² − n²);
 // roughness_ra is scaled by the same factor. Label "pixel_noise_rq" = n·100; warning
-// "texture_noise_dominated" when n exceeds 0.6 of the band's Rq before the correction.
+// "texture_noise_dominated" when n exceeds 0.6 of the band's Rq before the correction. At most
+// 0.9 of the band's Rq is taken out (n is an upper bound: pixel-scale texture counts in it), so a
+// pattern at the pixel scale keeps its order of roughness.
 // Map "texture_bandpass": |b|·100. Errors: kInternal if OpenCV fails. Thread-safety: reentrant.
 
 #include "core/base/result.h"

@@ -137,5 +137,32 @@ TEST(Texture, PixelNoiseIsTakenOutOfTheRoughness) {
   }
 }
 
+// A pattern at the pixel scale (white noise as the "texture") cannot be told from sensor noise in
+// one photo. It is flagged, and never taken out whole: a stronger pattern still reads rougher, and
+// none reads zero.
+TEST(Texture, PixelScalePatternKeepsItsOrderOfRoughness) {
+  double previous = 0;
+  for (double amplitude : {0.02, 0.04, 0.08, 0.12}) {
+    cv::Mat pattern(400, 400, CV_32F);
+    cv::RNG rng(13);
+    rng.fill(pattern, cv::RNG::NORMAL, 0.0, amplitude);
+    cv::Mat rgb(pattern.size(), CV_32FC3);
+    for (int y = 0; y < rgb.rows; ++y) {
+      for (int x = 0; x < rgb.cols; ++x) {
+        rgb.at<cv::Vec3f>(y, x) = testing::SkinColour() * (1.0f + pattern.at<float>(y, x));
+      }
+    }
+    auto measured = MeasureTexture(FrameOf(rgb, 20.0));
+    ASSERT_TRUE(measured.ok());
+    const double rq = measured->Get("roughness_rq");
+    EXPECT_GT(rq, 1.5 * previous) << amplitude;
+    EXPECT_NE(std::find(measured->warnings.begin(), measured->warnings.end(),
+                        "texture_noise_dominated"),
+              measured->warnings.end())
+        << amplitude;
+    previous = rq;
+  }
+}
+
 }  // namespace
 }  // namespace skintrack::core
