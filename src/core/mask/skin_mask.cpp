@@ -13,6 +13,7 @@
 #include "core/base/check.h"
 #include "core/base/order_statistics.h"
 #include "core/base/resize.h"
+#include "core/color/skin_model.h"
 
 namespace skintrack::core {
 namespace {
@@ -39,6 +40,17 @@ constexpr double kNearFaceBelow = 1.5;
 // the locus instead (0.008-0.02 for uniform and Gaussian RGB noise), which the colour model then
 // widened into half the image. Under this share the photo holds no skin region to model.
 constexpr double kMinSeedCoherence = 0.1;
+
+// Skin redder than the seed is still skin: erythema (after a treatment, a flush, rosacea), a red
+// lesion and a red patch are what redness measures. A pixel may hold up to this much more
+// haemoglobin density (Tsumura c_h, skin_model.h) than the seed's mean before the colour model
+// judges the rest of its difference: in log chromaticity haemoglobin moves (ln R/G, ln B/G) by
+// (σ_h,G − σ_h,R, σ_h,G − σ_h,B) = (0.385, 0.018) per unit. Without it a red patch on the forehead
+// (outside the seed, G attenuated by e^-0.3) left the mask, and the redder it was the less of it
+// was measured: the photo's a* fell from 9.0 to 8.7 as the patch grew redder. Saturated reds are
+// not skin: an orange suit read 3.4, a red flag stripe 1.7 (with far less melanin than skin, which
+// the model still judges).
+constexpr double kMaxExtraHemoglobin = 1.5;
 
 struct Chroma {
   cv::Mat log_rg, log_bg, luminance;
@@ -224,6 +236,15 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
                      seed_luminance.end());
     const double median_y = seed_luminance[seed_luminance.size() / 2];
     const double max_d2 = options.max_mahalanobis * options.max_mahalanobis;
+    // Haemoglobin's direction in (ln R/G, ln B/G), and the share of a chroma difference that lies
+    // along it when the difference is split between haemoglobin and melanin (the two span the
+    // plane).
+    const cv::Vec2d hemoglobin_dir(kHemoglobinDensityRgb[1] - kHemoglobinDensityRgb[0],
+                                   kHemoglobinDensityRgb[1] - kHemoglobinDensityRgb[2]);
+    const cv::Vec2d melanin_dir(kMelaninDensityRgb[1] - kMelaninDensityRgb[0],
+                                kMelaninDensityRgb[1] - kMelaninDensityRgb[2]);
+    const cv::Matx22d basis(hemoglobin_dir[0], melanin_dir[0], hemoglobin_dir[1], melanin_dir[1]);
+    const cv::Matx22d to_chromophores = basis.inv();
 
     cv::Mat skin(small.size(), CV_8U, cv::Scalar(0));
     for (int y = 0; y < small.rows; ++y) {
@@ -234,7 +255,16 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
       for (int x = 0; x < small.cols; ++x) {
         const double du = u[x] - mu_u;
         const double dv = v[x] - mu_v;
-        const double d2 = du * (inv(0, 0) * du + inv(0, 1) * dv) + dv * (inv(1, 0) * du + inv(1, 1) * dv);
+        const auto distance2 = [&](double a, double b) {
+          return a * (inv(0, 0) * a + inv(0, 1) * b) + b * (inv(1, 0) * a + inv(1, 1) * b);
+        };
+        // The difference with its extra haemoglobin taken out, or as it is: a seed that varies in
+        // redness itself is long along haemoglobin, and a difference along it is nearer whole.
+        const double extra_hemoglobin = std::clamp(
+            to_chromophores(0, 0) * du + to_chromophores(0, 1) * dv, 0.0, kMaxExtraHemoglobin);
+        const double d2 = std::min(distance2(du, dv),
+                                   distance2(du - extra_hemoglobin * hemoglobin_dir[0],
+                                             dv - extra_hemoglobin * hemoglobin_dir[1]));
         const bool colour_ok = d2 <= max_d2;
         const bool level_ok = l[x] >= options.dark_fraction * median_y &&
                               l[x] <= options.bright_fraction * median_y && l[x] <= kMaxLuminance;

@@ -9,7 +9,10 @@
 //     A seed of scattered single pixels (random noise) is refused: skin is a region.
 //  2. Adaptive colour model: mean and covariance of (ln R/G, ln B/G) of the seed; pixels within
 //     `max_mahalanobis` of it are candidate skin. Working in log chromaticity makes the model
-//     independent of exposure and shading.
+//     independent of exposure and shading. Up to 1.5 units more haemoglobin density than the
+//     seed's mean is allowed before the distance is taken (erythema, red lesions and red patches
+//     are skin, and are what redness measures); melanin is judged by the model alone, since hair
+//     and eyebrows differ from skin mostly along melanin.
 //  3. Texture and darkness: pixels much darker than the skin median (hair, eyebrows, pupils,
 //     nostrils: Y < dark_fraction · median) and strongly textured areas at a coarse scale are
 //     removed; lips are removed only inside a detected face (a red lesion on a cheek stays skin).

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "core/color/skin_model.h"
 #include "core/mask/capture_mask.h"
 
 namespace skintrack::core {
@@ -52,6 +53,38 @@ TEST(SkinMask, SeparatesSkinFromBackgroundHairAndChart) {
     EXPECT_GT(Overlap(mask, expected), 0.93) << "skin recall, tone " << skin;
     EXPECT_GT(Overlap(expected, mask), 0.97) << "skin precision, tone " << skin;
     EXPECT_EQ(cv::countNonZero(mask & s.exclude), 0) << "chart must be excluded";
+  }
+}
+
+// Skin redder than the face's centre is skin: a forehead flushed by 0.5-1.2 units of haemoglobin
+// (Tsumura c_h; erythema after a treatment, a red lesion) stays in the mask, so that redness
+// measures it; a saturated orange-red cloth beside the face does not join it.
+TEST(SkinMask, RedSkinOutsideTheSeedStaysInTheMask) {
+  const Chromophores base{0.6, 0.5, 0.0};
+  const auto skin_colour = [](double melanin, double hemoglobin) {
+    const cv::Vec3d rgb = LinearRgbFromChromophores(melanin, hemoglobin, 0.0);
+    return cv::Scalar(rgb[0], rgb[1], rgb[2]);
+  };
+  for (const double flush : {0.5, 0.8, 1.2}) {
+    cv::Mat rgb(600, 600, CV_32FC3, cv::Scalar(0.18, 0.18, 0.18));
+    const cv::Rect face(150, 120, 300, 360);
+    cv::ellipse(rgb, {300, 300}, {160, 200}, 0, 0, 360, skin_colour(base.melanin, base.hemoglobin),
+                cv::FILLED);
+    // The forehead, above the seed (the face box's middle band).
+    const cv::Rect forehead(220, 140, 160, 60);
+    rgb(forehead).setTo(skin_colour(base.melanin, base.hemoglobin + flush));
+    // Orange-red cloth below the chin, touching the face's outline.
+    const cv::Rect cloth(180, 480, 240, 120);
+    rgb(cloth).setTo(cv::Scalar(0.60, 0.08, 0.03));
+    cv::Mat noise(rgb.size(), CV_32FC3);
+    cv::randn(noise, 0.0, 0.004);
+    rgb += noise;
+    auto result = DetectSkinMask(rgb, cv::Mat(), face);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    const cv::Mat inner_forehead = result->mask(cv::Rect(230, 150, 140, 40));
+    EXPECT_GT(cv::countNonZero(inner_forehead), 0.95 * static_cast<double>(inner_forehead.total()))
+        << flush;
+    EXPECT_LT(cv::countNonZero(result->mask(cv::Rect(190, 510, 220, 80))), 50) << flush;
   }
 }
 
