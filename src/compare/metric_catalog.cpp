@@ -134,9 +134,9 @@ std::vector<std::string> UnresolvedWarningsFor(std::string_view key) {
   const std::string_view group = key.substr(0, key.find('.'));
   const std::string_view none_found = NoneFoundWarning(key);
   if (group == "pores" || group == "wrinkles" || group == "scars") {
-    std::vector<std::string> codes;
-    if (group == "pores") codes = {"pores_below_resolution", "heavy_compression", "pores_compressed"};
-    if (group != "pores") codes = {"heavy_compression"};
+    std::vector<std::string> codes = {"heavy_compression"};
+    if (group == "pores")
+      codes = {"pores_below_resolution", "heavy_compression", "pores_compressed"};
     if (!none_found.empty()) codes.emplace_back(none_found);
     return codes;
   }

@@ -262,9 +262,9 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
         // redness itself is long along haemoglobin, and a difference along it is nearer whole.
         const double extra_hemoglobin = std::clamp(
             to_chromophores(0, 0) * du + to_chromophores(0, 1) * dv, 0.0, kMaxExtraHemoglobin);
-        const double d2 = std::min(distance2(du, dv),
-                                   distance2(du - extra_hemoglobin * hemoglobin_dir[0],
-                                             dv - extra_hemoglobin * hemoglobin_dir[1]));
+        const double d2 =
+            std::min(distance2(du, dv), distance2(du - extra_hemoglobin * hemoglobin_dir[0],
+                                                  dv - extra_hemoglobin * hemoglobin_dir[1]));
         const bool colour_ok = d2 <= max_d2;
         const bool level_ok = l[x] >= options.dark_fraction * median_y &&
                               l[x] <= options.bright_fraction * median_y && l[x] <= kMaxLuminance;

@@ -121,9 +121,9 @@ void AddPoresCompressed(const LoadedImage& image, const AnalysisFrame& frame, Me
   if (pores.Get("count") <= 0) return;
   const auto& w = pores.warnings;
   if (std::find(w.begin(), w.end(), "pores_below_resolution") != w.end()) return;
-  const double diameter_px = pores.Has("mean_diameter_px")
-                                 ? pores.Get("mean_diameter_px")
-                                 : pores.Get("mean_diameter_mm") * frame.px_per_mm / frame.downscale;
+  const double diameter_px = pores.Has("mean_diameter_px") ? pores.Get("mean_diameter_px")
+                                                           : pores.Get("mean_diameter_mm") *
+                                                                 frame.px_per_mm / frame.downscale;
   if (diameter_px < kPoreBlockScalePx) pores.warnings.push_back("pores_compressed");
 }
 

@@ -156,9 +156,9 @@ TEST(Texture, PixelScalePatternKeepsItsOrderOfRoughness) {
     ASSERT_TRUE(measured.ok());
     const double rq = measured->Get("roughness_rq");
     EXPECT_GT(rq, 1.5 * previous) << amplitude;
-    EXPECT_NE(std::find(measured->warnings.begin(), measured->warnings.end(),
-                        "texture_noise_dominated"),
-              measured->warnings.end())
+    EXPECT_NE(
+        std::find(measured->warnings.begin(), measured->warnings.end(), "texture_noise_dominated"),
+        measured->warnings.end())
         << amplitude;
     previous = rq;
   }
