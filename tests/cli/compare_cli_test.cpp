@@ -154,20 +154,41 @@ TEST(CompareCli, ColourOfPhotosWithoutAChartIsNotJudgedUnlessTheLightWasTheSame)
             doc["deltas"]["redness"]["a_star_mean"]["before"]);
 }
 
+// The close-up `closeups/PAT_701_4056_457.png` (pores 3-4 px across) and its own copy re-saved as
+// a JPEG of `quality` in `dir`: the paths, and `compare --json`'s document (null on failure).
+struct ResavedPair {
+  fs::path before, after;
+  json doc;
+};
+
+ResavedPair CompareCloseUpWithResavedCopy(const fs::path& photos, const fs::path& dir,
+                                          int quality) {
+  ResavedPair pair;
+  pair.before = photos / "closeups" / "PAT_701_4056_457.png";
+  pair.after = dir / ("resaved_q" + std::to_string(quality) + ".jpg");
+  const cv::Mat before = cv::imread(pair.before.string());
+  if (before.empty() ||
+      !cv::imwrite(pair.after.string(), before, {cv::IMWRITE_JPEG_QUALITY, quality})) {
+    ADD_FAILURE() << "cannot read " << pair.before << " or write " << pair.after;
+    return pair;
+  }
+  const auto run = RunSkintrack({"compare", pair.before.string(), pair.after.string(), "--json"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  if (run.exit_code == 0) pair.doc = json::parse(run.out);
+  return pair;
+}
+
 // A close-up against its own copy re-saved at JPEG quality 30 (heavy_compression): the copy's 8x8
 // blocks read as pores, lines and scars, so those keys are shown and not judged; texture is.
 TEST(CompareCli, PoresLinesAndScarsOfAHeavilyCompressedPhotoAreNotJudged) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
   testing::TempDir dir;
-  const fs::path before_path = photos / "closeups" / "PAT_701_4056_457.png";
-  const cv::Mat before = cv::imread(before_path.string());
-  ASSERT_FALSE(before.empty());
-  const fs::path after_path = dir / "resent.jpg";
-  ASSERT_TRUE(cv::imwrite(after_path.string(), before, {cv::IMWRITE_JPEG_QUALITY, 30}));
-  const auto run = RunSkintrack({"compare", before_path.string(), after_path.string(), "--json"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const json doc = json::parse(run.out);
+  const ResavedPair pair = CompareCloseUpWithResavedCopy(photos, dir.path(), 30);
+  ASSERT_TRUE(pair.doc.is_object());
+  const json& doc = pair.doc;
+  const fs::path& before_path = pair.before;
+  const fs::path& after_path = pair.after;
   const json& warnings = doc["warnings"];
   EXPECT_NE(std::find(warnings.begin(), warnings.end(), "after:heavy_compression"), warnings.end())
       << warnings.dump();
@@ -191,14 +212,9 @@ TEST(CompareCli, PoresAFewPixelsAcrossInAModeratelyCompressedPhotoAreNotJudged) 
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
   testing::TempDir dir;
-  const fs::path before_path = photos / "closeups" / "PAT_701_4056_457.png";
-  const cv::Mat before = cv::imread(before_path.string());
-  ASSERT_FALSE(before.empty());
-  const fs::path after_path = dir / "exported.jpg";
-  ASSERT_TRUE(cv::imwrite(after_path.string(), before, {cv::IMWRITE_JPEG_QUALITY, 85}));
-  const auto run = RunSkintrack({"compare", before_path.string(), after_path.string(), "--json"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const json doc = json::parse(run.out);
+  const ResavedPair pair = CompareCloseUpWithResavedCopy(photos, dir.path(), 85);
+  ASSERT_TRUE(pair.doc.is_object());
+  const json& doc = pair.doc;
   const json& warnings = doc["warnings"];
   EXPECT_NE(std::find(warnings.begin(), warnings.end(), "after:pores_compressed"), warnings.end())
       << warnings.dump();
@@ -207,10 +223,11 @@ TEST(CompareCli, PoresAFewPixelsAcrossInAModeratelyCompressedPhotoAreNotJudged) 
     EXPECT_EQ(delta["direction"], "pores_compressed") << key;
   }
   EXPECT_NE(doc["deltas"]["wrinkles"]["count"]["direction"], "pores_compressed");
-  const auto human = RunSkintrack({"compare", before_path.string(), after_path.string()});
+  const auto human = RunSkintrack({"compare", pair.before.string(), pair.after.string()});
   ASSERT_EQ(human.exit_code, 0) << human.err;
   EXPECT_NE(human.out.find("JPEG quality under 90"), std::string::npos) << human.out;
 
+  const cv::Mat before = cv::imread(pair.before.string());
   const fs::path fine_path = dir / "fine.jpg";
   ASSERT_TRUE(cv::imwrite(fine_path.string(), before, {cv::IMWRITE_JPEG_QUALITY, 95}));
   const auto fine = RunSkintrack({"score", fine_path.string(), "--json"});
