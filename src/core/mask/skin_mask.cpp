@@ -51,6 +51,15 @@ constexpr double kMinSeedCoherence = 0.1;
 // not skin: an orange suit read 3.4, a red flag stripe 1.7 (with far less melanin than skin, which
 // the model still judges).
 constexpr double kMaxExtraHemoglobin = 1.5;
+// A pigmented patch (melasma, a lentigo, a birthmark) is skin too, but hair and eyebrows differ
+// from skin along melanin as well (faces/astronaut.png's hair by 1.3 units, 001_03's brows by 0.3),
+// so extra melanin, up to this much, is allowed only in a hole of the skin (skin all round it; hair
+// at a hairline meets the background) that is at least kMinHolePigmentShare pigmented and at most
+// kMaxPatchElongation times as long as wide (a brow is longer; brows are cleared with the eyes
+// too).
+constexpr double kMaxExtraMelanin = 1.2;
+constexpr double kMinHolePigmentShare = 0.6;
+constexpr double kMaxPatchElongation = 2.5;
 
 struct Chroma {
   cv::Mat log_rg, log_bg, luminance;
@@ -112,6 +121,47 @@ cv::Mat KeepComponentsMeeting(const cv::Mat& mask, const cv::Rect& area) {
     }
   }
   return out;
+}
+
+// Fills each hole of `skin` (a 4-connected part of what is not skin that does not meet the image's
+// edge) that is mostly `pigmented` and not elongated: a pigmented patch, perhaps with a darker
+// core. Eyebrows, the other pigmented holes of a face, are long and thin. CV_8U 0/255.
+void FillPigmentedHoles(const cv::Mat& pigmented, cv::Mat& skin) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(skin == 0, labels, stats, centroids, 4, CV_32S);
+  if (n <= 1) return;
+  std::vector<int> pigment(static_cast<size_t>(n), 0);
+  std::vector<std::vector<cv::Point>> points(static_cast<size_t>(n));
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    const uchar* p = pigmented.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      if (l[x] == 0) continue;
+      if (p[x] != 0) ++pigment[static_cast<size_t>(l[x])];
+      points[static_cast<size_t>(l[x])].emplace_back(x, y);
+    }
+  }
+  std::vector<uchar> fill(static_cast<size_t>(n), 0);
+  for (int i = 1; i < n; ++i) {
+    const auto k = static_cast<size_t>(i);
+    const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
+    const int width = stats.at<int>(i, cv::CC_STAT_WIDTH);
+    const int height = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
+    if (left == 0 || top == 0 || left + width == labels.cols || top + height == labels.rows) continue;
+    if (pigment[k] < kMinHolePigmentShare * area || points[k].size() < 5) continue;
+    const cv::RotatedRect box = cv::minAreaRect(points[k]);
+    const double long_side = std::max(box.size.width, box.size.height);
+    const double short_side = std::max(1.0f, std::min(box.size.width, box.size.height));
+    fill[k] = long_side <= kMaxPatchElongation * short_side;
+  }
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* s = skin.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x) {
+      if (fill[static_cast<size_t>(l[x])] != 0) s[x] = 255;
+    }
+  }
 }
 
 cv::Rect ScaleRect(const cv::Rect& r, double s) {
@@ -247,6 +297,7 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     const cv::Matx22d to_chromophores = basis.inv();
 
     cv::Mat skin(small.size(), CV_8U, cv::Scalar(0));
+    cv::Mat pigmented(small.size(), CV_8U, cv::Scalar(0));
     for (int y = 0; y < small.rows; ++y) {
       const float* u = chroma.log_rg.ptr<float>(y);
       const float* v = chroma.log_bg.ptr<float>(y);
@@ -269,6 +320,14 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
         const bool level_ok = l[x] >= options.dark_fraction * median_y &&
                               l[x] <= options.bright_fraction * median_y && l[x] <= kMaxLuminance;
         out[x] = colour_ok && level_ok ? 255 : 0;
+        if (!colour_ok && level_ok) {
+          // With extra melanin (and haemoglobin) taken out as well: a candidate pigmented pixel.
+          const double extra_melanin = std::clamp(
+              to_chromophores(1, 0) * du + to_chromophores(1, 1) * dv, 0.0, kMaxExtraMelanin);
+          const double pu = du - extra_hemoglobin * hemoglobin_dir[0] - extra_melanin * melanin_dir[0];
+          const double pv = dv - extra_hemoglobin * hemoglobin_dir[1] - extra_melanin * melanin_dir[1];
+          if (distance2(pu, pv) <= max_d2) pigmented.ptr<uchar>(y)[x] = 255;
+        }
       }
     }
     if (face_small) {
@@ -283,6 +342,7 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
         cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
     cv::morphologyEx(skin, skin, cv::MORPH_CLOSE, kernel);
     cv::morphologyEx(skin, skin, cv::MORPH_OPEN, kernel);
+    FillPigmentedHoles(pigmented, skin);
     skin = KeepLargeComponents(skin, options.min_component_fraction * static_cast<double>(skin.total()));
     if (face_small) {
       // With a face, skin is the face and what joins it or lies around it (neck, chest, ears):

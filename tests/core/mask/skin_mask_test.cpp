@@ -88,6 +88,31 @@ TEST(SkinMask, RedSkinOutsideTheSeedStaysInTheMask) {
   }
 }
 
+// A pigmented patch (melasma, a lentigo) that skin surrounds is skin; the same colour reaching
+// the image's edge, as hair at a hairline does, is not taken for it.
+TEST(SkinMask, PigmentedPatchInsideTheSkinStaysInTheMask) {
+  const auto skin_colour = [](double melanin, double hemoglobin) {
+    const cv::Vec3d rgb = LinearRgbFromChromophores(melanin, hemoglobin, 0.0);
+    return cv::Scalar(rgb[0], rgb[1], rgb[2]);
+  };
+  for (const double extra : {0.6, 0.9}) {
+    cv::Mat rgb(600, 600, CV_32FC3, cv::Scalar(0.18, 0.18, 0.18));
+    const cv::Rect face(150, 120, 300, 360);
+    cv::ellipse(rgb, {300, 300}, {160, 200}, 0, 0, 360, skin_colour(0.6, 0.5), cv::FILLED);
+    cv::circle(rgb, {300, 180}, 35, skin_colour(0.6 + extra, 0.5), cv::FILLED);
+    // The same brown from the top edge down to the face: hair, not a patch.
+    cv::rectangle(rgb, cv::Rect(40, 0, 60, 300), skin_colour(0.6 + extra, 0.5), cv::FILLED);
+    cv::Mat noise(rgb.size(), CV_32FC3);
+    cv::randn(noise, 0.0, 0.004);
+    rgb += noise;
+    auto result = DetectSkinMask(rgb, cv::Mat(), face);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    const cv::Mat patch = result->mask(cv::Rect(280, 160, 40, 40));
+    EXPECT_GT(cv::countNonZero(patch), 0.95 * static_cast<double>(patch.total())) << extra;
+    EXPECT_EQ(cv::countNonZero(result->mask(cv::Rect(40, 0, 60, 300))), 0) << extra;
+  }
+}
+
 TEST(SkinMask, FailsClearlyWithoutSkin) {
   const cv::Mat grey(200, 200, CV_32FC3, cv::Scalar(0.3, 0.3, 0.3));
   auto result = DetectSkinMask(grey, cv::Mat(), std::nullopt);
