@@ -130,26 +130,29 @@ void FillPigmentedHoles(const cv::Mat& pigmented, cv::Mat& skin) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(skin == 0, labels, stats, centroids, 4, CV_32S);
   if (n <= 1) return;
+  std::vector<uchar> hole(static_cast<size_t>(n), 0);
+  for (int i = 1; i < n; ++i) {
+    const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
+    hole[static_cast<size_t>(i)] = left > 0 && top > 0 &&
+                                   left + stats.at<int>(i, cv::CC_STAT_WIDTH) < labels.cols &&
+                                   top + stats.at<int>(i, cv::CC_STAT_HEIGHT) < labels.rows;
+  }
   std::vector<int> pigment(static_cast<size_t>(n), 0);
   std::vector<std::vector<cv::Point>> points(static_cast<size_t>(n));
   for (int y = 0; y < labels.rows; ++y) {
     const int* l = labels.ptr<int>(y);
     const uchar* p = pigmented.ptr<uchar>(y);
     for (int x = 0; x < labels.cols; ++x) {
-      if (l[x] == 0) continue;
-      if (p[x] != 0) ++pigment[static_cast<size_t>(l[x])];
-      points[static_cast<size_t>(l[x])].emplace_back(x, y);
+      const auto k = static_cast<size_t>(l[x]);
+      if (hole[k] == 0) continue;
+      if (p[x] != 0) ++pigment[k];
+      points[k].emplace_back(x, y);
     }
   }
   std::vector<uchar> fill(static_cast<size_t>(n), 0);
-  for (int i = 1; i < n; ++i) {
-    const auto k = static_cast<size_t>(i);
-    const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
-    const int width = stats.at<int>(i, cv::CC_STAT_WIDTH);
-    const int height = stats.at<int>(i, cv::CC_STAT_HEIGHT);
-    const int area = stats.at<int>(i, cv::CC_STAT_AREA);
-    if (left == 0 || top == 0 || left + width == labels.cols || top + height == labels.rows) continue;
-    if (pigment[k] < kMinHolePigmentShare * area || points[k].size() < 5) continue;
+  for (size_t k = 1; k < fill.size(); ++k) {
+    if (hole[k] == 0 || points[k].size() < 5) continue;
+    if (pigment[k] < kMinHolePigmentShare * static_cast<double>(points[k].size())) continue;
     const cv::RotatedRect box = cv::minAreaRect(points[k]);
     const double long_side = std::max(box.size.width, box.size.height);
     const double short_side = std::max(1.0f, std::min(box.size.width, box.size.height));
