@@ -1,6 +1,7 @@
 // `skintrack compare BEFORE AFTER`: align AFTER to BEFORE, score both on one skin mask, and report
 // per-metric deltas with the direction of change (docs/METRICS.md "compare").
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -134,9 +135,8 @@ void PrintComparisonHuman(const json& doc) {
                  "photo saved at a JPEG quality under 90, whose blocks move their count by more "
                  "than their MDC95. Compare the camera's original files, or take close-ups\n";
   }
-  if (directions.count("pores_none_found") + directions.count("wrinkles_none_found") +
-          directions.count("scars_none_found") !=
-      0) {
+  if (std::any_of(directions.begin(), directions.end(),
+                  [](const std::string& d) { return d.ends_with("_none_found"); })) {
     std::cout << "note: a mean size (pore diameter, line width, shadow index) is not judged where "
                  "a photo has no such feature: its 0 stands for no value. The counts, densities "
                  "and areas are judged\n";

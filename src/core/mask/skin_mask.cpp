@@ -299,6 +299,11 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     const cv::Matx22d basis(hemoglobin_dir[0], melanin_dir[0], hemoglobin_dir[1], melanin_dir[1]);
     const cv::Matx22d to_chromophores = basis.inv();
 
+    // Squared Mahalanobis distance of a chroma difference under the seed's covariance.
+    const auto distance2 = [&inv](double a, double b) {
+      return a * (inv(0, 0) * a + inv(0, 1) * b) + b * (inv(1, 0) * a + inv(1, 1) * b);
+    };
+
     cv::Mat skin(small.size(), CV_8U, cv::Scalar(0));
     cv::Mat pigmented(small.size(), CV_8U, cv::Scalar(0));
     for (int y = 0; y < small.rows; ++y) {
@@ -309,9 +314,6 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
       for (int x = 0; x < small.cols; ++x) {
         const double du = u[x] - mu_u;
         const double dv = v[x] - mu_v;
-        const auto distance2 = [&](double a, double b) {
-          return a * (inv(0, 0) * a + inv(0, 1) * b) + b * (inv(1, 0) * a + inv(1, 1) * b);
-        };
         // The difference with its extra haemoglobin taken out, or as it is: a seed that varies in
         // redness itself is long along haemoglobin, and a difference along it is nearer whole.
         const double extra_hemoglobin = std::clamp(

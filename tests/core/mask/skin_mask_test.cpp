@@ -56,30 +56,36 @@ TEST(SkinMask, SeparatesSkinFromBackgroundHairAndChart) {
   }
 }
 
+// The linear RGB of skin of these Tsumura densities (no shading), as a fill colour.
+cv::Scalar SkinColour(double melanin, double hemoglobin) {
+  const cv::Vec3d rgb = LinearRgbFromChromophores(melanin, hemoglobin, 0.0);
+  return cv::Scalar(rgb[0], rgb[1], rgb[2]);
+}
+
+// A synthetic face: skin of melanin 0.6 and haemoglobin 0.5 in an ellipse on grey, with `paint`
+// drawing on it before mild sensor noise is added, measured with a face box around the ellipse.
+template <typename Paint>
+Result<SkinMaskResult> MaskOfPaintedFace(Paint paint) {
+  cv::Mat rgb(600, 600, CV_32FC3, cv::Scalar(0.18, 0.18, 0.18));
+  cv::ellipse(rgb, {300, 300}, {160, 200}, 0, 0, 360, SkinColour(0.6, 0.5), cv::FILLED);
+  paint(rgb);
+  cv::Mat noise(rgb.size(), CV_32FC3);
+  cv::randn(noise, 0.0, 0.004);
+  rgb += noise;
+  return DetectSkinMask(rgb, cv::Mat(), cv::Rect(150, 120, 300, 360));
+}
+
 // Skin redder than the face's centre is skin: a forehead flushed by 0.5-1.2 units of haemoglobin
 // (Tsumura c_h; erythema after a treatment, a red lesion) stays in the mask, so that redness
 // measures it; a saturated orange-red cloth beside the face does not join it.
 TEST(SkinMask, RedSkinOutsideTheSeedStaysInTheMask) {
-  const Chromophores base{0.6, 0.5, 0.0};
-  const auto skin_colour = [](double melanin, double hemoglobin) {
-    const cv::Vec3d rgb = LinearRgbFromChromophores(melanin, hemoglobin, 0.0);
-    return cv::Scalar(rgb[0], rgb[1], rgb[2]);
-  };
   for (const double flush : {0.5, 0.8, 1.2}) {
-    cv::Mat rgb(600, 600, CV_32FC3, cv::Scalar(0.18, 0.18, 0.18));
-    const cv::Rect face(150, 120, 300, 360);
-    cv::ellipse(rgb, {300, 300}, {160, 200}, 0, 0, 360, skin_colour(base.melanin, base.hemoglobin),
-                cv::FILLED);
-    // The forehead, above the seed (the face box's middle band).
-    const cv::Rect forehead(220, 140, 160, 60);
-    rgb(forehead).setTo(skin_colour(base.melanin, base.hemoglobin + flush));
-    // Orange-red cloth below the chin, touching the face's outline.
-    const cv::Rect cloth(180, 480, 240, 120);
-    rgb(cloth).setTo(cv::Scalar(0.60, 0.08, 0.03));
-    cv::Mat noise(rgb.size(), CV_32FC3);
-    cv::randn(noise, 0.0, 0.004);
-    rgb += noise;
-    auto result = DetectSkinMask(rgb, cv::Mat(), face);
+    auto result = MaskOfPaintedFace([&](cv::Mat& rgb) {
+      // The forehead, above the seed (the face box's middle band).
+      rgb(cv::Rect(220, 140, 160, 60)).setTo(SkinColour(0.6, 0.5 + flush));
+      // Orange-red cloth below the chin, touching the face's outline.
+      rgb(cv::Rect(180, 480, 240, 120)).setTo(cv::Scalar(0.60, 0.08, 0.03));
+    });
     ASSERT_TRUE(result.ok()) << result.error().message;
     const cv::Mat inner_forehead = result->mask(cv::Rect(230, 150, 140, 40));
     EXPECT_GT(cv::countNonZero(inner_forehead), 0.95 * static_cast<double>(inner_forehead.total()))
@@ -91,21 +97,12 @@ TEST(SkinMask, RedSkinOutsideTheSeedStaysInTheMask) {
 // A pigmented patch (melasma, a lentigo) that skin surrounds is skin; the same colour reaching
 // the image's edge, as hair at a hairline does, is not taken for it.
 TEST(SkinMask, PigmentedPatchInsideTheSkinStaysInTheMask) {
-  const auto skin_colour = [](double melanin, double hemoglobin) {
-    const cv::Vec3d rgb = LinearRgbFromChromophores(melanin, hemoglobin, 0.0);
-    return cv::Scalar(rgb[0], rgb[1], rgb[2]);
-  };
   for (const double extra : {0.6, 0.9}) {
-    cv::Mat rgb(600, 600, CV_32FC3, cv::Scalar(0.18, 0.18, 0.18));
-    const cv::Rect face(150, 120, 300, 360);
-    cv::ellipse(rgb, {300, 300}, {160, 200}, 0, 0, 360, skin_colour(0.6, 0.5), cv::FILLED);
-    cv::circle(rgb, {300, 180}, 35, skin_colour(0.6 + extra, 0.5), cv::FILLED);
-    // The same brown from the top edge down to the face: hair, not a patch.
-    cv::rectangle(rgb, cv::Rect(40, 0, 60, 300), skin_colour(0.6 + extra, 0.5), cv::FILLED);
-    cv::Mat noise(rgb.size(), CV_32FC3);
-    cv::randn(noise, 0.0, 0.004);
-    rgb += noise;
-    auto result = DetectSkinMask(rgb, cv::Mat(), face);
+    auto result = MaskOfPaintedFace([&](cv::Mat& rgb) {
+      cv::circle(rgb, {300, 180}, 35, SkinColour(0.6 + extra, 0.5), cv::FILLED);
+      // The same brown from the top edge down to the face: hair, not a patch.
+      cv::rectangle(rgb, cv::Rect(40, 0, 60, 300), SkinColour(0.6 + extra, 0.5), cv::FILLED);
+    });
     ASSERT_TRUE(result.ok()) << result.error().message;
     const cv::Mat patch = result->mask(cv::Rect(280, 160, 40, 40));
     EXPECT_GT(cv::countNonZero(patch), 0.95 * static_cast<double>(patch.total())) << extra;
