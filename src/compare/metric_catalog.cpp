@@ -39,14 +39,15 @@ const std::vector<MetricInfo>& MetricCatalog() {
       {"pigmentation.ita_deg", "deg", D::kNeutral, 2.0, 0},  // skin tone is not a defect
       {"pigmentation.l_star_sd", "L*", D::kLowerIsBetter, 0, 10},
       // Floors where nothing was found (a zero baseline has no percentage): the area of a 1 mm
-      // spot in a 2 x 2 cm close-up, counted 2.5 times as the scars below; 2.5 pores there.
+      // spot in a 2 x 2 cm close-up, counted 2.5 times as the scars below; 2.5 pores there, and
+      // their area at 0.3 mm across (0.044 %, rounded up).
       {"pigmentation.brown_spot_area_pct", "%", D::kLowerIsBetter, 0, 10, 0.5},
-      {"pores.count", "count", D::kLowerIsBetter, 0, 10},
+      {"pores.count", "count", D::kLowerIsBetter, 0, 10, 2.5},
       {"pores.density_per_cm2", "1/cm2", D::kLowerIsBetter, 0, 10, 0.6},
       {"pores.density_per_mpx", "1/Mpx", D::kLowerIsBetter, 0, 10},
       {"pores.mean_diameter_mm", "mm", D::kLowerIsBetter, 0.02, 0},
       {"pores.mean_diameter_px", "px", D::kLowerIsBetter, 0, 10},
-      {"pores.area_pct", "%", D::kLowerIsBetter, 0, 10},
+      {"pores.area_pct", "%", D::kLowerIsBetter, 0, 10, 0.05},
       {"texture.roughness_rq", "relative luminance", D::kLowerIsBetter, 0, 15},
       {"texture.roughness_ra", "relative luminance", D::kLowerIsBetter, 0, 15},
       {"texture.sa_um", "um", D::kLowerIsBetter, 0, 10},

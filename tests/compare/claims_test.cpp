@@ -287,6 +287,8 @@ TEST(ClaimsPresets, DefaultMdcHasAFloorWhereNothingWasFound) {
   EXPECT_DOUBLE_EQ(mdc_at_zero("wrinkles.area_pct"), 0.25);
   EXPECT_DOUBLE_EQ(mdc_at_zero("pigmentation.brown_spot_area_pct"), 0.5);
   EXPECT_DOUBLE_EQ(mdc_at_zero("pores.density_per_cm2"), 0.6);
+  EXPECT_DOUBLE_EQ(mdc_at_zero("pores.count"), 2.5);
+  EXPECT_DOUBLE_EQ(mdc_at_zero("pores.area_pct"), 0.05);
   // Above the floor the percentage still rules.
   EXPECT_DOUBLE_EQ(DefaultMdc(*FindMetric("scars.area_pct"), 2.0), 6.0);
   EXPECT_DOUBLE_EQ(DefaultMdc(*FindMetric("wrinkles.length_mm_per_cm2"), 10.0), 4.5);

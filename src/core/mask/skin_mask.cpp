@@ -60,6 +60,19 @@ constexpr double kMaxExtraHemoglobin = 1.5;
 constexpr double kMaxExtraMelanin = 1.2;
 constexpr double kMinHolePigmentShare = 0.6;
 constexpr double kMaxPatchElongation = 2.5;
+// A patch in a hole it does not explain, because the hole runs on into something that is not skin
+// (melasma of the upper lip meets the lips once the clean-up's opening takes out the strip of skin
+// between them), is filled on its own when skin makes up at least this share of what borders it.
+// The part must also be a patch, not a fringe: the blurred edge of any darker region (a crusted
+// lesion, the hair) reads as pigmented in a band 2-3 px wide along it, half bordered by skin. Its
+// area per border pixel (half the mean thickness; r/2 for a disc) must reach this, in pixels of the
+// classification image: fringes on the sample close-ups and portraits read 0.6-1.1, painted
+// upper-lip patches 6-7.
+constexpr double kMinPatchSkinBorder = 0.5;
+constexpr double kMinPatchAreaPerBorderPx = 2.5;
+// Such a part may be longer than a whole pigmented hole: melasma of the upper lip is often three
+// times as wide as tall. A brow is a hole of its own that pigment explains, judged whole above.
+constexpr double kMaxPartElongation = 4.0;
 
 struct Chroma {
   cv::Mat log_rg, log_bg, luminance;
@@ -123,9 +136,19 @@ cv::Mat KeepComponentsMeeting(const cv::Mat& mask, const cv::Rect& area) {
   return out;
 }
 
+// Whether a region is at most `max_elongation` times as long as it is wide.
+bool IsPatchShaped(const std::vector<cv::Point>& points, double max_elongation) {
+  const cv::RotatedRect box = cv::minAreaRect(points);
+  const double long_side = std::max(box.size.width, box.size.height);
+  const double short_side = std::max(1.0f, std::min(box.size.width, box.size.height));
+  return long_side <= max_elongation * short_side;
+}
+
 // Fills each hole of `skin` (a 4-connected part of what is not skin that does not meet the image's
 // edge) that is mostly `pigmented` and not elongated: a pigmented patch, perhaps with a darker
-// core. Eyebrows, the other pigmented holes of a face, are long and thin. CV_8U 0/255.
+// core. Eyebrows, the other pigmented holes of a face, are long and thin. In a hole it does not
+// explain, a pigmented part (with what it encloses) that is not elongated and that skin mostly
+// borders is filled on its own. CV_8U 0/255.
 void FillPigmentedHoles(const cv::Mat& pigmented, cv::Mat& skin) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(skin == 0, labels, stats, centroids, 4, CV_32S);
@@ -153,18 +176,49 @@ void FillPigmentedHoles(const cv::Mat& pigmented, cv::Mat& skin) {
   for (size_t k = 1; k < fill.size(); ++k) {
     if (hole[k] == 0 || points[k].size() < 5) continue;
     if (pigment[k] < kMinHolePigmentShare * static_cast<double>(points[k].size())) continue;
-    const cv::RotatedRect box = cv::minAreaRect(points[k]);
-    const double long_side = std::max(box.size.width, box.size.height);
-    const double short_side = std::max(1.0f, std::min(box.size.width, box.size.height));
-    fill[k] = long_side <= kMaxPatchElongation * short_side;
+    fill[k] = IsPatchShaped(points[k], kMaxPatchElongation);
   }
+  // The pigmented parts of the holes left, each with what it encloses (a darker core).
+  cv::Mat unexplained(labels.size(), CV_8U, cv::Scalar(0));
   for (int y = 0; y < labels.rows; ++y) {
     const int* l = labels.ptr<int>(y);
+    const uchar* p = pigmented.ptr<uchar>(y);
+    uchar* u = unexplained.ptr<uchar>(y);
     uchar* s = skin.ptr<uchar>(y);
     for (int x = 0; x < labels.cols; ++x) {
-      if (fill[static_cast<size_t>(l[x])] != 0) s[x] = 255;
+      const auto k = static_cast<size_t>(l[x]);
+      if (fill[k] != 0) {
+        s[x] = 255;
+      } else if (hole[k] != 0 && p[x] != 0 &&
+                 pigment[k] < kMinHolePigmentShare * static_cast<double>(points[k].size())) {
+        u[x] = 255;
+      }
     }
   }
+  std::vector<std::vector<cv::Point>> patches;
+  cv::findContours(unexplained, patches, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+  const cv::Mat cross = cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3));
+  const cv::Rect bounds(0, 0, skin.cols, skin.rows);
+  cv::Mat filled = skin.clone();
+  for (const auto& outline : patches) {
+    const cv::Rect box = cv::boundingRect(outline);
+    const cv::Rect around = (box + cv::Size(2, 2) - cv::Point(1, 1)) & bounds;
+    cv::Mat patch(around.size(), CV_8U, cv::Scalar(0));
+    cv::drawContours(patch, std::vector<std::vector<cv::Point>>{outline}, 0, cv::Scalar(255),
+                     cv::FILLED, cv::LINE_8, cv::noArray(), 0, -around.tl());
+    std::vector<cv::Point> inside;
+    cv::findNonZero(patch, inside);
+    if (inside.size() < 5 || !IsPatchShaped(inside, kMaxPartElongation)) continue;
+    cv::Mat border;
+    cv::dilate(patch, border, cross);
+    border &= ~patch;
+    const int border_px = cv::countNonZero(border);
+    const int skin_border_px = cv::countNonZero(border & skin(around));
+    if (static_cast<double>(inside.size()) < kMinPatchAreaPerBorderPx * border_px) continue;
+    if (skin_border_px < kMinPatchSkinBorder * border_px) continue;
+    filled(around).setTo(255, patch);
+  }
+  skin = filled;
 }
 
 cv::Rect ScaleRect(const cv::Rect& r, double s) {

@@ -12,8 +12,9 @@
 //     independent of exposure and shading. Up to 1.5 units more haemoglobin density than the
 //     seed's mean is allowed before the distance is taken (erythema, red lesions and red patches
 //     are skin, and are what redness measures). Extra melanin (up to 1.2 units) is allowed only
-//     in a hole of the skin that it explains and that is not elongated (a pigmented patch), since
-//     hair and eyebrows differ from skin mostly along melanin.
+//     in a hole of the skin that it explains and that is not elongated (a pigmented patch), or in
+//     a part of a hole that skin mostly borders (a patch meeting the lips), since hair and
+//     eyebrows differ from skin mostly along melanin.
 //  3. Texture and darkness: pixels much darker than the skin median (hair, eyebrows, pupils,
 //     nostrils: Y < dark_fraction · median) and strongly textured areas at a coarse scale are
 //     removed; lips are removed only inside a detected face (a red lesion on a cheek stays skin).

@@ -110,6 +110,28 @@ TEST(SkinMask, PigmentedPatchInsideTheSkinStaysInTheMask) {
   }
 }
 
+// Melasma of the upper lip meets the lips, so the hole it leaves in the colour model's mask runs
+// on into the lips and is not explained by pigment as a whole. The pigmented part is a patch that
+// skin mostly borders, and stays skin; the lips stay out. A brow that runs into an eye is pigmented
+// too, but long and thin, and stays out with the eye.
+TEST(SkinMask, PigmentedPatchMeetingTheLipsStaysInTheMask) {
+  for (const double extra : {0.6, 0.9}) {
+    auto result = MaskOfPaintedFace([&](cv::Mat& rgb) {
+      cv::ellipse(rgb, {300, 376}, {55, 18}, 0, 0, 360, SkinColour(0.6 + extra, 0.5), cv::FILLED);
+      cv::ellipse(rgb, {300, 410}, {60, 18}, 0, 0, 360, SkinColour(0.6, 1.4), cv::FILLED);
+      cv::rectangle(rgb, cv::Rect(200, 226, 80, 12), SkinColour(0.6 + extra, 0.5), cv::FILLED);
+      cv::ellipse(rgb, {240, 252}, {30, 14}, 0, 0, 360, cv::Scalar(0.05, 0.05, 0.05), cv::FILLED);
+    });
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    const cv::Mat patch = result->mask(cv::Rect(265, 366, 70, 12));
+    EXPECT_GT(cv::countNonZero(patch), 0.95 * static_cast<double>(patch.total())) << extra;
+    const cv::Mat lips = result->mask(cv::Rect(260, 405, 80, 10));
+    EXPECT_LT(cv::countNonZero(lips), 0.05 * static_cast<double>(lips.total())) << extra;
+    const cv::Mat brow = result->mask(cv::Rect(210, 229, 60, 6));
+    EXPECT_LT(cv::countNonZero(brow), 0.05 * static_cast<double>(brow.total())) << extra;
+  }
+}
+
 TEST(SkinMask, FailsClearlyWithoutSkin) {
   const cv::Mat grey(200, 200, CV_32FC3, cv::Scalar(0.3, 0.3, 0.3));
   auto result = DetectSkinMask(grey, cv::Mat(), std::nullopt);
