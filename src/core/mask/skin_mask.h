@@ -14,7 +14,8 @@
 //     are skin, and are what redness measures). Extra melanin (up to 1.2 units) is allowed only
 //     in a hole of the skin that it explains and that is not elongated (a pigmented patch), or in
 //     a part of a hole that skin mostly borders (a patch meeting the lips), since hair and
-//     eyebrows differ from skin mostly along melanin.
+//     eyebrows differ from skin mostly along melanin. A hole that skin surrounds and that lies
+//     nearly all within 1.5 × `max_mahalanobis` (blotches of colour noise) is skin too.
 //  3. Texture and darkness: pixels much darker than the skin median (hair, eyebrows, pupils,
 //     nostrils: Y < dark_fraction · median) and strongly textured areas at a coarse scale are
 //     removed; lips are removed only inside a detected face (a red lesion on a cheek stays skin).

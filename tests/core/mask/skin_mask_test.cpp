@@ -132,6 +132,27 @@ TEST(SkinMask, PigmentedPatchMeetingTheLipsStaysInTheMask) {
   }
 }
 
+// A hole that skin surrounds is judged more leniently than skin at large: a blotch of colour noise
+// 3.75 σ off the skin model (a dim, noisy photo's cheek) is filled; a patch 6.5 σ off (a crust, a
+// dressing) stays out. The model's σ here is its floor, 0.04 in ln B/G.
+TEST(SkinMask, SlightlyOffColourHoleInsideTheSkinIsSkin) {
+  const auto bluer = [](double shift) {
+    cv::Scalar colour = SkinColour(0.6, 0.5);
+    colour[2] *= std::exp(shift);
+    return colour;
+  };
+  auto result = MaskOfPaintedFace([&](cv::Mat& rgb) {
+    // On the forehead, outside the seed (the face box's middle band) that sets the model.
+    cv::circle(rgb, {230, 180}, 30, bluer(0.15), cv::FILLED);
+    cv::circle(rgb, {370, 180}, 30, bluer(0.26), cv::FILLED);
+  });
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const cv::Mat blotch = result->mask(cv::Rect(215, 165, 30, 30));
+  EXPECT_GT(cv::countNonZero(blotch), 0.95 * static_cast<double>(blotch.total()));
+  const cv::Mat patch = result->mask(cv::Rect(355, 165, 30, 30));
+  EXPECT_LT(cv::countNonZero(patch), 0.05 * static_cast<double>(patch.total()));
+}
+
 TEST(SkinMask, FailsClearlyWithoutSkin) {
   const cv::Mat grey(200, 200, CV_32FC3, cv::Scalar(0.3, 0.3, 0.3));
   auto result = DetectSkinMask(grey, cv::Mat(), std::nullopt);
