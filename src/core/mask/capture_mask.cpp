@@ -47,15 +47,18 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
   if (face) upright_face = TurnRectClockwise(*face, size, turns);
   std::vector<cv::Rect> upright_eyes;
   for (const cv::Rect& eye : eyes) upright_eyes.push_back(TurnRectClockwise(eye, size, turns));
+  const std::optional<cv::Rect> mouth =
+      upright_face ? FindMouth(upright, *upright_face) : std::nullopt;
+  SkinMaskOptions options;
+  options.lips_by_colour = !mouth;
   SKT_ASSIGN_OR_RETURN(
       SkinMaskResult result,
       DetectSkinMask(upright, use_exclude ? TurnClockwise(exclude, turns) : cv::Mat(),
-                     upright_face));
+                     upright_face, options));
   result.warnings.insert(result.warnings.end(), warnings.begin(), warnings.end());
   if (face) {
     ExcludeEyes(upright_eyes, result.mask);
     ExcludeBrows(upright, upright_eyes, result.mask);
-    const std::optional<cv::Rect> mouth = FindMouth(upright, *upright_face);
     if (mouth) {
       ExcludeMouth(upright, *mouth, result.mask);
       result.mouth = TurnRectClockwise(*mouth, upright.size(), 4 - turns);

@@ -409,7 +409,7 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
         }
       }
     }
-    if (face_small) {
+    if (face_small && options.lips_by_colour) {
       // Lips: redder than the face's skin in the mouth band.
       const double sd_u = std::sqrt(covariance.at<double>(0, 0));
       const cv::Rect mouth = SubRect(*face_small, 0.25, 0.68, 0.75, 0.92) & bounds;

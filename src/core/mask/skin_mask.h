@@ -18,7 +18,9 @@
 //     nearly all within 1.5 × `max_mahalanobis` (blotches of colour noise) is skin too.
 //  3. Texture and darkness: pixels much darker than the skin median (hair, eyebrows, pupils,
 //     nostrils: Y < dark_fraction · median) and strongly textured areas at a coarse scale are
-//     removed; lips are removed only inside a detected face (a red lesion on a cheek stays skin).
+//     removed; lips are removed only inside a detected face (a red lesion on a cheek stays skin),
+//     by colour across the mouth's band only where the mouth itself was not found
+//     (`lips_by_colour`; otherwise ExcludeMouth segments them).
 //  4. Clean-up at a coarse working size: the image is smoothed before classification and the
 //     mask closed so pores, fine wrinkles and scars (small dark features that ARE skin) stay in;
 //     components smaller than `min_component_fraction` of the image are dropped. With a face,
@@ -49,6 +51,10 @@ struct SkinMaskOptions {
   double bright_fraction = 2.2;         // brighter than this × median = glare/background
   double min_component_fraction = 0.01; // drop components < 1 % of the image (default)
   double min_skin_fraction = 0.01;      // less skin than 1 % of the image -> error (default)
+  // Inside a face, clear what is redder than its skin in the mouth band as lips. Off where the
+  // mouth was found and its lips are cleared by their own segmentation (ExcludeMouth), so that red
+  // skin round the mouth stays in (default on).
+  bool lips_by_colour = true;
 };
 
 struct SkinMaskResult {

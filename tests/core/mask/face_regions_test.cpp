@@ -299,6 +299,29 @@ TEST(CaptureSkinMask, LipsAndTeethOfStudioPortraitsAreNotSkin) {
   }
 }
 
+// Where the mouth is found, its lips are cleared by their own segmentation and the rest of the
+// band where the mouth lies is judged as skin: on 005_03 the red skin at the base of the nose
+// (1145 px) stays in, which the colour rule for lips clears.
+TEST(CaptureSkinMask, RedSkinBesideTheFoundMouthStaysSkin) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  auto image = LoadImage(photos / "faces" / "005_03.jpg");
+  ASSERT_TRUE(image.ok());
+  const cv::Mat rgb = BgrToLinearRgb(image->bgr);
+  auto result = CaptureSkinMask(rgb, {}, cv::Mat());
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  if (!result->face) GTEST_SKIP() << "no face detector";
+  ASSERT_TRUE(result->mouth.has_value());
+  ASSERT_EQ(result->face_quarter_turns, 0);
+  auto by_colour = DetectSkinMask(rgb, cv::Mat(), result->face);
+  ASSERT_TRUE(by_colour.ok()) << by_colour.error().message;
+  const cv::Rect& f = *result->face;
+  const cv::Rect band(f.x + f.width / 4, f.y + static_cast<int>(0.68 * f.height), f.width / 2,
+                      static_cast<int>(0.24 * f.height));
+  const cv::Mat kept = result->mask(band) & ~by_colour->mask(band);
+  EXPECT_GT(cv::countNonZero(kept), 500);
+}
+
 // With a face in the frame, skin is the face and what joins it or lies around it. The NASA
 // portrait's flag has a skin-coloured stripe (2626 px of mask at x < 110 before), far to the left
 // of the face: no longer skin, while the face stays.

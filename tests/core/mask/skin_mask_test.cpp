@@ -65,14 +65,14 @@ cv::Scalar SkinColour(double melanin, double hemoglobin) {
 // A synthetic face: skin of melanin 0.6 and haemoglobin 0.5 in an ellipse on grey, with `paint`
 // drawing on it before mild sensor noise is added, measured with a face box around the ellipse.
 template <typename Paint>
-Result<SkinMaskResult> MaskOfPaintedFace(Paint paint) {
+Result<SkinMaskResult> MaskOfPaintedFace(Paint paint, const SkinMaskOptions& options = {}) {
   cv::Mat rgb(600, 600, CV_32FC3, cv::Scalar(0.18, 0.18, 0.18));
   cv::ellipse(rgb, {300, 300}, {160, 200}, 0, 0, 360, SkinColour(0.6, 0.5), cv::FILLED);
   paint(rgb);
   cv::Mat noise(rgb.size(), CV_32FC3);
   cv::randn(noise, 0.0, 0.004);
   rgb += noise;
-  return DetectSkinMask(rgb, cv::Mat(), cv::Rect(150, 120, 300, 360));
+  return DetectSkinMask(rgb, cv::Mat(), cv::Rect(150, 120, 300, 360), options);
 }
 
 // Skin redder than the face's centre is skin: a forehead flushed by 0.5-1.2 units of haemoglobin
@@ -151,6 +151,25 @@ TEST(SkinMask, SlightlyOffColourHoleInsideTheSkinIsSkin) {
   EXPECT_GT(cv::countNonZero(blotch), 0.95 * static_cast<double>(blotch.total()));
   const cv::Mat patch = result->mask(cv::Rect(355, 165, 30, 30));
   EXPECT_LT(cv::countNonZero(patch), 0.05 * static_cast<double>(patch.total()));
+}
+
+// Without the face's mouth, what is redder than the face in the band where the mouth lies is
+// cleared as lips. Where the mouth was found, CaptureSkinMask clears its lips by their own
+// segmentation and turns that rule off (lips_by_colour), so that red skin beside the mouth
+// (erythema after a treatment, perioral dermatitis) stays in.
+TEST(SkinMask, RedSkinInTheMouthBandIsClearedOnlyWithoutTheMouth) {
+  const auto paint = [](cv::Mat& rgb) {
+    cv::circle(rgb, {250, 400}, 14, SkinColour(0.6, 1.1), cv::FILLED);
+  };
+  const cv::Rect inner(242, 392, 16, 16);
+  auto guessed = MaskOfPaintedFace(paint);
+  ASSERT_TRUE(guessed.ok()) << guessed.error().message;
+  EXPECT_LT(cv::countNonZero(guessed->mask(inner)), 0.05 * inner.area());
+  SkinMaskOptions options;
+  options.lips_by_colour = false;
+  auto found = MaskOfPaintedFace(paint, options);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(cv::countNonZero(found->mask(inner)), inner.area());
 }
 
 TEST(SkinMask, FailsClearlyWithoutSkin) {
