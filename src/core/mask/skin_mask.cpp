@@ -186,14 +186,17 @@ void FillSkinHoles(const cv::Mat& pigmented, const cv::Mat& near, cv::Mat& skin)
     }
   }
   std::vector<uchar> fill(static_cast<size_t>(n), 0);
+  std::vector<uchar> explained(static_cast<size_t>(n), 0);  // mostly pigmented
   for (size_t k = 1; k < fill.size(); ++k) {
-    if (hole[k] == 0 || points[k].size() < 5) continue;
-    if (near_count[k] >= kMinHoleNearShare * static_cast<double>(points[k].size())) {
+    if (hole[k] == 0) continue;
+    const auto size = static_cast<double>(points[k].size());
+    explained[k] = pigment[k] >= kMinHolePigmentShare * size;
+    if (points[k].size() < 5) continue;
+    if (near_count[k] >= kMinHoleNearShare * size) {
       fill[k] = 1;
-      continue;
+    } else if (explained[k] != 0) {
+      fill[k] = IsPatchShaped(points[k], kMaxPatchElongation);
     }
-    if (pigment[k] < kMinHolePigmentShare * static_cast<double>(points[k].size())) continue;
-    fill[k] = IsPatchShaped(points[k], kMaxPatchElongation);
   }
   // The pigmented parts of the holes left, each with what it encloses (a darker core).
   cv::Mat unexplained(labels.size(), CV_8U, cv::Scalar(0));
@@ -206,8 +209,7 @@ void FillSkinHoles(const cv::Mat& pigmented, const cv::Mat& near, cv::Mat& skin)
       const auto k = static_cast<size_t>(l[x]);
       if (fill[k] != 0) {
         s[x] = 255;
-      } else if (hole[k] != 0 && p[x] != 0 &&
-                 pigment[k] < kMinHolePigmentShare * static_cast<double>(points[k].size())) {
+      } else if (hole[k] != 0 && explained[k] == 0 && p[x] != 0) {
         u[x] = 255;
       }
     }
