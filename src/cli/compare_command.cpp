@@ -62,9 +62,29 @@ std::string JudgeChange(const compare::MetricInfo& info, double mdc95, double be
 }
 
 // The direction given to a value either capture leaves out (compare::MetricUnresolved): the
-// warning that left it out, "below_resolution" for pores_below_resolution.
+// warning that left it out, "below_resolution" for pores_below_resolution and wrinkles_unresolved.
 std::string UnresolvedDirection(const std::string& warning) {
-  return warning == "pores_below_resolution" ? "below_resolution" : warning;
+  return warning == "pores_below_resolution" || warning == "wrinkles_unresolved"
+             ? "below_resolution"
+             : warning;
+}
+
+// What one feature adds to `key` (compare::PerFeature), read in the capture that found more.
+double PerFeature(const json& before, const json& after, const std::string& key, double b,
+                  double a) {
+  const std::string_view count_key = compare::FeatureCountKey(key);
+  if (count_key.empty()) return 0;
+  const std::string group(count_key.substr(0, count_key.find('.')));
+  const std::string count(count_key.substr(count_key.find('.') + 1));
+  const auto count_of = [&](const json& metrics) {
+    const json* g = metrics.contains(group) ? &metrics[group] : nullptr;
+    return g != nullptr && g->contains(count) && (*g)[count].is_number() ? (*g)[count].get<double>()
+                                                                         : 0.0;
+  };
+  const double before_count = count_of(before);
+  const double after_count = count_of(after);
+  return before_count >= after_count ? compare::PerFeature(b, before_count)
+                                     : compare::PerFeature(a, after_count);
 }
 
 json Deltas(const json& before_doc, const json& after_doc, const compare::JudgeRules& rules) {
@@ -84,7 +104,7 @@ json Deltas(const json& before_doc, const json& after_doc, const compare::JudgeR
       const double a = after[group][key].get<double>();
       json entry = {{"before", b}, {"after", a}, {"delta", a - b}};
       entry["percent"] = b != 0 ? json(100.0 * (a - b) / std::abs(b)) : json(nullptr);
-      const double mdc95 = compare::DefaultMdc(*info, b);
+      const double mdc95 = compare::DefaultMdc(*info, b, PerFeature(before, after, name, b, a));
       entry["mdc95"] = mdc95;
       // A key either capture cannot resolve is shown, not judged (compare::MetricUnresolved).
       std::string unresolved = compare::UnresolvingWarning(name, before_warnings, rules);

@@ -95,6 +95,11 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "counts and sizes there are less certain" +
            count + ".";
   }
+  if (code == "wrinkles_unresolved") {
+    return "Some photos were taken from too far away to show even the deepest lines; their "
+           "wrinkle figures are not used in this report" +
+           count + ".";
+  }
   if (code == "wrinkles_below_resolution") {
     return "Some photos were taken from too far away to show the finest lines" + count + ".";
   }

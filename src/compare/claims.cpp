@@ -631,7 +631,7 @@ ClaimResult JudgeClaim(const ClaimSpec& claim, const SubjectTimeline& subject,
   for (const std::string& metric : metrics) {
     const MetricInfo info = MetricInfoOrDefault(metric);
     const double baseline = Mean(BaselineRepeats(ctx.sorted, metric));
-    const double mdc = MdcFor(noise, metric, baseline).mdc95;
+    const double mdc = MdcFor(noise, metric, baseline, PerFeatureOf(ctx.sorted, metric)).mdc95;
     bool tested = false;
     bool metric_passes = true;
     double change_sum = 0;

@@ -50,8 +50,19 @@ std::vector<std::string> ExpandMetricReference(std::string_view reference);
 // from core), a neutral entry with the 10 % default.
 MetricInfo MetricInfoOrDefault(std::string_view key);
 
-// Default MDC95 for a metric given the subject's baseline value.
-double DefaultMdc(const MetricInfo& info, double baseline_value);
+// The count of the features a key sums over: "pores.count" for the pore densities and area,
+// "wrinkles.count" for the line lengths and area; empty for every other key.
+std::string_view FeatureCountKey(std::string_view key);
+
+// Default MDC95 for a metric given the subject's baseline value. For a key that sums over
+// features (FeatureCountKey), `per_feature` is what one feature adds to it (its value over the
+// count, read where the most features were found; 0 when unknown): the MDC95 is then at least the
+// count's floor (2.5 features) times that, so that a density never calls a change that its own
+// count would not (one pore or line coming or going in a close-up; docs/CLAIMS.md).
+double DefaultMdc(const MetricInfo& info, double baseline_value, double per_feature = 0);
+
+// What one feature adds to a key that sums over features: `value` / `count`, or 0 without any.
+double PerFeature(double value, double count);
 
 // What the user states about how the captures were taken, which lets values be judged that the
 // captures' warnings would otherwise leave out.
@@ -70,6 +81,9 @@ struct JudgeRules {
 //     scale, and its coarse colour blocks speckle the areas above a threshold (docs/QUALITY.md; on
 //     the phantom at 10 px/mm wrinkle length read +75 % at quality 35 and -30 % at 20, the pores'
 //     diameter +20 %). Texture and the mean colour keys stay.
+//   - The wrinkle keys of a capture with `wrinkles_unresolved`: even the widest line searched
+//     spans under 3 px, and what is traced is noise and JPEG blocks (a portrait at 0.7 px/mm,
+//     re-saved or turned 2°, read 2.5 times the line length; docs/METRICS.md, Resolution).
 //   - The pore keys of a capture with `pores_compressed`: its pores span under 5 of the photo's
 //     pixels and it was saved at a JPEG quality under 90 (50 and up; below, heavy_compression):
 //     re-saving such a close-up moved its pore count by 8-22 % (docs/METRICS.md, Resolution).

@@ -228,10 +228,11 @@ NoiseByMetric EstimateNoiseForAll(const std::vector<SubjectTimeline>& subjects) 
   return noise;
 }
 
-SubjectMdc MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value) {
+SubjectMdc MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value,
+                  double per_feature) {
   auto it = noise.find(metric);
   if (it != noise.end() && it->second.from_repeats) return {it->second.mdc95, "repeats"};
-  const double fallback = DefaultMdc(MetricInfoOrDefault(metric), baseline_value);
+  const double fallback = DefaultMdc(MetricInfoOrDefault(metric), baseline_value, per_feature);
   if (it != noise.end() && it->second.few_repeats_mdc95 > fallback) {
     return {it->second.few_repeats_mdc95, "few repeats"};
   }
@@ -316,6 +317,27 @@ std::optional<TrendFit> FitOnsetPlateau(const std::vector<double>& days,
   return best;
 }
 
+double PerFeatureOf(const std::vector<SessionScores>& sessions, const std::string& metric) {
+  const std::string count_key(FeatureCountKey(metric));
+  if (count_key.empty()) return 0;
+  double most = 0;
+  double per_feature = 0;
+  for (const SessionScores& s : sessions) {
+    auto value = s.values.find(metric);
+    auto count = s.values.find(count_key);
+    if (value == s.values.end() || count == s.values.end() || value->second.empty() ||
+        count->second.empty()) {
+      continue;
+    }
+    const double mean_count = Mean(count->second);
+    if (mean_count > most) {
+      most = mean_count;
+      per_feature = PerFeature(Mean(value->second), mean_count);
+    }
+  }
+  return per_feature;
+}
+
 Result<MetricTimeline> BuildMetricTimeline(const SubjectTimeline& subject, const std::string& metric,
                                            const NoiseByMetric& noise) {
   const std::vector<SessionScores> sorted = SortedSessions(subject);
@@ -333,7 +355,7 @@ Result<MetricTimeline> BuildMetricTimeline(const SubjectTimeline& subject, const
   t.baseline_captures = static_cast<int>(repeats.size());
   auto it = noise.find(metric);
   t.mdc_from_repeats = it != noise.end() && it->second.from_repeats;
-  const SubjectMdc mdc = MdcFor(noise, metric, t.baseline);
+  const SubjectMdc mdc = MdcFor(noise, metric, t.baseline, PerFeatureOf(sorted, metric));
   t.mdc95 = mdc.mdc95;
   t.mdc_source = mdc.source;
 

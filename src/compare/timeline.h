@@ -129,7 +129,14 @@ struct SubjectMdc {
   double mdc95 = 0;
   const char* source = "default";
 };
-SubjectMdc MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value);
+// `per_feature`: DefaultMdc's, for a key that sums over features (PerFeatureOf).
+SubjectMdc MdcFor(const NoiseByMetric& noise, const std::string& metric, double baseline_value,
+                  double per_feature = 0);
+
+// What one feature adds to `metric` (compare::PerFeature), read in the session whose captures
+// found the most features on average (FeatureCountKey); 0 for keys that do not sum over features
+// and where no session found any.
+double PerFeatureOf(const std::vector<SessionScores>& sessions, const std::string& metric);
 
 enum class ChangeVerdict { kImproved, kNoDetectableChange, kWorsened, kChanged };
 const char* ChangeVerdictName(ChangeVerdict verdict);  // "improved", "no detectable change", ...

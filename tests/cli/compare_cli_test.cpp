@@ -72,8 +72,19 @@ TEST(CompareCli, TheSamePhotoMovedShowsNoChange) {
       // 4 % for texture where the phantom's repeat noise reaches 13 %.
       const auto info = compare::FindMetric(group + "." + key);
       ASSERT_TRUE(info.has_value()) << group << "." << key;
+      // A key that sums over features takes the count's floor through the capture that found
+      // more of them.
+      double per_feature = 0;
+      if (const std::string_view count_key = compare::FeatureCountKey(group + "." + key);
+          !count_key.empty()) {
+        const std::string count(count_key.substr(count_key.find('.') + 1));
+        const double b = doc["scores"]["before"][group][count].get<double>();
+        const double a = doc["scores"]["after"][group][count].get<double>();
+        per_feature = b >= a ? compare::PerFeature(delta["before"].get<double>(), b)
+                             : compare::PerFeature(delta["after"].get<double>(), a);
+      }
       EXPECT_DOUBLE_EQ(delta["mdc95"].get<double>(),
-                       compare::DefaultMdc(*info, delta["before"].get<double>()))
+                       compare::DefaultMdc(*info, delta["before"].get<double>(), per_feature))
           << group << "." << key;
       ++judged;
     }
@@ -84,6 +95,88 @@ TEST(CompareCli, TheSamePhotoMovedShowsNoChange) {
   EXPECT_NEAR(doc["scores"]["after"]["pores"]["count"].get<double>(),
               doc["scores"]["before"]["pores"]["count"].get<double>(),
               0.1 * doc["scores"]["before"]["pores"]["count"].get<double>());
+}
+
+// The same photo under another light: channel gains applied to linear light (sRGB decoded,
+// scaled, encoded again), as a camera's exposure and white balance act before its tone curve.
+cv::Mat UnderAnotherLight(const cv::Mat& bgr, cv::Vec3d gains_bgr) {
+  cv::Mat out(bgr.size(), CV_8UC3);
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        const double v = bgr.at<cv::Vec3b>(y, x)[c] / 255.0;
+        double l = v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+        l = std::min(1.0, l * gains_bgr[c]);
+        const double e = l <= 0.0031308 ? 12.92 * l : 1.055 * std::pow(l, 1 / 2.4) - 0.055;
+        out.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(std::lround(e * 255.0));
+      }
+    }
+  }
+  return out;
+}
+
+// Copies of real photos that show the same skin, re-saved as JPEG, read no change on every key
+// judged. Each of these read a change before session 28 (scripts/photo_perturbations.py,
+// docs/CLAIMS.md "Real photos, nothing changed"):
+//   - a keratosis close-up without scale: one line found where none was, 0 -> 289 px/Mpx of line
+//     "worsened" (the keys in pixels had no floor; the line count said no change), and its
+//     brown-spot area -11 % "improved" (default MDC95 10 %, now 20 %);
+//   - a 512 px portrait (0.7 px/mm by its face): 3 -> 9 lines and 2.7 times the length,
+//     "worsened" (no line is wider than 3 of its pixels there: wrinkles_unresolved). Its
+//     brown-spot area, spots of one or two pixels, moves by 15-19 % on such copies, inside the
+//     20 % default but too close to it to assert.
+TEST(CompareCli, ResavedCopiesReadNoChange) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  testing::TempDir dir;
+  for (const char* photo : {"lesions/PAT_539_1023_878.png", "faces/astronaut.png"}) {
+    SCOPED_TRACE(photo);
+    const fs::path before_path = photos / photo;
+    const cv::Mat before = cv::imread(before_path.string());
+    ASSERT_FALSE(before.empty());
+    const fs::path after_path = dir / (before_path.stem().string() + "_resaved.jpg");
+    ASSERT_TRUE(cv::imwrite(after_path.string(), before, {cv::IMWRITE_JPEG_QUALITY, 85}));
+    const auto run = RunSkintrack({"compare", before_path.string(), after_path.string(), "--json"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const json doc = json::parse(run.out);
+    int judged = 0;
+    const bool portrait = std::string(photo) == "faces/astronaut.png";
+    for (const auto& [group, keys] : doc["deltas"].items()) {
+      for (const auto& [key, delta] : keys.items()) {
+        if (portrait && group == "pigmentation") continue;
+        const std::string direction = delta["direction"].get<std::string>();
+        EXPECT_TRUE(direction != "improved" && direction != "worsened" && direction != "changed")
+            << group << "." << key << ": " << delta.dump();
+        judged += direction == "no_change" ? 1 : 0;
+      }
+    }
+    EXPECT_GE(judged, 4);  // at least texture and scars
+  }
+}
+
+// The same photo under a darker, cooler light, not moved: the photos correlate at NCC 0.996 as
+// they lie, and a registration 2-3 px from the identity at the corners was refused for not
+// raising that ("alignment did not improve the match"). It is compared; the portrait's lines,
+// below its resolution, are shown and not judged, and so is the colour, without a chart.
+TEST(CompareCli, TheSamePhotoUnderAnotherLightIsCompared) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  testing::TempDir dir;
+  const fs::path before_path = photos / "faces" / "astronaut.png";
+  const cv::Mat before = cv::imread(before_path.string());
+  ASSERT_FALSE(before.empty());
+  const fs::path after_path = dir / "cooler.jpg";
+  ASSERT_TRUE(cv::imwrite(after_path.string(),
+                          UnderAnotherLight(before, {1.06 * 0.9, 0.9, 0.95 * 0.9}),
+                          {cv::IMWRITE_JPEG_QUALITY, 92}));
+  const auto run = RunSkintrack({"compare", before_path.string(), after_path.string(), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json doc = json::parse(run.out);
+  EXPECT_GT(doc["registration"]["ncc_before"].get<double>(), 0.95);
+  for (const auto& [key, delta] : doc["deltas"]["wrinkles"].items()) {
+    EXPECT_EQ(delta["direction"], "below_resolution") << "wrinkles." << key;
+  }
+  EXPECT_EQ(doc["deltas"]["redness"]["a_star_mean"]["direction"], "uncalibrated_colour");
 }
 
 // A 1.5 MP portrait (4.4 px/mm by its face's width) against its own copy re-saved at JPEG

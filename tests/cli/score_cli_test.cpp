@@ -118,8 +118,8 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
       0.02);
   // Read as a Classic the capture is 1.6 px/mm: pores, wrinkles and scars are all below its
   // resolution, and each group says so. At its true 12 px/mm only the pores' sizes are marginal.
-  for (const char* code :
-       {"pores_below_resolution", "wrinkles_below_resolution", "scars_below_resolution"}) {
+  for (const char* code : {"pores_below_resolution", "wrinkles_below_resolution",
+                           "wrinkles_unresolved", "scars_below_resolution"}) {
     EXPECT_TRUE(warned(classic, code)) << code;
     EXPECT_FALSE(warned(with_pitch, code)) << code;
   }

@@ -162,6 +162,9 @@ TEST(ClaimsPresets, PoresLeftOutForResolutionAreNamedInTheReason) {
   EXPECT_FALSE(MetricUnresolved("pores.count", {"pores_near_resolution"}));
   EXPECT_FALSE(MetricUnresolved("texture.roughness_rq", {"pores_below_resolution"}));
   EXPECT_FALSE(MetricUnresolved("wrinkles.count", {"wrinkles_below_resolution"}));
+  EXPECT_TRUE(MetricUnresolved("wrinkles.length_px_per_mpx",
+                               {"wrinkles_below_resolution", "wrinkles_unresolved"}));
+  EXPECT_FALSE(MetricUnresolved("texture.roughness_rq", {"wrinkles_unresolved"}));
 
   std::mt19937 rng(5);
   SubjectTimeline s = MakeSubject({"R1", false, 20}, rng);
@@ -294,6 +297,35 @@ TEST(ClaimsPresets, DefaultMdcHasAFloorWhereNothingWasFound) {
   EXPECT_DOUBLE_EQ(DefaultMdc(*FindMetric("wrinkles.length_mm_per_cm2"), 10.0), 4.5);
 }
 
+// A density, length or area that sums over features is not judged changed by less than its
+// count's floor of 2.5 features: the keys in pixels had no floor at all, and a close-up without
+// scale read "worsened" for one pore (0 -> 12.5 /Mpx) or one line (0 -> 289 px/Mpx) that its count
+// called no change. Where many features were found the percentage still rules.
+TEST(ClaimsPresets, DensityIsNotJudgedOnFewerFeaturesThanItsCount) {
+  EXPECT_EQ(FeatureCountKey("pores.density_per_mpx"), "pores.count");
+  EXPECT_EQ(FeatureCountKey("pores.density_per_cm2"), "pores.count");
+  EXPECT_EQ(FeatureCountKey("pores.area_pct"), "pores.count");
+  EXPECT_EQ(FeatureCountKey("wrinkles.length_px_per_mpx"), "wrinkles.count");
+  EXPECT_EQ(FeatureCountKey("wrinkles.length_mm_per_cm2"), "wrinkles.count");
+  EXPECT_EQ(FeatureCountKey("wrinkles.area_pct"), "wrinkles.count");
+  EXPECT_EQ(FeatureCountKey("pores.count"), "");
+  EXPECT_EQ(FeatureCountKey("pores.mean_diameter_mm"), "");
+  EXPECT_EQ(FeatureCountKey("scars.area_pct"), "");
+
+  const MetricInfo density = *FindMetric("pores.density_per_mpx");
+  EXPECT_LE(DefaultMdc(density, 0.0), 1e-6);  // no floor of its own
+  EXPECT_DOUBLE_EQ(DefaultMdc(density, 0.0, PerFeature(12.5, 1)), 2.5 * 12.5);
+  EXPECT_DOUBLE_EQ(DefaultMdc(density, 14.1, PerFeature(14.1, 1)), 2.5 * 14.1);
+  // 400 pores: one pore's share is far under 20 % of the baseline.
+  EXPECT_DOUBLE_EQ(DefaultMdc(density, 400.0, PerFeature(400.0, 400)), 80.0);
+  const MetricInfo length = *FindMetric("wrinkles.length_px_per_mpx");
+  EXPECT_DOUBLE_EQ(DefaultMdc(length, 0.0, PerFeature(289.0, 1)), 2.5 * 289.0);
+  EXPECT_DOUBLE_EQ(DefaultMdc(length, 3000.0, PerFeature(3000.0, 20)), 0.45 * 3000.0);
+  // Keys that do not sum over features ignore it.
+  EXPECT_DOUBLE_EQ(DefaultMdc(*FindMetric("texture.roughness_rq"), 3.0, 5.0), 0.45);
+  EXPECT_DOUBLE_EQ(PerFeature(10.0, 0.0), 0.0);
+}
+
 TEST(ClaimsPresets, ControlsRarelyCrossTheMdcAndRespondersAlwaysDo) {
   // 400 untreated controls and 400 responders (effect 15 counts, MDC about 4): the false-positive
   // rate of the 6-8 week claim stays near the one-sided 2.5 % of MDC95, the power near 100 %.
@@ -350,7 +382,7 @@ TEST(ClaimsPresets, AnUnsupportedChangeNamesTheClosestMetric) {
                         {{"pores.count", {97}}, {"scars.area_pct", {1.0}}}});
   const ClaimResult r = EvaluateClaim(Preset("visible_6_8_weeks"), s, {});
   ASSERT_EQ(r.verdict, ClaimVerdict::kNotSupported) << r.reason;
-  EXPECT_NE(r.reason.find("in the claimed direction; the closest: pores.count 0.30 MDC (-3.0 %)"),
+  EXPECT_NE(r.reason.find("in the claimed direction; the closest: pores.count 0.15 MDC (-3.0 %)"),
             std::string::npos)
       << r.reason;
 }

@@ -60,16 +60,16 @@ TEST(Noise, TooFewRepeatsKeepTheDefault) {
 }
 
 TEST(Noise, TooFewRepeatsCanRaiseTheDefaultButNeverLowerIt) {
-  // Small scatter: EMS = 1.5 (hand-computed), MDC95 = 1.96·√2·√1.5 = 3.39 < the default 10.1.
+  // Small scatter: EMS = 1.5 (hand-computed), MDC95 = 1.96·√2·√1.5 = 3.39 < the default 20.2.
   NoiseByMetric calm = EstimateNoiseForAll(
       {TwoSubjectsWithRepeats(0), TwoSubjectsWithRepeats(20, 1, 0, 2)});
   EXPECT_NEAR(calm.at("pores.count").few_repeats_mdc95, 1.96 * std::sqrt(2.0 * 1.5), 1e-9);
   auto t = BuildMetricTimeline(TwoSubjectsWithRepeats(0), "pores.count", calm);
   ASSERT_TRUE(t.ok());
-  EXPECT_NEAR(t->mdc95, 10.1, 1e-9);
+  EXPECT_NEAR(t->mdc95, 20.2, 1e-9);
   EXPECT_STREQ(t->mdc_source, "default");
 
-  // The same pattern x15: EMS = 337.5, MDC95 = 1.96·√2·√337.5 = 50.9 > the default 11.5 (10 % of
+  // The same pattern x15: EMS = 337.5, MDC95 = 1.96·√2·√337.5 = 50.9 > the default 23 (20 % of
   // the baseline mean 115). A 25-count drop is then no detectable change.
   const std::vector<SubjectTimeline> noisy = {TwoSubjectsWithRepeats(0, 0, 30, 15),
                                               TwoSubjectsWithRepeats(20, 15, 0, 30)};
@@ -111,12 +111,41 @@ TEST(Noise, PooledRepeatsGiveMdcAndOverrideDefault) {
   EXPECT_NEAR(*fu.delta_pct, -11.0 / 101.0 * 100, 1e-9);
   EXPECT_EQ(fu.verdict, ChangeVerdict::kImproved);
 
-  // Without repeats the catalog default (10 % of baseline for counts) applies.
+  // Without repeats the catalog default (20 % of baseline for the pore count) applies, and the
+  // 11-pore drop is within it.
   auto fallback = BuildMetricTimeline(subjects[0], "pores.count", {});
   ASSERT_TRUE(fallback.ok());
   EXPECT_FALSE(fallback->mdc_from_repeats);
-  EXPECT_NEAR(fallback->mdc95, 10.1, 1e-9);
-  EXPECT_EQ(fallback->points.back().verdict, ChangeVerdict::kImproved);
+  EXPECT_NEAR(fallback->mdc95, 20.2, 1e-9);
+  EXPECT_EQ(fallback->points.back().verdict, ChangeVerdict::kNoDetectableChange);
+}
+
+// A close-up without scale: no pore at baseline, one at the follow-up. The density in pixels has
+// no floor of its own; judged through its count's floor (2.5 pores) it is no change, as the
+// count is. Five pores are a change for both.
+TEST(Timeline, DensityOfOneNewPoreIsNoChange) {
+  const auto subject = [](double pores) {
+    SubjectTimeline s;
+    s.subject = "S";
+    SessionScores b{"baseline", SessionKind::kBaseline, Day("2026-01-01"), {}};
+    b.values["pores.count"] = {0};
+    b.values["pores.density_per_mpx"] = {0};
+    SessionScores f{"followup", SessionKind::kFollowUp, Day("2026-03-01"), {}};
+    f.values["pores.count"] = {pores};
+    f.values["pores.density_per_mpx"] = {12.5 * pores};
+    s.sessions = {b, f};
+    return s;
+  };
+  for (const char* key : {"pores.count", "pores.density_per_mpx"}) {
+    auto one = BuildMetricTimeline(subject(1), key, {});
+    ASSERT_TRUE(one.ok()) << one.error().message;
+    EXPECT_EQ(one->points.back().verdict, ChangeVerdict::kNoDetectableChange) << key;
+    auto five = BuildMetricTimeline(subject(5), key, {});
+    ASSERT_TRUE(five.ok()) << five.error().message;
+    EXPECT_EQ(five->points.back().verdict, ChangeVerdict::kWorsened) << key;
+  }
+  EXPECT_DOUBLE_EQ(PerFeatureOf(subject(5).sessions, "pores.density_per_mpx"), 12.5);
+  EXPECT_DOUBLE_EQ(PerFeatureOf(subject(5).sessions, "pores.count"), 0.0);
 }
 
 TEST(Timeline, MissingBaselineIsAnAnalysisError) {

@@ -23,8 +23,8 @@
 namespace skintrack::core {
 
 // A feature narrower than this many analysis pixels is below the photo's resolution; groups whose
-// features are warn (`pores_below_resolution`, `wrinkles_below_resolution`,
-// `scars_below_resolution`).
+// features are warn (`pores_below_resolution`, `wrinkles_below_resolution` and, where even the
+// widest line is, `wrinkles_unresolved`, `scars_below_resolution`).
 inline constexpr double kMinResolvedPx = 3.0;
 
 struct MetricScalar {

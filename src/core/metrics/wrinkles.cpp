@@ -885,8 +885,13 @@ Result<MetricGroup> MeasureWrinkles(const AnalysisFrame& frame, const WrinkleOpt
   group.scalars.push_back({"count", static_cast<double>(detection.count), "count"});
   if (detection.count == 0) group.warnings.push_back("wrinkles_none_found");
   // Fine lines narrower than 3 px cannot be told from noise: only the wider lines are counted.
-  if (frame.ScaleJudgesResolution() && frame.MmToPx(options.max_width_mm) < 2 * kMinResolvedPx) {
-    group.warnings.push_back("wrinkles_below_resolution");
+  // Where even the widest line searched spans under 3 px (below 2.5 px/mm at the default 1.2 mm),
+  // no line can be: a portrait of 0.7 px/mm re-saved or turned 2° read 2.5 times the length and
+  // 3 lines against 7-9 (docs/METRICS.md, Resolution).
+  if (frame.ScaleJudgesResolution()) {
+    const double widest_px = frame.MmToPx(options.max_width_mm);
+    if (widest_px < 2 * kMinResolvedPx) group.warnings.push_back("wrinkles_below_resolution");
+    if (widest_px < kMinResolvedPx) group.warnings.push_back("wrinkles_unresolved");
   }
   group.maps.push_back({"wrinkles", detection.map, "relative contrast", 0.0f, 0.3f});
   return group;

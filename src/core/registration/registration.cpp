@@ -586,6 +586,7 @@ Status RegistrationOptions::Check() const {
   }
   if (!(min_ncc_after >= -1 && min_ncc_after <= 1)) return bad("min_ncc_after must be in [-1, 1]");
   if (!std::isfinite(min_ncc_gain)) return bad("min_ncc_gain must be finite");
+  if (!(aligned_ncc >= -1 && aligned_ncc <= 1)) return bad("aligned_ncc must be in [-1, 1]");
   return OkStatus();
 }
 

@@ -136,10 +136,14 @@ struct RegistrationOptions {
   // (default 0.25).
   double min_overlap_fraction = 0.25;
   // ncc_after must exceed ncc_before by at least this much (default 0.02; waived when the
-  // transform is within 2 px of a plain resize, where no gain is expected, but then it must not
-  // drop by more than 0.01) and be at least `min_ncc_after` (default 0.1).
+  // transform is within 2 px of a plain resize, or when the photos already correlate at
+  // `aligned_ncc` as they lie, where no gain is to be had, but then it must not drop by more than
+  // 0.01) and be at least `min_ncc_after` (default 0.1). A photo and its copy under a darker,
+  // cooler light (NCC 0.996 as they lay) were refused because a transform 2-3 px from the identity
+  // at the corners could not raise that.
   double min_ncc_gain = 0.02;
   double min_ncc_after = 0.1;
+  double aligned_ncc = 0.95;
 
   // kUsage error naming the first invalid field.
   Status Check() const;

@@ -226,10 +226,12 @@ void Judge(const RegistrationOptions& options, bool check_features, bool check_i
   } else if (r.ncc_after < options.min_ncc_after) {
     why << "after alignment the images still do not correlate (NCC " << r.ncc_after
         << " < " << options.min_ncc_after << ")";
-  } else if (near_identity_px > 2.0 && r.ncc_after < r.ncc_before + options.min_ncc_gain) {
+  } else if (near_identity_px > 2.0 && r.ncc_before < options.aligned_ncc &&
+             r.ncc_after < r.ncc_before + options.min_ncc_gain) {
     why << "alignment did not improve the match (NCC " << r.ncc_before << " before, "
         << r.ncc_after << " after)";
-  } else if (near_identity_px <= 2.0 && r.ncc_after < r.ncc_before - 0.01) {
+  } else if ((near_identity_px <= 2.0 || r.ncc_before >= options.aligned_ncc) &&
+             r.ncc_after < r.ncc_before - 0.01) {
     why << "alignment made the match worse (NCC " << r.ncc_before << " before, " << r.ncc_after
         << " after)";
   }
