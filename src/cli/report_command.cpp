@@ -95,6 +95,11 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "counts and sizes there are less certain" +
            count + ".";
   }
+  if (code == "dark_skin_low_resolution") {
+    return "Some photos of darker skin were taken from too far away for lines, scars and pores to "
+           "be measured reliably; take them closer (about 15 pixels per millimetre or more)" +
+           count + ".";
+  }
   if (code == "wrinkles_unresolved") {
     return "Some photos were taken from too far away to show even the deepest lines; their "
            "wrinkle figures are not used in this report" +

@@ -1,6 +1,9 @@
 // End-to-end tests of `skintrack score` through the real binary.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -151,6 +154,36 @@ TEST(ScoreCli, ChartPitchSetsTheScaleOfASmallChart) {
 // Every command that takes a scale checks it against one plausible range. CLI::PositiveNumber let
 // NaN through (then silently ignored), took 1e9 (failing later as "skin mask holds only 0
 // pixels") and 1e-9, and printed DBL_MAX as a 309-digit number for 0.
+// Dark skin at 10 px/mm (pores near the resolution) is warned that its lines, scars and pores
+// are unreliable; the same skin at 20 px/mm and light skin at 10 px/mm are not.
+TEST(ScoreCli, DarkSkinFarAwayIsWarned) {
+  testing::TempDir dir;
+  const auto warnings_of = [&](const char* tone, const char* px_per_mm) {
+    const fs::path out = dir / (std::string(tone) + "_" + px_per_mm);
+    const auto made = RunSkintrack({"phantom", "-o", out.string(), "--seed", "33", "--sessions",
+                                    "1", "--subjects", "responder", "--size", "900x700",
+                                    "--px-per-mm", px_per_mm, "--tone", tone, "--no-chart"});
+    EXPECT_EQ(made.exit_code, 0) << made.err;
+    const auto run = RunSkintrack(
+        {"score", (out / "S01" / "S01_baseline.jpg").string(), "--px-per-mm", px_per_mm, "--json"});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    const json doc = json::parse(run.out);
+    std::vector<std::string> codes;
+    for (const json& w : doc["warnings"]) codes.push_back(w.get<std::string>());
+    return codes;
+  };
+  const auto has = [](const std::vector<std::string>& codes, const char* code) {
+    return std::find(codes.begin(), codes.end(), code) != codes.end();
+  };
+  const auto dark_far = warnings_of("dark", "10");
+  EXPECT_TRUE(has(dark_far, "pores_near_resolution"));
+  EXPECT_TRUE(has(dark_far, "dark_skin_low_resolution"));
+  EXPECT_FALSE(has(warnings_of("dark", "20"), "dark_skin_low_resolution"));
+  const auto light_far = warnings_of("light", "10");
+  EXPECT_TRUE(has(light_far, "pores_near_resolution"));
+  EXPECT_FALSE(has(light_far, "dark_skin_low_resolution"));
+}
+
 TEST(ScoreCli, PxPerMmOutsideThePlausibleRangeIsAUsageError) {
   testing::TempDir dir;
   const std::string image = WriteGeneratedCapture(dir).string();

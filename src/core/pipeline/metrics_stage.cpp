@@ -112,9 +112,10 @@ void ReleaseColourPlanes(AnalysisFrame& frame) {
 // `pores_compressed` (kMinPoreJpegQuality, stages.h): pores a few of the photo's own pixels
 // across in a JPEG of moderate quality. A close-up whose pores span 3-4 px, re-saved at quality 85,
 // counted 8-22 % more or fewer pores than its lossless original, and two copies at quality 85
-// shifted by a few pixels (the blocks falling elsewhere on the skin) differed by 8-17 %: more than
-// the pores' default MDC95 of 10 %, so such a count is noise of the compression. The phantom's
-// 0.3 mm pores at 20 px/mm (6 px) read the same density from quality 95 down to 65.
+// shifted by a few pixels (the blocks falling elsewhere on the skin) differed by 8-17 %: as much
+// as the pores' default MDC95 (10 % then, 20 % now), so such a count is noise of the
+// compression. The phantom's 0.3 mm pores at 20 px/mm (6 px) read the same density from quality
+// 95 down to 65.
 void AddPoresCompressed(const LoadedImage& image, const AnalysisFrame& frame, MetricGroup& pores) {
   const std::optional<int> quality = image.header.jpeg_quality;
   if (!quality || *quality >= kMinPoreJpegQuality || *quality < kMinJpegQuality) return;

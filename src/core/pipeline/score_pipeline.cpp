@@ -148,6 +148,22 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
           metric_warnings.end()) {
     metric_warnings.push_back("chart_pitch_check");
   }
+  // Brown and dark skin (ITA° under 10) at the pores' near-resolution scale or coarser (below
+  // 13.3 px/mm): the blue channel is a few JPEG codes there and its noise, chroma-subsampled into
+  // blocks the size of small scars, draws dark blobs and lines. `skintrack phantom`'s dark skin
+  // at 10 px/mm read its wrinkle length at a median 0.73 of truth (0 of 8 captures within 15 %)
+  // and its pore density at 0.85 (2 of 8 within 10 %), where 15 px/mm read 1.04 and 0.97
+  // (docs/METRICS.md, tones).
+  const auto warned = [&](const char* code) {
+    return std::find(metric_warnings.begin(), metric_warnings.end(), code) != metric_warnings.end();
+  };
+  if (warned("pores_near_resolution") || warned("pores_below_resolution")) {
+    const json& pigmentation = doc["metrics"].value("pigmentation", json::object());
+    if (pigmentation.contains("ita_deg") && pigmentation["ita_deg"].is_number() &&
+        pigmentation["ita_deg"].get<double>() < kDarkSkinItaDeg) {
+      metric_warnings.push_back("dark_skin_low_resolution");
+    }
+  }
   // The light's colour is read off the near-neutral pixels the skin measured is not: pale skin is
   // near-neutral and reddish, and a close-up's skin read as a warm cast (docs/QUALITY.md).
   if (measured.type() == CV_8U && measured.size() == image.bgr.size()) {

@@ -28,6 +28,9 @@ inline constexpr int kMinJpegQuality = 50;
 // were unmoved down to quality 65.
 inline constexpr int kMinPoreJpegQuality = 90;
 inline constexpr double kPoreBlockScalePx = 5.0;
+// Skin with an ITA° under this (brown and dark, ClassifyIta) photographed where pores are near or
+// below the resolution gets `dark_skin_low_resolution` (score_pipeline.cpp).
+inline constexpr double kDarkSkinItaDeg = 10.0;
 
 struct CalibratedCapture {
   // Linear RGB (R,G,B order, CV_32FC3). After a chart-based correction this is linear sRGB whose
