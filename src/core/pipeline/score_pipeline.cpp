@@ -139,13 +139,14 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   SKT_ASSIGN_OR_RETURN(json metrics, RunMetricsStage(image, std::move(capture), own_frame,
                                                      metric_warnings, &measured));
   doc["metrics"] = std::move(metrics);
+  const auto warned = [&](const char* code) {
+    return std::find(metric_warnings.begin(), metric_warnings.end(), code) != metric_warnings.end();
+  };
   // A chart read as a ColorChecker Classic that leaves even the largest pores under 3 px: a
   // close-up photographed with a smaller chart (a Mini, Passport or Nano, or `skintrack phantom`'s)
   // is then read as several times farther away than it is (docs/METRICS.md, Resolution).
   if (doc["calibration"].value("scale_source", "") == "chart" &&
-      options.chart_pitch_mm == kClassicPatchPitchMm &&
-      std::find(metric_warnings.begin(), metric_warnings.end(), "pores_below_resolution") !=
-          metric_warnings.end()) {
+      options.chart_pitch_mm == kClassicPatchPitchMm && warned("pores_below_resolution")) {
     metric_warnings.push_back("chart_pitch_check");
   }
   // Brown and dark skin (ITA° under 10) at the pores' near-resolution scale or coarser (below
@@ -154,13 +155,12 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   // at 10 px/mm read its wrinkle length at a median 0.73 of truth (0 of 8 captures within 15 %)
   // and its pore density at 0.85 (2 of 8 within 10 %), where 15 px/mm read 1.04 and 0.97
   // (docs/METRICS.md, tones).
-  const auto warned = [&](const char* code) {
-    return std::find(metric_warnings.begin(), metric_warnings.end(), code) != metric_warnings.end();
-  };
   if (warned("pores_near_resolution") || warned("pores_below_resolution")) {
-    const json& pigmentation = doc["metrics"].value("pigmentation", json::object());
-    if (pigmentation.contains("ita_deg") && pigmentation["ita_deg"].is_number() &&
-        pigmentation["ita_deg"].get<double>() < kDarkSkinItaDeg) {
+    const json& measured_metrics = doc["metrics"];
+    const json ita = measured_metrics.contains("pigmentation")
+                         ? measured_metrics["pigmentation"].value("ita_deg", json())
+                         : json();
+    if (ita.is_number() && ita.get<double>() < kDarkSkinItaDeg) {
       metric_warnings.push_back("dark_skin_low_resolution");
     }
   }
