@@ -331,6 +331,157 @@ TEST(CompareCli, PoresAFewPixelsAcrossInAModeratelyCompressedPhotoAreNotJudged) 
       << fine_warnings.dump();
 }
 
+// --- known changes drawn into real photos (scripts/photo_injection.py) -------------------------
+
+// Density spectra of the Tsumura model in B, G, R order (Tsumura et al. 2003; REFERENCES.md §3).
+constexpr double kMelaninBgr[3] = {0.8372, 0.3570, 0.4143};
+constexpr double kHemoglobinBgr[3] = {0.6657, 0.6838, 0.2988};
+
+// The skin with `density` more of a chromophore: linear light times exp(-density * spectrum).
+cv::Mat WithMoreChromophore(const cv::Mat& bgr, const double (&spectrum_bgr)[3], double density) {
+  return UnderAnotherLight(
+      bgr, {std::exp(-density * spectrum_bgr[0]), std::exp(-density * spectrum_bgr[1]),
+            std::exp(-density * spectrum_bgr[2])});
+}
+
+double DeltaOf(const json& doc, const char* group, const char* key) {
+  const json& d = doc["deltas"][group][key];
+  return d["after"].get<double>() - d["before"].get<double>();
+}
+
+// Haemoglobin and melanin added to real photos, with the light and camera stated to be the same:
+// the Tsumura densities, the erythema index EI = 100 log10(R/G) and the melanin index
+// MI = 100 log10(1/R) each rise by exactly what the model says, per pixel (EI by 16.72 per unit of
+// haemoglobin, MI by 17.99 per unit of melanin), and the other chromophore stays. Over the 19
+// sample photos with the change on the skin alone (scripts/photo_injection.py, 2026-12-07) +0.15
+// read 0.978-1.024 of it for haemoglobin and EI and 0.961-1.042 for melanin and MI; 5 % here.
+TEST(CompareCli, ChromophoresAddedToRealPhotosReadTheirExactChange) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  testing::TempDir dir;
+  const double added = 0.15;
+  for (const char* photo : {"faces/001_03.jpg", "lesions/PAT_539_1023_878.png"}) {
+    SCOPED_TRACE(photo);
+    const cv::Mat before = cv::imread((photos / photo).string());
+    ASSERT_FALSE(before.empty());
+    const fs::path before_path = dir / "before.png";
+    ASSERT_TRUE(cv::imwrite(before_path.string(), before));
+    for (const bool haemoglobin : {true, false}) {
+      SCOPED_TRACE(haemoglobin ? "haemoglobin" : "melanin");
+      const fs::path after_path = dir / "after.png";
+      ASSERT_TRUE(cv::imwrite(
+          after_path.string(),
+          WithMoreChromophore(before, haemoglobin ? kHemoglobinBgr : kMelaninBgr, added)));
+      const auto run = RunSkintrack(
+          {"compare", before_path.string(), after_path.string(), "--same-light", "--json"});
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+      const json doc = json::parse(run.out);
+      const double ln10 = std::log(10.0);
+      if (haemoglobin) {
+        EXPECT_NEAR(DeltaOf(doc, "redness", "hemoglobin_mean"), added, 0.05 * added);
+        const double ei = 100.0 * (kHemoglobinBgr[1] - kHemoglobinBgr[2]) / ln10 * added;
+        EXPECT_NEAR(DeltaOf(doc, "redness", "erythema_index_mean"), ei, 0.05 * ei);
+        EXPECT_NEAR(DeltaOf(doc, "pigmentation", "melanin_mean"), 0.0, 0.01);
+        EXPECT_EQ(doc["deltas"]["redness"]["erythema_index_mean"]["direction"], "worsened");
+      } else {
+        EXPECT_NEAR(DeltaOf(doc, "pigmentation", "melanin_mean"), added, 0.05 * added);
+        const double mi = 100.0 * kMelaninBgr[2] / ln10 * added;
+        EXPECT_NEAR(DeltaOf(doc, "pigmentation", "melanin_index_mean"), mi, 0.05 * mi);
+        EXPECT_NEAR(DeltaOf(doc, "redness", "hemoglobin_mean"), 0.0, 0.01);
+        EXPECT_EQ(doc["deltas"]["pigmentation"]["melanin_index_mean"]["direction"], "worsened");
+        EXPECT_LT(DeltaOf(doc, "pigmentation", "ita_deg"), 0.0);  // darker skin, lower ITA°
+      }
+    }
+  }
+}
+
+// Darkens `bgr` in linear light along the segment a-b by a groove of Gaussian cross-section
+// (`fwhm_px`, `depth` at its centre) whose depth fades smoothly over the first and last 20 % of
+// its length, as the phantom draws its wrinkles (core/phantom/render.cpp).
+void DrawGroove(cv::Mat& bgr, cv::Point2d a, cv::Point2d b, double fwhm_px, double depth) {
+  const double s = fwhm_px / 2.3548;
+  const int reach = static_cast<int>(std::ceil(4 * s)) + 1;
+  const cv::Point2d d = b - a;
+  const cv::Rect box = cv::Rect(cv::Point(static_cast<int>(std::min(a.x, b.x)) - reach,
+                                          static_cast<int>(std::min(a.y, b.y)) - reach),
+                                cv::Point(static_cast<int>(std::max(a.x, b.x)) + reach + 1,
+                                          static_cast<int>(std::max(a.y, b.y)) + reach + 1)) &
+                       cv::Rect(0, 0, bgr.cols, bgr.rows);
+  for (int y = box.y; y < box.br().y; ++y) {
+    for (int x = box.x; x < box.br().x; ++x) {
+      const double t = std::clamp(((x - a.x) * d.x + (y - a.y) * d.y) / d.dot(d), 0.0, 1.0);
+      const double dx = x - a.x - t * d.x, dy = y - a.y - t * d.y;
+      const double edge = std::clamp(std::min(t, 1 - t) / 0.2, 0.0, 1.0);
+      const double darkening =
+          depth * edge * edge * (3 - 2 * edge) * std::exp(-(dx * dx + dy * dy) / (2 * s * s));
+      for (int c = 0; c < 3; ++c) {
+        uchar& code = bgr.at<cv::Vec3b>(y, x)[c];
+        const double v = code / 255.0;
+        const double l =
+            (v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4)) * (1.0 - darkening);
+        const double e = l <= 0.0031308 ? 12.92 * l : 1.055 * std::pow(l, 1 / 2.4) - 0.055;
+        code = cv::saturate_cast<uchar>(std::lround(e * 255.0));
+      }
+    }
+  }
+}
+
+// Share of the segment a-b (sampled every pixel) within 1 px of a non-zero pixel of `map`.
+double Coverage(const cv::Mat& map, cv::Point2d a, cv::Point2d b) {
+  cv::Mat found;
+  cv::dilate(map > 0, found, cv::Mat::ones(3, 3, CV_8U));
+  const int n = static_cast<int>(std::ceil(cv::norm(b - a))) + 1;
+  int covered = 0;
+  for (int i = 0; i < n; ++i) {
+    const cv::Point2d p = a + (b - a) * (static_cast<double>(i) / (n - 1));
+    covered += found.at<uchar>(static_cast<int>(std::lround(p.y)),
+                               static_cast<int>(std::lround(p.x))) != 0;
+  }
+  return static_cast<double>(covered) / n;
+}
+
+// Three grooves 8 mm long (0.67 mm FWHM, 4 px; 35 % darker at the centre) drawn on a real face at
+// 6 px/mm (by its width), on the forehead, a cheek and the neck, away from the lines already
+// found: the follow-up's wrinkle map runs along each of them (93-97 % of their length with
+// scripts/photo_injection.py's placement, 2026-12-07) and the baseline's along none. Checked on
+// the map rather than on the length alone: adding three lines moves the noise level of each
+// scale a little, and a line of the photo's own that sits at its threshold can come or go with it
+// (here one of 19 did, so the length rose by 0.72 of what was drawn).
+TEST(CompareCli, GroovesDrawnOnARealFaceAreFound) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  testing::TempDir dir;
+  const cv::Mat before = cv::imread((photos / "faces" / "zoom_15cm.jpg").string());
+  ASSERT_FALSE(before.empty());
+  const std::pair<cv::Point2d, cv::Point2d> grooves[] = {{{538.4, 402.1}, {557.6, 445.9}},
+                                                         {{607.2, 1503.1}, {648.8, 1526.9}},
+                                                         {{575.1, 671.1}, {576.9, 718.9}}};
+  cv::Mat after = before.clone();
+  for (const auto& [a, b] : grooves) DrawGroove(after, a, b, 4.0, 0.35);
+  const fs::path before_path = dir / "before.png";
+  const fs::path after_path = dir / "after.png";
+  ASSERT_TRUE(cv::imwrite(before_path.string(), before));
+  ASSERT_TRUE(cv::imwrite(after_path.string(), after));
+  const fs::path out = dir / "out";
+  const auto run = RunSkintrack(
+      {"compare", before_path.string(), after_path.string(), "-o", out.string(), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json doc = json::parse(run.out);
+  const cv::Mat before_map =
+      cv::imread((out / "before_maps" / "wrinkles.tiff").string(), cv::IMREAD_UNCHANGED);
+  const cv::Mat after_map =
+      cv::imread((out / "after_maps" / "wrinkles.tiff").string(), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(before_map.size(), before.size());
+  ASSERT_EQ(after_map.size(), before.size());
+  for (const auto& [a, b] : grooves) {
+    SCOPED_TRACE(::testing::Message() << a << " - " << b);
+    EXPECT_GE(Coverage(after_map, a, b), 0.85);
+    EXPECT_LE(Coverage(before_map, a, b), 0.1);
+  }
+  const json& length = doc["deltas"]["wrinkles"]["length_px_per_mpx"];
+  EXPECT_GT(length["after"].get<double>(), length["before"].get<double>());
+}
+
 // Both photos go through the same stages; an error says which one it is about.
 TEST(CompareCli, ErrorsNameThePhoto) {
   testing::TempDir dir;
