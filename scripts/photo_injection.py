@@ -20,6 +20,14 @@ moves anything) and measures them.
   mask and 2 mm from every line `score` found in the photo. A photo whose 4 px are wider than
   the widest line searched, 1.2 mm (coarser than 3.3 px/mm), gets none.
 
+- brown spots: three discs 2.5 mm across with 0.35 more melanin, the rim rising over 0.3 mm,
+  2 mm clear of the spots `score` found; "covered" is the share of their inside on the
+  brown-spot map.
+- pores: forty dark openings 0.3 mm across (or 4 px) with the phantom's cup profile at shading
+  density 0.45 (the phantom's own contrast) and 0.9 at the centre, 0.5 mm clear of the pores and
+  lines `score` found, on photos fine enough (4 px under 0.5 mm); "found" is the share with a
+  pore on the map at its centre.
+
 Colour changes are compared with `skintrack compare ORIGINAL CHANGED --same-light --json` (the
 same camera and light, only the skin changed) and the measured delta set against the exact one.
 Grooves are scored with `skintrack score CHANGED --maps DIR`: a groove counts as found along
@@ -30,7 +38,7 @@ each 0.1 mm of its length where the wrinkle map (ridge pixels of kept lines) is 
 
 Needs numpy and OpenCV's Python binding (Debian: python3-opencv). Work files go to a temporary
 directory, removed at the end, or to the directory KEEP_WORK names (kept, to look at the copies
-and their maps). About 4 minutes for the 19 sample photos on two cores.
+and their maps). About 6 minutes for the 19 sample photos on two cores.
 """
 import concurrent.futures
 import json
@@ -62,6 +70,12 @@ EXPECTED = {
 GROOVE_DEPTHS = (0.20, 0.35)
 GROOVE_LENGTHS_MM = (8.0, 6.0)
 GROOVES = 3
+SPOTS = 3
+SPOT_DIAMETER_MM = 2.5
+SPOT_MELANIN = 0.35
+PORES = 40
+PORE_DIAMETER_MM = 0.3
+PORE_DENSITIES = (0.45, 0.9)  # the phantom's pore_contrast (core/phantom/phantom.h), twice it
 
 
 def to_linear(bgr):
@@ -185,8 +199,130 @@ def groove_coverage(maps_dir, segments, image_px_per_mm):
     return covered / total if total else None
 
 
+def place_discs(mask, avoid, count, radius_px, clearance_px, gap_px, rng):
+    """Up to `count` centres (x, y) at least clearance_px + radius_px inside the mask and from
+    every pixel of `avoid`, and gap_px apart (edge to edge)."""
+    reach = radius_px + clearance_px
+    inside = cv2.distanceTransform((mask > 0).astype(np.uint8), cv2.DIST_L2, 5) > reach
+    clear = cv2.distanceTransform((avoid == 0).astype(np.uint8), cv2.DIST_L2, 5) > reach
+    ys, xs = np.nonzero(inside & clear)
+    centres = []
+    for _ in range(100 * count):
+        if len(centres) == count or len(xs) == 0:
+            break
+        i = rng.integers(len(xs))
+        c = np.array([xs[i], ys[i]], float)
+        if all(np.linalg.norm(c - o) > 2 * radius_px + gap_px for o in centres):
+            centres.append(c)
+    return centres
+
+
+def draw_discs(linear_bgr, centres, radius_px, edge_px, spectrum_rgb, density, cup=False):
+    """Adds `density` of a chromophore (or of shading, spectrum (1, 1, 1)) inside discs whose edge
+    rises smoothly over edge_px; with `cup`, the phantom's pore profile instead: a disc with a
+    one-pixel anti-aliased edge, deepest at the centre (0.75 + 0.25 (1 - (r/R)^2) of `density`)."""
+    out = linear_bgr.copy()
+    h, w = out.shape[:2]
+    reach = int(math.ceil(radius_px + edge_px)) + 2
+    gains_bgr = spectrum_rgb[::-1]
+    for cx, cy in centres:
+        x0, x1 = max(0, int(cx) - reach), min(w, int(cx) + reach + 1)
+        y0, y1 = max(0, int(cy) - reach), min(h, int(cy) + reach + 1)
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+        r = np.hypot(xx - cx, yy - cy)
+        if cup:
+            coverage = np.clip(radius_px + 0.5 - r, 0, 1)
+            u = np.minimum(r / max(radius_px, 0.5), 1.0)
+            amount = coverage * (0.75 + 0.25 * (1 - u * u))
+        else:
+            t = np.clip((radius_px + 0.5 * edge_px - r) / edge_px, 0, 1)
+            amount = t * t * (3 - 2 * t)
+        factor = np.exp(-density * amount[..., None] * gains_bgr[None, None, :])
+        out[y0:y1, x0:x1] *= factor
+    return out
+
+
+def map_share(maps_dir, name, points):
+    """Share of `points` (image pixels) where the map `name` is non-zero within 1 analysis px."""
+    info = json.loads((maps_dir / "maps.json").read_text())
+    scale = info["analysis_scale"]
+    values = cv2.imread(str(maps_dir / f"{name}.tiff"), cv2.IMREAD_UNCHANGED)
+    if values is None or not points:
+        return None
+    found = cv2.dilate((values > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    hits = 0
+    for x, y in points:
+        xi, yi = int(round(x * scale)), int(round(y * scale))
+        hits += 0 <= yi < found.shape[0] and 0 <= xi < found.shape[1] and found[yi, xi] > 0
+    return hits / len(points)
+
+
+def study_spots(skintrack, photo, work, base, linear, mask, maps, px_per_mm, rng):
+    """Brown spots of known area: SPOTS discs of SPOT_DIAMETER_MM with SPOT_MELANIN more melanin."""
+    radius = 0.5 * SPOT_DIAMETER_MM * px_per_mm
+    if radius < 4:
+        return {"skipped": f"{px_per_mm:.2f} px/mm"}
+    avoid = cv2.imread(str(maps / "pigmentation_brown_spots.tiff"), cv2.IMREAD_UNCHANGED)
+    avoid = cv2.resize((avoid > 0).astype(np.uint8), (mask.shape[1], mask.shape[0]),
+                       interpolation=cv2.INTER_NEAREST)
+    centres = place_discs(mask, avoid, SPOTS, radius, 2.0 * px_per_mm, 2.0 * px_per_mm, rng)
+    if len(centres) < SPOTS:
+        return {"skipped": "no room on the skin"}
+    path = work / f"{photo.stem}_spots.png"
+    cv2.imwrite(str(path), to_srgb8(draw_discs(linear, centres, radius, 0.3 * px_per_mm,
+                                               SIGMA_M, SPOT_MELANIN)))
+    spot_maps = work / f"{photo.stem}_spot_maps"
+    _, err = score_with_maps(skintrack, path, spot_maps)
+    inside = [(cx + r * math.cos(a), cy + r * math.sin(a)) for cx, cy in centres
+              for r in np.linspace(0, 0.9 * radius, 5) for a in np.linspace(0, 2 * math.pi, 12)]
+    covered = map_share(spot_maps, "pigmentation_brown_spots", inside) if err is None else None
+    cmp, err2 = compare(skintrack, base, path)
+    area = None
+    if cmp is not None:
+        d = delta_of(cmp, "pigmentation.brown_spot_area_pct")
+        if d is not None and d.get("before") is not None:
+            added = 100.0 * SPOTS * math.pi * radius ** 2 / cmp["mask"]["common_pixels"]
+            area = {"before": d["before"], "after": d["after"], "added": added,
+                    "direction": d.get("direction")}
+    return {"px_per_mm": px_per_mm, "covered": covered, "area": area, "error": err or err2}
+
+
+def study_pores(skintrack, photo, work, base, linear, mask, maps, px_per_mm, rng):
+    """PORES dark openings of PORE_DIAMETER_MM (or 4 px) with the phantom's cup profile, at each
+    of PORE_DENSITIES (shading density at the centre)."""
+    diameter = max(PORE_DIAMETER_MM * px_per_mm, 4.0)
+    if diameter > 0.5 * px_per_mm:  # 4 px is more than 0.5 mm: no pore that small is resolved
+        return {"skipped": f"{px_per_mm:.2f} px/mm"}
+    avoid = cv2.imread(str(maps / "pores.tiff"), cv2.IMREAD_UNCHANGED)
+    lines = cv2.imread(str(maps / "wrinkles.tiff"), cv2.IMREAD_UNCHANGED)
+    avoid = cv2.resize(((avoid > 0) | (lines > 0)).astype(np.uint8),
+                       (mask.shape[1], mask.shape[0]), interpolation=cv2.INTER_NEAREST)
+    centres = place_discs(mask, avoid, PORES, 0.5 * diameter, 0.5 * px_per_mm,
+                          0.5 * px_per_mm, rng)
+    if len(centres) < PORES // 2:
+        return {"skipped": "no room on the skin"}
+    results = []
+    for density in PORE_DENSITIES:
+        path = work / f"{photo.stem}_pores_{density}.png"
+        cv2.imwrite(str(path), to_srgb8(draw_discs(linear, centres, 0.5 * diameter, 1.0,
+                                                   np.ones(3), density, cup=True)))
+        pore_maps = work / f"{photo.stem}_pore_maps_{density}"
+        _, err = score_with_maps(skintrack, path, pore_maps)
+        found = map_share(pore_maps, "pores", [tuple(c) for c in centres]) if err is None else None
+        cmp, err2 = compare(skintrack, base, path)
+        count = None
+        if cmp is not None:
+            d = delta_of(cmp, "pores.count")
+            if d is not None and d.get("before") is not None:
+                count = {"before": d["before"], "after": d["after"], "direction": d.get("direction")}
+        results.append({"density": density, "found": found, "count": count, "error": err or err2})
+    return {"px_per_mm": px_per_mm, "diameter_px": diameter, "added": len(centres),
+            "densities": results}
+
+
 def study_photo(skintrack, photo, work):
-    out = {"photo": photo.name, "colour": [], "grooves": None, "errors": []}
+    out = {"photo": photo.name, "colour": [], "grooves": None, "spots": None, "pores": None,
+           "errors": []}
     image = cv2.imread(str(photo), cv2.IMREAD_COLOR)
     if image is None:
         out["errors"].append("not readable")
@@ -222,6 +358,12 @@ def study_photo(skintrack, photo, work):
                                       "measured": d["after"] - d["before"],
                                       "direction": d.get("direction")})
 
+    rng = np.random.default_rng(zlib.crc32(photo.name.encode()))
+    out["spots"] = study_spots(skintrack, photo, work, base, linear, mask, maps,
+                               image_px_per_mm, rng)
+    out["pores"] = study_pores(skintrack, photo, work, base, linear, mask, maps,
+                               image_px_per_mm, rng)
+
     fwhm_px = max(0.5 * image_px_per_mm, 4.0)
     if fwhm_px > 1.2 * image_px_per_mm:  # 4 px wider than the widest line searched (1.2 mm)
         out["grooves"] = {"skipped": f"{image_px_per_mm:.2f} px/mm"}
@@ -229,7 +371,6 @@ def study_photo(skintrack, photo, work):
     avoid = cv2.imread(str(maps / "wrinkles.tiff"), cv2.IMREAD_UNCHANGED)
     avoid = cv2.resize((avoid > 0).astype(np.uint8), (image.shape[1], image.shape[0]),
                        interpolation=cv2.INTER_NEAREST)
-    rng = np.random.default_rng(zlib.crc32(photo.name.encode()))
     segments, length_mm = place_grooves(mask, avoid, image_px_per_mm, rng)
     if not segments:
         out["grooves"] = {"skipped": "no room on the skin"}
@@ -309,6 +450,36 @@ def main():
             parts.append(f"depth {d['depth']:.2f}: found {cov}, length {change}")
         print(f"  {r['photo']:<24} {g['px_per_mm']:5.2f} px/mm, {g['length_mm']:.0f} mm, FWHM "
               f"{g['fwhm_mm']:.2f} mm | " + " | ".join(parts))
+    print(f"\nBrown spots: {SPOTS} discs of {SPOT_DIAMETER_MM} mm with {SPOT_MELANIN} more melanin; "
+          "covered = share of their inside on the brown-spot map; area change measured / added")
+    for r in results:
+        g = r.get("spots")
+        if g is None or "skipped" in g:
+            print(f"  {r['photo']:<24} skipped ({g['skipped'] if g else 'error'})")
+            continue
+        cov = "-" if g["covered"] is None else f"{100 * g['covered']:3.0f} %"
+        a = g["area"]
+        change = ("-" if a is None else
+                  f"{a['before']:.3g} -> {a['after']:.3g} %, {(a['after'] - a['before']) / a['added']:.2f} "
+                  f"of the {a['added']:.3g} points added ({a['direction']})")
+        print(f"  {r['photo']:<24} {g['px_per_mm']:5.2f} px/mm: covered {cov}; {change}")
+    print(f"\nPores: {PORES} dark openings of {PORE_DIAMETER_MM} mm (or 4 px), the phantom's profile, "
+          f"shading density {' or '.join(map(str, PORE_DENSITIES))} at the centre; found = share with a "
+          "pore on the map at their centre")
+    for r in results:
+        g = r.get("pores")
+        if g is None or "skipped" in g:
+            print(f"  {r['photo']:<24} skipped ({g['skipped'] if g else 'error'})")
+            continue
+        parts = []
+        for d in g["densities"]:
+            found = "-" if d["found"] is None else f"{100 * d['found']:3.0f} %"
+            c = d["count"]
+            change = ("-" if c is None else
+                      f"count {c['before']:.0f} -> {c['after']:.0f} ({c['direction']})")
+            parts.append(f"density {d['density']}: found {found}, {change}")
+        print(f"  {r['photo']:<24} {g['px_per_mm']:5.2f} px/mm, {g['added']} of {g['diameter_px']:.1f} px | "
+              + " | ".join(parts))
     for r in results:
         for e in r["errors"]:
             print(f"error: {r['photo']}: {e}")
