@@ -404,6 +404,16 @@ def study_photo(skintrack, photo, work):
     return out
 
 
+def each_studied(results, key):
+    """(photo, result) of every photo with a `key` study; prints the photos it skipped."""
+    for r in results:
+        g = r.get(key)
+        if g is None or "skipped" in g:
+            print(f"  {r['photo']:<24} skipped ({g['skipped'] if g else 'error'})")
+            continue
+        yield r["photo"], g
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: photo_injection.py SKINTRACK PHOTOS_DIR")
@@ -436,11 +446,7 @@ def main():
                   f"{len(entries)}")
     print(f"\nGrooves: {GROOVES} lines of known length added to the skin; found = share of their "
           "length on the wrinkle map; length change measured / added")
-    for r in results:
-        g = r["grooves"]
-        if g is None or "skipped" in g:
-            print(f"  {r['photo']:<24} skipped ({g['skipped'] if g else 'error'})")
-            continue
+    for photo, g in each_studied(results, "grooves"):
         parts = []
         for d in g["depths"]:
             cov = "-" if d["coverage"] is None else f"{100 * d['coverage']:3.0f} %"
@@ -448,29 +454,21 @@ def main():
             change = ("-" if ln is None else
                       f"{(ln['after'] - ln['before']) / ln['added']:5.2f} ({ln['direction']})")
             parts.append(f"depth {d['depth']:.2f}: found {cov}, length {change}")
-        print(f"  {r['photo']:<24} {g['px_per_mm']:5.2f} px/mm, {g['length_mm']:.0f} mm, FWHM "
+        print(f"  {photo:<24} {g['px_per_mm']:5.2f} px/mm, {g['length_mm']:.0f} mm, FWHM "
               f"{g['fwhm_mm']:.2f} mm | " + " | ".join(parts))
     print(f"\nBrown spots: {SPOTS} discs of {SPOT_DIAMETER_MM} mm with {SPOT_MELANIN} more melanin; "
           "covered = share of their inside on the brown-spot map; area change measured / added")
-    for r in results:
-        g = r.get("spots")
-        if g is None or "skipped" in g:
-            print(f"  {r['photo']:<24} skipped ({g['skipped'] if g else 'error'})")
-            continue
+    for photo, g in each_studied(results, "spots"):
         cov = "-" if g["covered"] is None else f"{100 * g['covered']:3.0f} %"
         a = g["area"]
         change = ("-" if a is None else
                   f"{a['before']:.3g} -> {a['after']:.3g} %, {(a['after'] - a['before']) / a['added']:.2f} "
                   f"of the {a['added']:.3g} points added ({a['direction']})")
-        print(f"  {r['photo']:<24} {g['px_per_mm']:5.2f} px/mm: covered {cov}; {change}")
+        print(f"  {photo:<24} {g['px_per_mm']:5.2f} px/mm: covered {cov}; {change}")
     print(f"\nPores: {PORES} dark openings of {PORE_DIAMETER_MM} mm (or 4 px), the phantom's profile, "
           f"shading density {' or '.join(map(str, PORE_DENSITIES))} at the centre; found = share with a "
           "pore on the map at their centre")
-    for r in results:
-        g = r.get("pores")
-        if g is None or "skipped" in g:
-            print(f"  {r['photo']:<24} skipped ({g['skipped'] if g else 'error'})")
-            continue
+    for photo, g in each_studied(results, "pores"):
         parts = []
         for d in g["densities"]:
             found = "-" if d["found"] is None else f"{100 * d['found']:3.0f} %"
@@ -478,7 +476,7 @@ def main():
             change = ("-" if c is None else
                       f"count {c['before']:.0f} -> {c['after']:.0f} ({c['direction']})")
             parts.append(f"density {d['density']}: found {found}, {change}")
-        print(f"  {r['photo']:<24} {g['px_per_mm']:5.2f} px/mm, {g['added']} of {g['diameter_px']:.1f} px | "
+        print(f"  {photo:<24} {g['px_per_mm']:5.2f} px/mm, {g['added']} of {g['diameter_px']:.1f} px | "
               + " | ".join(parts))
     for r in results:
         for e in r["errors"]:

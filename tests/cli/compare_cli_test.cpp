@@ -100,17 +100,21 @@ TEST(CompareCli, TheSamePhotoMovedShowsNoChange) {
 
 // The same photo under another light: channel gains applied to linear light (sRGB decoded,
 // scaled, encoded again), as a camera's exposure and white balance act before its tone curve.
+// The 8-bit sRGB code whose linear light is `code`'s times `factor` (clipped at white).
+uchar ScaleLinearLight(uchar code, double factor) {
+  const double v = code / 255.0;
+  const double l =
+      std::min(1.0, (v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4)) * factor);
+  const double e = l <= 0.0031308 ? 12.92 * l : 1.055 * std::pow(l, 1 / 2.4) - 0.055;
+  return cv::saturate_cast<uchar>(std::lround(e * 255.0));
+}
+
 cv::Mat UnderAnotherLight(const cv::Mat& bgr, cv::Vec3d gains_bgr) {
   cv::Mat out(bgr.size(), CV_8UC3);
   for (int y = 0; y < bgr.rows; ++y) {
     for (int x = 0; x < bgr.cols; ++x) {
-      for (int c = 0; c < 3; ++c) {
-        const double v = bgr.at<cv::Vec3b>(y, x)[c] / 255.0;
-        double l = v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
-        l = std::min(1.0, l * gains_bgr[c]);
-        const double e = l <= 0.0031308 ? 12.92 * l : 1.055 * std::pow(l, 1 / 2.4) - 0.055;
-        out.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uchar>(std::lround(e * 255.0));
-      }
+      for (int c = 0; c < 3; ++c)
+        out.at<cv::Vec3b>(y, x)[c] = ScaleLinearLight(bgr.at<cv::Vec3b>(y, x)[c], gains_bgr[c]);
     }
   }
   return out;
@@ -417,11 +421,7 @@ void DrawGroove(cv::Mat& bgr, cv::Point2d a, cv::Point2d b, double fwhm_px, doub
           depth * edge * edge * (3 - 2 * edge) * std::exp(-(dx * dx + dy * dy) / (2 * s * s));
       for (int c = 0; c < 3; ++c) {
         uchar& code = bgr.at<cv::Vec3b>(y, x)[c];
-        const double v = code / 255.0;
-        const double l =
-            (v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4)) * (1.0 - darkening);
-        const double e = l <= 0.0031308 ? 12.92 * l : 1.055 * std::pow(l, 1 / 2.4) - 0.055;
-        code = cv::saturate_cast<uchar>(std::lround(e * 255.0));
+        code = ScaleLinearLight(code, 1.0 - darkening);
       }
     }
   }
@@ -483,11 +483,23 @@ TEST(CompareCli, GroovesDrawnOnARealFaceAreFound) {
   EXPECT_GT(length["after"].get<double>(), length["before"].get<double>());
 }
 
-// `skintrack score PHOTO --json --maps DIR`'s document; the maps are in DIR.
-json ScoreWithMaps(const fs::path& photo, const fs::path& maps) {
-  const auto run = RunSkintrack({"score", photo.string(), "--json", "--maps", maps.string()});
+// An image written as DIR/NAME.png and scored by `skintrack score --json --maps DIR/NAME_maps`.
+struct Scored {
+  fs::path maps;
+  json doc;  // null when the score failed
+};
+
+Scored WriteAndScore(const cv::Mat& image, const fs::path& dir, const std::string& name) {
+  const fs::path path = dir / (name + ".png");
+  Scored scored{dir / (name + "_maps"), json()};
+  if (!cv::imwrite(path.string(), image)) {
+    ADD_FAILURE() << "cannot write " << path;
+    return scored;
+  }
+  const auto run = RunSkintrack({"score", path.string(), "--json", "--maps", scored.maps.string()});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  return run.exit_code == 0 ? json::parse(run.out) : json();
+  if (run.exit_code == 0) scored.doc = json::parse(run.out);
+  return scored;
 }
 
 // A map of `maps` as a CV_8U mask (non-zero where the map is), at the photo's `size`.
@@ -539,11 +551,7 @@ void DrawDisc(cv::Mat& bgr, cv::Point2d centre, double radius_px, double edge_px
       }
       for (int c = 0; c < 3; ++c) {
         uchar& code = bgr.at<cv::Vec3b>(y, x)[c];
-        const double v = code / 255.0;
-        const double l = (v <= 0.04045 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4)) *
-                         std::exp(-density * amount * spectrum_bgr[c]);
-        const double e = l <= 0.0031308 ? 12.92 * l : 1.055 * std::pow(l, 1 / 2.4) - 0.055;
-        code = cv::saturate_cast<uchar>(std::lround(e * 255.0));
+        code = ScaleLinearLight(code, std::exp(-density * amount * spectrum_bgr[c]));
       }
     }
   }
@@ -575,28 +583,24 @@ TEST(CompareCli, PoresDrawnOnARealCloseUpAreFound) {
   testing::TempDir dir;
   const cv::Mat before = cv::imread((photos / "closeups" / "PAT_701_4056_457.png").string());
   ASSERT_FALSE(before.empty());
-  const fs::path before_path = dir / "before.png";
-  ASSERT_TRUE(cv::imwrite(before_path.string(), before));
-  const json before_doc = ScoreWithMaps(before_path, dir / "before_maps");
-  ASSERT_TRUE(before_doc.is_object());
-  const cv::Mat mask = MapMask(dir / "before_maps", "skin_mask.png", before.size());
-  const cv::Mat avoid = MapMask(dir / "before_maps", "pores.tiff", before.size()) |
-                        MapMask(dir / "before_maps", "wrinkles.tiff", before.size());
+  const Scored baseline = WriteAndScore(before, dir.path(), "before");
+  ASSERT_TRUE(baseline.doc.is_object());
+  const cv::Mat mask = MapMask(baseline.maps, "skin_mask.png", before.size());
+  const cv::Mat avoid = MapMask(baseline.maps, "pores.tiff", before.size()) |
+                        MapMask(baseline.maps, "wrinkles.tiff", before.size());
   const std::vector<cv::Point2d> pores = ClearGridPoints(mask, avoid, 28, 12, 8, 40);
   ASSERT_EQ(pores.size(), 40U);
   cv::Mat after = before.clone();
   const double shading[3] = {1, 1, 1};
   for (const cv::Point2d& p : pores) DrawDisc(after, p, 2.0, 1.0, shading, 0.9, /*cup=*/true);
-  const fs::path after_path = dir / "after.png";
-  ASSERT_TRUE(cv::imwrite(after_path.string(), after));
-  const json after_doc = ScoreWithMaps(after_path, dir / "after_maps");
-  ASSERT_TRUE(after_doc.is_object());
-  const cv::Mat found = MapMask(dir / "after_maps", "pores.tiff", before.size());
+  const Scored followup = WriteAndScore(after, dir.path(), "after");
+  ASSERT_TRUE(followup.doc.is_object());
+  const cv::Mat found = MapMask(followup.maps, "pores.tiff", before.size());
   const auto hits =
       std::count_if(pores.begin(), pores.end(), [&](cv::Point2d p) { return FoundNear(found, p); });
   EXPECT_GE(hits, 36);
-  const double added = after_doc["metrics"]["pores"]["count"].get<double>() -
-                       before_doc["metrics"]["pores"]["count"].get<double>();
+  const double added = followup.doc["metrics"]["pores"]["count"].get<double>() -
+                       baseline.doc["metrics"]["pores"]["count"].get<double>();
   EXPECT_GE(added, 32);
   EXPECT_LE(added, 48);
 }
@@ -610,16 +614,13 @@ TEST(CompareCli, BrownSpotsDrawnOnARealFaceAreFound) {
   testing::TempDir dir;
   const cv::Mat before = cv::imread((photos / "faces" / "zoom_15cm.jpg").string());
   ASSERT_FALSE(before.empty());
-  const fs::path before_path = dir / "before.png";
-  ASSERT_TRUE(cv::imwrite(before_path.string(), before));
-  const json before_doc = ScoreWithMaps(before_path, dir / "before_maps");
-  ASSERT_TRUE(before_doc.is_object());
-  const json& analysis = before_doc["metrics"]["analysis"];
+  const Scored baseline = WriteAndScore(before, dir.path(), "before");
+  ASSERT_TRUE(baseline.doc.is_object());
+  const json& analysis = baseline.doc["metrics"]["analysis"];
   const double px_per_mm = analysis["px_per_mm"].get<double>() / analysis["scale"].get<double>();
   ASSERT_NEAR(px_per_mm, 6.0, 0.5);
-  const cv::Mat mask = MapMask(dir / "before_maps", "skin_mask.png", before.size());
-  const cv::Mat avoid =
-      MapMask(dir / "before_maps", "pigmentation_brown_spots.tiff", before.size());
+  const cv::Mat mask = MapMask(baseline.maps, "skin_mask.png", before.size());
+  const cv::Mat avoid = MapMask(baseline.maps, "pigmentation_brown_spots.tiff", before.size());
   const double radius = 1.25 * px_per_mm;
   const std::vector<cv::Point2d> spots =
       ClearGridPoints(mask, avoid, static_cast<int>(8 * px_per_mm), radius + 3 * px_per_mm,
@@ -628,11 +629,9 @@ TEST(CompareCli, BrownSpotsDrawnOnARealFaceAreFound) {
   cv::Mat after = before.clone();
   for (const cv::Point2d& p : spots)
     DrawDisc(after, p, radius, 0.3 * px_per_mm, kMelaninBgr, 0.35, /*cup=*/false);
-  const fs::path after_path = dir / "after.png";
-  ASSERT_TRUE(cv::imwrite(after_path.string(), after));
-  const json after_doc = ScoreWithMaps(after_path, dir / "after_maps");
-  ASSERT_TRUE(after_doc.is_object());
-  const cv::Mat found = MapMask(dir / "after_maps", "pigmentation_brown_spots.tiff", before.size());
+  const Scored followup = WriteAndScore(after, dir.path(), "after");
+  ASSERT_TRUE(followup.doc.is_object());
+  const cv::Mat found = MapMask(followup.maps, "pigmentation_brown_spots.tiff", before.size());
   for (const cv::Point2d& spot : spots) {
     SCOPED_TRACE(::testing::Message() << spot);
     int inside = 0, covered = 0;
@@ -645,8 +644,8 @@ TEST(CompareCli, BrownSpotsDrawnOnARealFaceAreFound) {
     }
     EXPECT_GE(covered, 0.9 * inside);
   }
-  EXPECT_GT(after_doc["metrics"]["pigmentation"]["brown_spot_area_pct"].get<double>(),
-            before_doc["metrics"]["pigmentation"]["brown_spot_area_pct"].get<double>());
+  EXPECT_GT(followup.doc["metrics"]["pigmentation"]["brown_spot_area_pct"].get<double>(),
+            baseline.doc["metrics"]["pigmentation"]["brown_spot_area_pct"].get<double>());
 }
 
 // Both photos go through the same stages; an error says which one it is about.
