@@ -180,23 +180,23 @@ def draw_grooves(linear_bgr, segments, fwhm_px, depth):
     return out
 
 
-def groove_coverage(maps_dir, segments, image_px_per_mm):
-    info = json.loads((maps_dir / "maps.json").read_text())
-    scale = info["analysis_scale"]
-    wrinkles = cv2.imread(str(maps_dir / "wrinkles.tiff"), cv2.IMREAD_UNCHANGED)
-    if wrinkles is None:
-        return None
-    found = cv2.dilate((wrinkles > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
-    covered = total = 0
+def groove_points(segments, image_px_per_mm):
+    """Points every 0.1 mm along each segment (image pixels)."""
+    points = []
     for p, q in segments:
         n = max(2, int(np.linalg.norm(q - p) / image_px_per_mm / 0.1))
-        for t in np.linspace(0, 1, n):
-            x, y = (p + t * (q - p)) * scale
-            xi, yi = int(round(x)), int(round(y))
-            total += 1
-            if 0 <= yi < found.shape[0] and 0 <= xi < found.shape[1] and found[yi, xi]:
-                covered += 1
-    return covered / total if total else None
+        points += [tuple(p + t * (q - p)) for t in np.linspace(0, 1, n)]
+    return points
+
+
+def map_on(maps_dir, names, shape):
+    """Where any of the maps `names` of a `score --maps` folder is non-zero, as a 0/1 image of
+    `shape` (the photo's), nearest-neighbour from the analysis size."""
+    on = None
+    for name in names:
+        values = cv2.imread(str(maps_dir / name), cv2.IMREAD_UNCHANGED)
+        on = (values > 0) if on is None else (on | (values > 0))
+    return cv2.resize(on.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
 
 
 def place_discs(mask, avoid, count, radius_px, clearance_px, gap_px, rng):
@@ -262,9 +262,7 @@ def study_spots(skintrack, photo, work, base, linear, mask, maps, px_per_mm, rng
     radius = 0.5 * SPOT_DIAMETER_MM * px_per_mm
     if radius < 4:
         return {"skipped": f"{px_per_mm:.2f} px/mm"}
-    avoid = cv2.imread(str(maps / "pigmentation_brown_spots.tiff"), cv2.IMREAD_UNCHANGED)
-    avoid = cv2.resize((avoid > 0).astype(np.uint8), (mask.shape[1], mask.shape[0]),
-                       interpolation=cv2.INTER_NEAREST)
+    avoid = map_on(maps, ["pigmentation_brown_spots.tiff"], mask.shape)
     centres = place_discs(mask, avoid, SPOTS, radius, 2.0 * px_per_mm, 2.0 * px_per_mm, rng)
     if len(centres) < SPOTS:
         return {"skipped": "no room on the skin"}
@@ -293,10 +291,7 @@ def study_pores(skintrack, photo, work, base, linear, mask, maps, px_per_mm, rng
     diameter = max(PORE_DIAMETER_MM * px_per_mm, 4.0)
     if diameter > 0.5 * px_per_mm:  # 4 px is more than 0.5 mm: no pore that small is resolved
         return {"skipped": f"{px_per_mm:.2f} px/mm"}
-    avoid = cv2.imread(str(maps / "pores.tiff"), cv2.IMREAD_UNCHANGED)
-    lines = cv2.imread(str(maps / "wrinkles.tiff"), cv2.IMREAD_UNCHANGED)
-    avoid = cv2.resize(((avoid > 0) | (lines > 0)).astype(np.uint8),
-                       (mask.shape[1], mask.shape[0]), interpolation=cv2.INTER_NEAREST)
+    avoid = map_on(maps, ["pores.tiff", "wrinkles.tiff"], mask.shape)
     centres = place_discs(mask, avoid, PORES, 0.5 * diameter, 0.5 * px_per_mm,
                           0.5 * px_per_mm, rng)
     if len(centres) < PORES // 2:
@@ -318,6 +313,44 @@ def study_pores(skintrack, photo, work, base, linear, mask, maps, px_per_mm, rng
         results.append({"density": density, "found": found, "count": count, "error": err or err2})
     return {"px_per_mm": px_per_mm, "diameter_px": diameter, "added": len(centres),
             "densities": results}
+
+
+def study_grooves(skintrack, photo, work, base, linear, mask, maps, px_per_mm, rng):
+    """GROOVES tapered lines of known length at each of GROOVE_DEPTHS."""
+    fwhm_px = max(0.5 * px_per_mm, 4.0)
+    if fwhm_px > 1.2 * px_per_mm:  # 4 px wider than the widest line searched (1.2 mm)
+        return {"skipped": f"{px_per_mm:.2f} px/mm"}
+    avoid = map_on(maps, ["wrinkles.tiff"], mask.shape)
+    segments, length_mm = place_grooves(mask, avoid, px_per_mm, rng)
+    if not segments:
+        return {"skipped": "no room on the skin"}
+    mask_px = np.count_nonzero(mask)
+    added_px = sum(np.linalg.norm(q - p) for p, q in segments)
+    # What the lines add over the skin mask, in each unit the length may be reported in (the
+    # searched area is a little smaller, so a full recovery reads somewhat above 1).
+    added = {"length_mm_per_cm2": (added_px / px_per_mm) / (mask_px / px_per_mm ** 2 / 100.0),
+             "length_px_per_mpx": added_px / (mask_px / 1e6)}
+    result = {"px_per_mm": px_per_mm, "fwhm_mm": fwhm_px / px_per_mm, "length_mm": length_mm,
+              "depths": []}
+    along = groove_points(segments, px_per_mm)
+    for depth in GROOVE_DEPTHS:
+        path = work / f"{photo.stem}_grooves_{depth}.png"
+        cv2.imwrite(str(path), to_srgb8(draw_grooves(linear, segments, fwhm_px, depth)))
+        groove_maps = work / f"{photo.stem}_groove_maps_{depth}"
+        _, err = score_with_maps(skintrack, path, groove_maps)
+        coverage = map_share(groove_maps, "wrinkles", along) if err is None else None
+        cmp, err2 = compare(skintrack, base, path)
+        length = None
+        if cmp is not None:
+            for key, key_added in added.items():
+                d = delta_of(cmp, f"wrinkles.{key}")
+                if d is not None and d.get("before") is not None and d.get("after") is not None:
+                    length = {"key": key, "before": d["before"], "after": d["after"],
+                              "added": key_added, "direction": d.get("direction")}
+                    break
+        result["depths"].append({"depth": depth, "coverage": coverage, "length": length,
+                                 "error": err or err2})
+    return result
 
 
 def study_photo(skintrack, photo, work):
@@ -364,44 +397,13 @@ def study_photo(skintrack, photo, work):
     out["pores"] = study_pores(skintrack, photo, work, base, linear, mask, maps,
                                image_px_per_mm, rng)
 
-    fwhm_px = max(0.5 * image_px_per_mm, 4.0)
-    if fwhm_px > 1.2 * image_px_per_mm:  # 4 px wider than the widest line searched (1.2 mm)
-        out["grooves"] = {"skipped": f"{image_px_per_mm:.2f} px/mm"}
-        return out
-    avoid = cv2.imread(str(maps / "wrinkles.tiff"), cv2.IMREAD_UNCHANGED)
-    avoid = cv2.resize((avoid > 0).astype(np.uint8), (image.shape[1], image.shape[0]),
-                       interpolation=cv2.INTER_NEAREST)
-    segments, length_mm = place_grooves(mask, avoid, image_px_per_mm, rng)
-    if not segments:
-        out["grooves"] = {"skipped": "no room on the skin"}
-        return out
-    mask_mpx = np.count_nonzero(mask) / 1e6
-    added_px = sum(np.linalg.norm(q - p) for p, q in segments)
-    out["grooves"] = {"px_per_mm": image_px_per_mm, "fwhm_mm": fwhm_px / image_px_per_mm,
-                      "length_mm": length_mm, "depths": []}
-    for depth in GROOVE_DEPTHS:
-        path = work / f"{photo.stem}_grooves_{depth}.png"
-        cv2.imwrite(str(path), to_srgb8(draw_grooves(linear, segments, fwhm_px, depth)))
-        groove_maps = work / f"{photo.stem}_groove_maps_{depth}"
-        _, err = score_with_maps(skintrack, path, groove_maps)
-        coverage = groove_coverage(groove_maps, segments, image_px_per_mm) if err is None else None
-        cmp, err2 = compare(skintrack, base, path)
-        length = None
-        if cmp is not None:
-            for key in ("length_mm_per_cm2", "length_px_per_mpx"):
-                d = delta_of(cmp, f"wrinkles.{key}")
-                if d is not None and d.get("before") is not None and d.get("after") is not None:
-                    # What the lines add over the skin mask (the searched area is a little
-                    # smaller, so a full recovery reads somewhat above 1).
-                    added = (added_px / image_px_per_mm / (mask_mpx * 1e6 / image_px_per_mm ** 2
-                                                           / 100.0)
-                             if key == "length_mm_per_cm2" else added_px / mask_mpx)
-                    length = {"key": key, "before": d["before"], "after": d["after"],
-                              "added": added, "direction": d.get("direction")}
-                    break
-        out["grooves"]["depths"].append({"depth": depth, "coverage": coverage, "length": length,
-                                         "error": err or err2})
+    out["grooves"] = study_grooves(skintrack, photo, work, base, linear, mask, maps,
+                                   image_px_per_mm, rng)
     return out
+
+
+def pct(share):
+    return "-" if share is None else f"{100 * share:3.0f} %"
 
 
 def each_studied(results, key):
@@ -449,7 +451,7 @@ def main():
     for photo, g in each_studied(results, "grooves"):
         parts = []
         for d in g["depths"]:
-            cov = "-" if d["coverage"] is None else f"{100 * d['coverage']:3.0f} %"
+            cov = pct(d["coverage"])
             ln = d["length"]
             change = ("-" if ln is None else
                       f"{(ln['after'] - ln['before']) / ln['added']:5.2f} ({ln['direction']})")
@@ -459,7 +461,7 @@ def main():
     print(f"\nBrown spots: {SPOTS} discs of {SPOT_DIAMETER_MM} mm with {SPOT_MELANIN} more melanin; "
           "covered = share of their inside on the brown-spot map; area change measured / added")
     for photo, g in each_studied(results, "spots"):
-        cov = "-" if g["covered"] is None else f"{100 * g['covered']:3.0f} %"
+        cov = pct(g["covered"])
         a = g["area"]
         change = ("-" if a is None else
                   f"{a['before']:.3g} -> {a['after']:.3g} %, {(a['after'] - a['before']) / a['added']:.2f} "
@@ -471,7 +473,7 @@ def main():
     for photo, g in each_studied(results, "pores"):
         parts = []
         for d in g["densities"]:
-            found = "-" if d["found"] is None else f"{100 * d['found']:3.0f} %"
+            found = pct(d["found"])
             c = d["count"]
             change = ("-" if c is None else
                       f"count {c['before']:.0f} -> {c['after']:.0f} ({c['direction']})")

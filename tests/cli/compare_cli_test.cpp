@@ -443,11 +443,11 @@ double Coverage(const cv::Mat& map, cv::Point2d a, cv::Point2d b) {
 
 // Three grooves 8 mm long (0.67 mm FWHM, 4 px; 35 % darker at the centre) drawn on a real face at
 // 6 px/mm (by its width), on the forehead, a cheek and the neck, away from the lines already
-// found: the follow-up's wrinkle map runs along each of them (93-97 % of their length with
-// scripts/photo_injection.py's placement, 2026-12-07) and the baseline's along none. Checked on
-// the map rather than on the length alone: adding three lines moves the noise level of each
-// scale a little, and a line of the photo's own that sits at its threshold can come or go with it
-// (here one of 19 did, so the length rose by 0.72 of what was drawn).
+// found: the follow-up's wrinkle map runs along each of them (93-97 % of their length at 20 and
+// 35 %, scripts/photo_injection.py's first placement, 2026-12-07) and the baseline's along none.
+// Checked on the map rather than on the length alone: adding three lines moves the noise level of
+// each scale a little, and a line of the photo's own that sits at its threshold can come or go with
+// it (here one of 19 did, so the length rose by 0.72 of what was drawn).
 TEST(CompareCli, GroovesDrawnOnARealFaceAreFound) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
