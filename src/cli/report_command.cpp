@@ -164,6 +164,11 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "lay sideways; the face was found turned and measured as it lay" +
            count + ".";
   }
+  if (code == "brown_spots_between_hairs") {
+    return "Hair lay over the skin in some photos; brown spots were measured on the skin between "
+           "the hairs, and the hairs themselves were not counted" +
+           count + ".";
+  }
   if (code == "scars_on_whole_face") {
     return "Scars were counted on whole-face photos (on the forehead, cheeks and chin), where "
            "shadows of the face's own shape can still count; close-ups of the scarred area are "
