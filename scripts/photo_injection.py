@@ -391,14 +391,17 @@ def study_photo(skintrack, photo, work):
                                       "measured": d["after"] - d["before"],
                                       "direction": d.get("direction")})
 
-    rng = np.random.default_rng(zlib.crc32(photo.name.encode()))
-    out["spots"] = study_spots(skintrack, photo, work, base, linear, mask, maps,
-                               image_px_per_mm, rng)
-    out["pores"] = study_pores(skintrack, photo, work, base, linear, mask, maps,
-                               image_px_per_mm, rng)
+    # Each study draws from its own seeded stream, so that where one places its features does
+    # not depend on how many draws another needed (which follows what the photo's maps hold).
+    def rng(study):
+        return np.random.default_rng([zlib.crc32(photo.name.encode()), study])
 
+    out["spots"] = study_spots(skintrack, photo, work, base, linear, mask, maps,
+                               image_px_per_mm, rng(0))
+    out["pores"] = study_pores(skintrack, photo, work, base, linear, mask, maps,
+                               image_px_per_mm, rng(1))
     out["grooves"] = study_grooves(skintrack, photo, work, base, linear, mask, maps,
-                                   image_px_per_mm, rng)
+                                   image_px_per_mm, rng(2))
     return out
 
 

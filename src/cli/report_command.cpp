@@ -164,9 +164,9 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "lay sideways; the face was found turned and measured as it lay" +
            count + ".";
   }
-  if (code == "brown_spots_between_hairs") {
-    return "Hair lay over the skin in some photos; brown spots were measured on the skin between "
-           "the hairs, and the hairs themselves were not counted" +
+  if (code == "hair_on_skin") {
+    return "Hair lay over the skin in some photos; brown spots and pores were measured on the skin "
+           "between the hairs, and the hairs themselves were not counted" +
            count + ".";
   }
   if (code == "scars_on_whole_face") {

@@ -240,6 +240,15 @@ cv::Mat ErodeMask(const cv::Mat& mask, int radius_px) {
 
 namespace {
 
+// frame.hair from frame.melanin (hair.h).
+void SetHair(AnalysisFrame& frame, const HairOptions& options) {
+  if (!options.find) return;
+  frame.hair = FindHairs(frame.melanin, frame.mask, frame.MmToPx(options.max_width_mm),
+                         options.min_excess, frame.MmToPx(options.min_length_mm));
+  frame.hair_px = frame.hair.empty() ? 0.0 : cv::countNonZero(frame.hair);
+  if (frame.hair_px == 0) frame.hair.release();
+}
+
 // frame.colour (analysis_frame.h): the frame reduced by the largest whole factor that keeps it at
 // options.min_colour_px_per_mm or finer; null when that factor is 1, or when the reduced mask
 // would hold fewer than options.min_mask_px pixels (a small ROI keeps its full resolution).
@@ -263,6 +272,7 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
   colour->melanin = std::move(chromophores.melanin);
   colour->hemoglobin = std::move(chromophores.hemoglobin);
   colour->shading = std::move(chromophores.shading);
+  SetHair(*colour, options.hair);
   return colour;
 }
 
@@ -334,6 +344,12 @@ Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
       frame.lab_d50 = LabD50FromLinearRgb(frame.rgb_linear);
       frame.melanin = std::move(chromophores.melanin);
       frame.hemoglobin = std::move(chromophores.hemoglobin);
+      SetHair(frame, options.hair);
+    } else if (!frame.colour->hair.empty()) {
+      // The colour frame's hair, each of its pixels a block of this frame's.
+      cv::resize(frame.colour->hair, frame.hair, frame.mask.size(), 0, 0, cv::INTER_NEAREST);
+      frame.hair &= frame.mask;
+      frame.hair_px = cv::countNonZero(frame.hair);
     }
     return frame;
   } catch (const cv::Exception& e) {

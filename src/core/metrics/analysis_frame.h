@@ -30,6 +30,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/base/result.h"
+#include "core/metrics/hair.h"
 #include "core/metrics/metric_types.h"
 
 namespace skintrack::core {
@@ -43,6 +44,10 @@ struct AnalysisFrameOptions {
   // 0 measures them on the frame itself.
   double min_colour_px_per_mm = 8.0;
   int min_mask_px = 400;             // fewer skin pixels than this (at analysis size) -> error
+  // Brown and black hair lying on the skin (hair.h), found once in the colour frame's melanin
+  // and kept in AnalysisFrame::hair: brown spots are measured between the hairs and the pore
+  // and line detectors neither measure their noise on them nor look for features there.
+  HairOptions hair;
 };
 
 // rgb_linear: CV_32FC3 (R,G,B); mask: CV_8U of the same size (empty = everything);

@@ -89,6 +89,10 @@ struct AnalysisFrame {
   // border does not count), so that each detector's inner mask is a threshold (InnerMask) rather
   // than a distance transform of its own. Empty: InnerMask computes it.
   cv::Mat mask_distance;
+  // CV_8U 255 on brown or black hair lying on the skin (hair.h; inside the mask), at this frame's
+  // size; empty when none was found or sought.
+  cv::Mat hair;
+  double hair_px = 0;  // pixels of `hair`
 
   // Mask area in cm^2 (uses px_per_mm whether known or assumed).
   double MaskAreaCm2() const;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include <opencv2/imgproc.hpp>
 
@@ -11,49 +10,6 @@
 #include "core/metrics/redness.h"
 
 namespace skintrack::core {
-namespace {
-
-// Hairs in a melanin map: pixels that stand above the map's grey opening by a disc
-// `width_px` across (what is narrower than the disc in some direction: hairs, fine lines of
-// pigment network) by at least `min_excess`, in connected pieces spanning at least `length_px`
-// (the specks that skin texture leaves in the same top-hat are shorter), widened by one pixel
-// for the hair's blurred edge. The opening runs over the mask only (pixels outside it neither
-// lower the erosion nor raise the dilation). Empty when the disc is under 3 px: a hair is then
-// finer than a pixel, and a smaller disc would take single-pixel texture for hair.
-cv::Mat FindHairs(const cv::Mat& melanin, const cv::Mat& mask, double width_px, double min_excess,
-                  double length_px) {
-  if (width_px < 3.0) return {};
-  const int size = static_cast<int>(std::lround(width_px)) | 1;
-  const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size});
-  const cv::Mat outside = mask == 0;
-  cv::Mat opened = melanin.clone();
-  opened.setTo(std::numeric_limits<float>::max(), outside);
-  cv::erode(opened, opened, disc, {-1, -1}, 1, cv::BORDER_REPLICATE);
-  opened.setTo(std::numeric_limits<float>::lowest(), outside);
-  cv::dilate(opened, opened, disc, {-1, -1}, 1, cv::BORDER_REPLICATE);
-  cv::Mat candidates = (melanin - opened >= static_cast<float>(min_excess)) & (mask != 0);
-  opened.release();
-
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(candidates, labels, stats, centroids, 8, CV_32S);
-  std::vector<uchar> long_enough(static_cast<size_t>(n), 0);
-  for (int i = 1; i < n; ++i) {
-    const double w = stats.at<int>(i, cv::CC_STAT_WIDTH);
-    const double h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
-    long_enough[static_cast<size_t>(i)] = std::hypot(w, h) >= length_px ? 255 : 0;
-  }
-  cv::Mat hairs(candidates.size(), CV_8U);
-  for (int y = 0; y < hairs.rows; ++y) {
-    const int* label = labels.ptr<int>(y);
-    uchar* out = hairs.ptr<uchar>(y);
-    for (int x = 0; x < hairs.cols; ++x) out[x] = long_enough[static_cast<size_t>(label[x])];
-  }
-  cv::dilate(hairs, hairs, cv::Mat());
-  return hairs & (mask != 0);
-}
-
-}  // namespace
-
 Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& analysis,
                                         const PigmentationOptions& options) {
   try {
@@ -97,13 +53,8 @@ Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& analysis,
 
     // Brown spots are measured on the skin between the hairs: a hair's melanin would count as
     // spot and raise the level that spots beside it are judged against.
-    const cv::Mat hairs =
-        FindHairs(melanin, frame.mask, frame.MmToPx(options.min_spot_width_mm),
-                  options.hair_min_excess, frame.MmToPx(options.hair_min_length_mm));
-    cv::Mat spot_skin = hairs.empty() ? frame.mask : frame.mask & ~hairs;
-    const double hair_px = hairs.empty() ? 0.0 : cv::countNonZero(hairs);
-    if (hair_px >= 0.01 * frame.mask_area_px) group.warnings.push_back("brown_spots_between_hairs");
-    if (hair_px >= frame.mask_area_px) spot_skin = frame.mask;  // nothing but hair: measure it all
+    cv::Mat spot_skin = frame.hair.empty() ? frame.mask : frame.mask & ~frame.hair;
+    if (frame.hair_px >= frame.mask_area_px) spot_skin = frame.mask;  // all hair: measure it all
     const double spot_skin_px = cv::countNonZero(spot_skin);
     MaskedSmoother spot_smoother(spot_skin);
     const cv::Mat excess =

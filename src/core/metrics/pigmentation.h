@@ -11,8 +11,8 @@
 //    pigment).
 //  - brown_spot_area_pct: % of the mask where the smoothed melanin density exceeds its local
 //    (shading_sigma_mm) level by ≥ brown_spot_delta, over the skin between the hairs (thin brown
-//    lines, see PigmentationOptions); warning "brown_spots_between_hairs" when hairs cover 1 % or
-//    more of the mask.
+//    lines, AnalysisFrame::hair: a hair's melanin would add its own area and raise the level that
+//    spots beside it are judged against); the area is a share of that skin.
 // Means use the mask pixels between the 1st and 99th percentile of L*. Maps: "pigmentation_melanin"
 // (c_m), "pigmentation_melanin_index" (MI), "pigmentation_brown_spots" (Δc_m on spots).
 // Direction of improvement: melanin/MI/l_star_sd/brown-spot area lower; ITA higher (lighter)
@@ -28,15 +28,6 @@ struct PigmentationOptions {
   double detail_sigma_mm = 0.3;    // default 0.3 mm
   double shading_sigma_mm = 8.0;   // default 8 mm
   double brown_spot_delta = 0.15;  // melanin density above the local level (default 0.15)
-  // Hairs are brown lines: counted as spots they would add their own area and raise the level
-  // that spots beside them are judged against. Melanin that stands at least hair_min_excess above
-  // its grey opening by a disc min_spot_width_mm across (what is narrower than that in some
-  // direction), in pieces spanning at least hair_min_length_mm, is hair; brown spots are then
-  // measured on the skin between the hairs, and their area is a share of that skin. Hairs are
-  // 0.02-0.2 mm thick (wider once blurred); freckles and lentigines are 1 mm and more.
-  double min_spot_width_mm = 0.5;   // default 0.5 mm
-  double hair_min_excess = 0.5;     // melanin density above the opening (default 0.5)
-  double hair_min_length_mm = 1.0;  // default 1 mm
 };
 
 Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& frame,

@@ -109,6 +109,16 @@ Result<PoreDetection> DetectPores(const AnalysisFrame& frame, const PoreOptions&
     const int border = static_cast<int>(std::ceil(blob.max_diameter_px / 2.0)) + 1;
     PoreDetection detection;
     detection.detect_mask = frame.InnerMask(border);
+    if (!frame.hair.empty()) {
+      // No pore is seen under a hair, and a hair's edges and crossings read as dark specks and
+      // widen the noise level every pore is judged against: centres and noise are taken on the
+      // skin at least the largest pore's radius clear of hair.
+      const int clear = static_cast<int>(std::ceil(blob.max_diameter_px / 2.0));
+      cv::Mat near_hair;
+      cv::dilate(frame.hair, near_hair,
+                 cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * clear + 1, 2 * clear + 1}));
+      detection.detect_mask.setTo(0, near_hair);
+    }
     detection.detect_area_px = cv::countNonZero(detection.detect_mask);
     // Each pore's size is read back through the detector's reading of ideal discs integrated over
     // pixels and, when the chart measured it, under the capture's blur (pores.h).

@@ -91,6 +91,58 @@ TEST(Pores, RejectsHairsLesionsAndFaintSpots) {
   EXPECT_LE(detection->pores.size(), 2u) << "hairs, lesion edges or faint spots taken as pores";
 }
 
+// Brown hairs (melanin 3 above the skin's, 0.1 mm thick) across a grid of 0.3 mm pores at 20 px/mm:
+// pores are sought on the skin clear of hair (AnalysisFrame::hair), none is read on a hair, and
+// those clear of it are all found.
+TEST(Pores, PoresAreCountedBetweenBrownHairs) {
+  SkinCanvas canvas(cv::Size(640, 640));
+  std::vector<cv::Point2d> centres;
+  for (int i = 0; i < 8; ++i) {
+    for (int j = 0; j < 8; ++j) {
+      centres.emplace_back(40.0 + 80.0 * i, 40.0 + 80.0 * j);
+      canvas.Disc(centres.back(), 0.3 * kPorePxPerMm, 0.2);
+    }
+  }
+  cv::Mat rgb = canvas.Render(0.01);
+  const cv::Vec3f skin = testing::SkinColour();
+  const cv::Scalar hair_colour(skin[0] * std::exp(-3.0 * 0.4143), skin[1] * std::exp(-3.0 * 0.3570),
+                               skin[2] * std::exp(-3.0 * 0.8372));
+  cv::RNG rng(8);
+  for (int i = 0; i < 25; ++i) {
+    const cv::Point a(rng.uniform(0, 640), rng.uniform(0, 640));
+    const double turn = rng.uniform(0.0, M_PI);
+    cv::line(rgb, a,
+             a + cv::Point(static_cast<int>(300 * std::cos(turn)),
+                           static_cast<int>(300 * std::sin(turn))),
+             hair_colour, 2, cv::LINE_AA);
+  }
+  const AnalysisFrame frame = FrameOf(rgb, kPorePxPerMm);
+  ASSERT_GT(frame.hair_px, 0.0);
+  auto detection = DetectPores(frame);
+  ASSERT_TRUE(detection.ok());
+  cv::Mat hair_distance;
+  cv::distanceTransform(~frame.hair, hair_distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  const double clear_px = 0.3 * kPorePxPerMm;  // the largest pore's radius, 0.3 mm
+  int clear = 0, found = 0;
+  for (const cv::Point2d& c : centres) {
+    if (hair_distance.at<float>(cvRound(c.y), cvRound(c.x)) <= clear_px + 1) continue;
+    ++clear;
+    for (const Pore& p : detection->pores) {
+      if (cv::norm(p.center_px - cv::Point2f(c)) <= 2.0) {
+        ++found;
+        break;
+      }
+    }
+  }
+  ASSERT_GE(clear, 20);
+  EXPECT_GE(found, clear - 1);
+  for (const Pore& p : detection->pores) {
+    EXPECT_GT(hair_distance.at<float>(cvRound(p.center_px.y), cvRound(p.center_px.x)), clear_px)
+        << "a pore read on a hair at " << p.center_px;
+  }
+  EXPECT_LE(detection->pores.size(), static_cast<size_t>(found + 2));
+}
+
 TEST(Pores, ReportsPixelsWithoutScale) {
   SkinCanvas canvas(cv::Size(400, 400));
   canvas.Disc({200, 200}, 6.0, 0.25);
