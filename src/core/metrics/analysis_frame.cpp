@@ -240,20 +240,40 @@ cv::Mat ErodeMask(const cv::Mat& mask, int radius_px) {
 
 namespace {
 
-// frame.hair from frame.melanin (hair.h).
-void SetHair(AnalysisFrame& frame, const HairOptions& options) {
-  if (!options.find) return;
-  frame.hair = FindHairs(frame.melanin, frame.mask, frame.MmToPx(options.max_width_mm),
-                         options.min_excess, frame.MmToPx(options.min_length_mm));
-  frame.hair_px = frame.hair.empty() ? 0.0 : cv::countNonZero(frame.hair);
-  if (frame.hair_px == 0) frame.hair.release();
+// Sets frame.hair to `hair` (CV_8U 0/255 or empty) with the brown hair of frame.melanin added
+// (hair.h), inside the mask; returns the brown hair alone.
+cv::Mat SetHair(AnalysisFrame& frame, cv::Mat hair, const HairOptions& options) {
+  if (!options.find) return {};
+  cv::Mat brown = FindHairs(frame.melanin, frame.mask, frame.MmToPx(options.max_width_mm),
+                            options.min_excess, frame.MmToPx(options.min_length_mm));
+  if (hair.empty()) {
+    hair = brown;
+  } else if (!brown.empty()) {
+    hair |= brown;
+  }
+  frame.hair_px = hair.empty() ? 0.0 : cv::countNonZero(hair &= frame.mask);
+  frame.hair = frame.hair_px > 0 ? hair : cv::Mat();
+  return brown;
+}
+
+// Dark hair (hair.h) in the luminance density −ln Y of `frame`; empty when none is sought.
+cv::Mat DarkHair(const AnalysisFrame& frame, const HairOptions& options) {
+  if (!options.find) return {};
+  cv::Mat density;
+  cv::max(frame.luminance, 1e-4f, density);
+  cv::log(density, density);
+  density = -density;
+  return FindHairs(density, frame.mask, frame.MmToPx(options.max_dark_width_mm),
+                   options.min_darkness, frame.MmToPx(options.min_length_mm));
 }
 
 // frame.colour (analysis_frame.h): the frame reduced by the largest whole factor that keeps it at
 // options.min_colour_px_per_mm or finer; null when that factor is 1, or when the reduced mask
 // would hold fewer than options.min_mask_px pixels (a small ROI keeps its full resolution).
 std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
-                                                     const AnalysisFrameOptions& options) {
+                                                     const cv::Mat& dark_hair,
+                                                     const AnalysisFrameOptions& options,
+                                                     cv::Mat& brown_hair) {
   if (options.min_colour_px_per_mm <= 0) return nullptr;
   const int factor = static_cast<int>(std::floor(frame.px_per_mm / options.min_colour_px_per_mm));
   if (factor < 2 || frame.mask.cols < 2 * factor || frame.mask.rows < 2 * factor) return nullptr;
@@ -272,7 +292,9 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
   colour->melanin = std::move(chromophores.melanin);
   colour->hemoglobin = std::move(chromophores.hemoglobin);
   colour->shading = std::move(chromophores.shading);
-  SetHair(*colour, options.hair);
+  // A colour pixel is on hair where any of its block is.
+  brown_hair = SetHair(
+      *colour, dark_hair.empty() ? cv::Mat() : ReduceByFactor(dark_hair, factor) > 0, options.hair);
   return colour;
 }
 
@@ -339,17 +361,26 @@ Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
                            " pixels at the analysis size; frame more skin or give a larger --roi");
     }
     frame.mask_distance = MaskDistance(frame.mask);
-    frame.colour = MakeColourFrame(frame, options);
+    // Hair (hair.h): dark hair at this frame's resolution, brown hair in the colour frame's
+    // melanin; each frame holds both.
+    cv::Mat dark_hair = DarkHair(frame, options.hair);
+    cv::Mat brown_hair;
+    frame.colour = MakeColourFrame(frame, dark_hair, options, brown_hair);
     if (!frame.colour) {
       frame.lab_d50 = LabD50FromLinearRgb(frame.rgb_linear);
       frame.melanin = std::move(chromophores.melanin);
       frame.hemoglobin = std::move(chromophores.hemoglobin);
-      SetHair(frame, options.hair);
-    } else if (!frame.colour->hair.empty()) {
-      // The colour frame's hair, each of its pixels a block of this frame's.
-      cv::resize(frame.colour->hair, frame.hair, frame.mask.size(), 0, 0, cv::INTER_NEAREST);
-      frame.hair &= frame.mask;
-      frame.hair_px = cv::countNonZero(frame.hair);
+      SetHair(frame, std::move(dark_hair), options.hair);
+    } else if (!brown_hair.empty() || !dark_hair.empty()) {
+      cv::Mat hair = dark_hair;
+      if (!brown_hair.empty()) {
+        // Each colour pixel is a block of this frame's.
+        cv::resize(brown_hair, brown_hair, frame.mask.size(), 0, 0, cv::INTER_NEAREST);
+        hair = hair.empty() ? brown_hair : (hair | brown_hair);
+      }
+      hair &= frame.mask;
+      frame.hair_px = cv::countNonZero(hair);
+      if (frame.hair_px > 0) frame.hair = hair;
     }
     return frame;
   } catch (const cv::Exception& e) {

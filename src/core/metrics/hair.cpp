@@ -8,18 +8,18 @@
 
 namespace skintrack::core {
 
-cv::Mat FindHairs(const cv::Mat& melanin, const cv::Mat& mask, double width_px, double min_excess,
+cv::Mat FindHairs(const cv::Mat& values, const cv::Mat& mask, double width_px, double min_excess,
                   double length_px) {
   if (width_px < 3.0) return {};
   const int size = static_cast<int>(std::lround(width_px)) | 1;
   const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size});
   const cv::Mat outside = mask == 0;
-  cv::Mat opened = melanin.clone();
+  cv::Mat opened = values.clone();
   opened.setTo(std::numeric_limits<float>::max(), outside);
   cv::erode(opened, opened, disc, {-1, -1}, 1, cv::BORDER_REPLICATE);
   opened.setTo(std::numeric_limits<float>::lowest(), outside);
   cv::dilate(opened, opened, disc, {-1, -1}, 1, cv::BORDER_REPLICATE);
-  cv::Mat candidates = (melanin - opened >= static_cast<float>(min_excess)) & (mask != 0);
+  cv::Mat candidates = (values - opened >= static_cast<float>(min_excess)) & (mask != 0);
   opened.release();
 
   cv::Mat labels, stats, centroids;

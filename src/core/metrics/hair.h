@@ -1,29 +1,40 @@
 #pragma once
-// Hair in a melanin map: brown and black hairs are thin lines of melanin.
+// Hair lying on the skin: thin lines, much darker than the skin beside them. Brown hair is a line
+// of melanin; black hair is dark in every channel and reads as shadow in the Tsumura
+// decomposition, so it is sought in the luminance density as well (AnalysisFrameOptions::hair).
 //
-// FindHairs: pixels that stand above the map's grey opening by a disc `width_px` across (what is
-// narrower than the disc in some direction: hairs, fine lines of pigment network) by at least
-// `min_excess`, in connected pieces spanning at least `length_px` (the specks that skin texture
-// leaves in the same top-hat are shorter), widened by one pixel for the hair's blurred edge. The
-// opening runs over the mask only (pixels outside it neither lower the erosion nor raise the
-// dilation). Returns CV_8U 0/255 of the map's size, or an empty Mat when the disc is under 3 px:
-// a hair is then finer than a pixel, and a smaller disc would take single-pixel texture for hair.
-// Grey and white hairs carry no melanin and are not found. Thread-safety: reentrant.
+// FindHairs, on a density map (melanin, or −ln Y): pixels that stand above the map's grey opening
+// by a disc `width_px` across (what is narrower than the disc in some direction: hairs, fine lines
+// of pigment network) by at least `min_excess`, in connected pieces spanning at least `length_px`
+// (the specks that skin texture leaves in the same top-hat are shorter), widened by one pixel for
+// the hair's blurred edge. The opening runs over the mask only (pixels outside it neither lower the
+// erosion nor raise the dilation). Returns CV_8U 0/255 of the map's size, or an empty Mat when the
+// disc is under 3 px: a hair is then finer than a pixel, and a smaller disc would take single-pixel
+// texture for hair. Grey and white hairs, lighter than the skin, are not found. Thread-safety:
+// reentrant.
 
 #include <opencv2/core.hpp>
 
 namespace skintrack::core {
 
 struct HairOptions {
-  bool find = true;            // false: no hair is sought
-  double max_width_mm = 0.5;   // the opening's disc: hairs are 0.02-0.2 mm, wider once blurred;
-                               // freckles and lentigines are 1 mm and more (default 0.5 mm)
-  double min_excess = 0.5;     // melanin density above the opening (default 0.5)
-  double min_length_mm = 1.0;  // default 1 mm
+  bool find = true;  // false: no hair is sought
+  // Brown hair in the colour frame's melanin: narrower than max_width_mm (hairs are 0.02-0.2 mm,
+  // wider once blurred; freckles and lentigines are 1 mm and more), at least min_excess above
+  // the opening (defaults 0.5 mm, 0.5 density).
+  double max_width_mm = 0.5;
+  double min_excess = 0.5;
+  // Any dark hair (black hair reads as shadow, not melanin) in the luminance density −ln Y of the
+  // analysis frame: narrower than max_dark_width_mm, at least min_darkness above the opening
+  // (0.5: 39 % darker than the skin beside it). Grooves are 0.15 mm and wider and rarely that
+  // dark at once; phantom wrinkles (0.3-0.8 mm) are never taken (defaults 0.25 mm, 0.5).
+  double max_dark_width_mm = 0.25;
+  double min_darkness = 0.5;
+  double min_length_mm = 1.0;  // pieces spanning less are texture, pores or specks (default 1 mm)
 };
 
-// melanin: CV_32F Tsumura c_m; mask: CV_8U of the same size (non-zero = skin).
-cv::Mat FindHairs(const cv::Mat& melanin, const cv::Mat& mask, double width_px, double min_excess,
+// values: CV_32F density (Tsumura c_m, or −ln Y); mask: CV_8U of the same size (non-zero = skin).
+cv::Mat FindHairs(const cv::Mat& values, const cv::Mat& mask, double width_px, double min_excess,
                   double length_px);
 
 }  // namespace skintrack::core

@@ -775,6 +775,14 @@ Result<WrinkleDetection> DetectWrinkles(const AnalysisFrame& frame, const Wrinkl
     // Keep lines (connected centre lines) that are long enough.
     cv::Mat labels;
     const int n = cv::connectedComponents(skeleton, labels, 8, CV_32S);
+    // Hair (AnalysisFrame::hair) is dark and thin and the ridge filter traces it as it traces a
+    // fine line. Its centre line is taken out of the lines, but lines are judged long enough as
+    // they were drawn: a groove that a hair crosses is still one line, and a hair that runs on
+    // from a groove's end leaves the groove's length.
+    if (!frame.hair.empty()) {
+      skeleton.setTo(0, frame.hair);
+      labels.setTo(0, frame.hair);
+    }
     cv::Mat junctions;
     const std::vector<Chain> chains = TraceChains(skeleton, junctions);
     std::vector<std::vector<Chain>> line_chains(static_cast<size_t>(n));

@@ -30,7 +30,9 @@
 // another line goes on straight across it and keeps what lies beyond only if the line resumes there
 // (a faint line crossing a stronger one); a chain bent at corners (two grooves converging) is cut
 // into its straight pieces, and those at least 1.5 × min_length_mm long are kept. Lines (connected
-// centre lines) shorter than min_length_mm are dropped.
+// centre lines) shorter than min_length_mm are dropped. Hair (AnalysisFrame::hair) is traced as a
+// fine line is: its centre-line pixels are taken out of the lines, which are judged long enough
+// as traced (a groove a hair crosses stays one line).
 //
 // Length: each chain's pixels in path order, smoothed by a ± length_smoothing_mm moving average,
 // summed as a polyline (no staircase overcount, independent of the angle to the pixel grid), plus
