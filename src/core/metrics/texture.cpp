@@ -56,8 +56,14 @@ constexpr double kMostNoiseRemoved = 0.9;
 
 Result<MetricGroup> MeasureTexture(const AnalysisFrame& frame, const TextureOptions& options) {
   try {
-    const cv::Mat contrast = FlatFieldContrast(frame.luminance, frame.mask,
-                                               frame.MmToPx(options.flat_field_sigma_mm));
+    // Hair (AnalysisFrame::hair) is not the skin's texture: the band is taken over the skin
+    // between the hairs (normalised convolution, hair as missing data) and measured clear of them.
+    const bool hairy = !frame.hair.empty();
+    cv::Mat hair;
+    if (hairy) cv::dilate(frame.hair, hair, cv::Mat());  // and its blurred edge
+    const cv::Mat skin = hairy ? frame.mask & ~hair : frame.mask;
+    const cv::Mat contrast =
+        FlatFieldContrast(frame.luminance, skin, frame.MmToPx(options.flat_field_sigma_mm));
     // Below ~0.5 px the fine Gaussian is a no-op; keep it meaningful at coarse scales.
     const double fine_px = std::max(kLeastFineSigmaPx, frame.MmToPx(options.fine_sigma_mm));
     const double coarse_px = std::max(2.0 * fine_px, frame.MmToPx(options.coarse_sigma_mm));
@@ -72,10 +78,22 @@ Result<MetricGroup> MeasureTexture(const AnalysisFrame& frame, const TextureOpti
                             std::sqrt(std::max(0.0, fine_px * fine_px - *blur_px * *blur_px))})
                 : fine_px;
     cv::Mat fine;
-    cv::GaussianBlur(contrast, fine, cv::Size(), smoothing_px, smoothing_px, cv::BORDER_REFLECT);
-    const cv::Mat coarse = MaskedGaussian(contrast, frame.mask, coarse_px);
+    if (hairy) {
+      fine = MaskedGaussian(contrast, skin, smoothing_px);
+    } else {
+      cv::GaussianBlur(contrast, fine, cv::Size(), smoothing_px, smoothing_px, cv::BORDER_REFLECT);
+    }
+    const cv::Mat coarse = MaskedGaussian(contrast, skin, coarse_px);
     cv::Mat band = fine - coarse;
-    const cv::Mat measure_mask = frame.InnerMask(static_cast<int>(std::ceil(2 * coarse_px)));
+    cv::Mat measure_mask = frame.InnerMask(static_cast<int>(std::ceil(2 * coarse_px)));
+    if (hairy) {
+      // Clear of the hair by twice the fine smoothing, where its edge no longer reaches.
+      const int clear = static_cast<int>(std::ceil(2 * smoothing_px));
+      cv::Mat near_hair;
+      cv::dilate(hair, near_hair,
+                 cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * clear + 1, 2 * clear + 1}));
+      measure_mask.setTo(0, near_hair);
+    }
     const cv::Mat& used = cv::countNonZero(measure_mask) > 0 ? measure_mask : frame.mask;
     cv::Mat abs_band = cv::abs(band);
     const double ra_raw = cv::mean(abs_band, used)[0];

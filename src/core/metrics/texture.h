@@ -4,7 +4,9 @@
 // Method: c = Y/Ȳ − 1 (flat field, analysis_frame.h, σ = flat_field_sigma_mm); the fine-texture
 // band is the difference of Gaussians b = G(σ_fine)*c − G(σ_coarse)*c with σ in mm, which keeps
 // spatial wavelengths of roughly 2π·σ_fine .. 2π·σ_coarse (default 0.5 to 3 mm) and removes sensor
-// noise below and shading above. Over the skin mask eroded by 2·σ_coarse:
+// noise below and shading above. Over the skin mask eroded by 2·σ_coarse; where hair lies on the
+// skin (AnalysisFrame::hair), the flat field and both smoothings are taken over the skin between
+// the hairs (normalised convolution) and the band is measured 2·σ_fine clear of them:
 //   roughness_rq = √(mean b²) · 100,  roughness_ra = mean |b| · 100
 // (ISO 4287 Rq/Ra definitions applied to relative luminance; unit "% of local luminance"). These
 // are optical roughness proxies, not heights; with a height map see core/surface for Sa/Sq in µm.
