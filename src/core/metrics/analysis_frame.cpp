@@ -374,9 +374,14 @@ Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
     } else if (!brown_hair.empty() || !dark_hair.empty()) {
       cv::Mat hair = dark_hair;
       if (!brown_hair.empty()) {
-        // Each colour pixel is a block of this frame's.
-        cv::resize(brown_hair, brown_hair, frame.mask.size(), 0, 0, cv::INTER_NEAREST);
-        hair = hair.empty() ? brown_hair : (hair | brown_hair);
+        // Each colour pixel is a whole block of this frame's (the last partial blocks of columns
+        // and rows have no colour pixel and stay off).
+        const int block = static_cast<int>(std::lround(frame.downscale / frame.colour->downscale));
+        cv::Mat blocks;
+        cv::resize(brown_hair, blocks, brown_hair.size() * block, 0, 0, cv::INTER_NEAREST);
+        cv::Mat brown(frame.mask.size(), CV_8U, cv::Scalar(0));
+        blocks.copyTo(brown(cv::Rect(0, 0, blocks.cols, blocks.rows)));
+        hair = hair.empty() ? brown : (hair | brown);
       }
       hair &= frame.mask;
       frame.hair_px = cv::countNonZero(hair);
