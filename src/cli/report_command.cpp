@@ -165,8 +165,8 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            count + ".";
   }
   if (code == "hair_on_skin") {
-    return "Hair lay over the skin in some photos; brown spots and pores were measured on the skin "
-           "between the hairs, and the hairs themselves were not counted" +
+    return "Hair lay over the skin in some photos; brown spots, pores, lines and skin texture were "
+           "measured on the skin between the hairs, and the hairs themselves were not counted" +
            count + ".";
   }
   if (code == "scars_on_whole_face") {

@@ -44,9 +44,9 @@ struct AnalysisFrameOptions {
   // 0 measures them on the frame itself.
   double min_colour_px_per_mm = 8.0;
   int min_mask_px = 400;             // fewer skin pixels than this (at analysis size) -> error
-  // Brown and black hair lying on the skin (hair.h), found once in the colour frame's melanin
-  // and kept in AnalysisFrame::hair: brown spots are measured between the hairs and the pore
-  // and line detectors neither measure their noise on them nor look for features there.
+  // Hair lying on the skin (hair.h), found once, brown hair in the colour frame's melanin and
+  // dark hair in this frame's luminance, and kept in AnalysisFrame::hair: brown spots, pores,
+  // lines and texture are measured on the skin between the hairs.
   HairOptions hair;
 };
 

@@ -216,8 +216,8 @@ Result<json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture
       AnalysisFrame frame,
       MakeAnalysisFrame(std::move(capture.rgb_linear), upright_skin, capture.px_per_mm, estimate));
   if (!frame.scale_known) AddWarning(warnings, "scale_unknown_sizes_in_px");
-  // Brown or black hair over 1 % of the skin: brown spots and pores are measured between the
-  // hairs (AnalysisFrame::hair).
+  // Brown or black hair over 1 % of the skin: brown spots, pores, lines and texture are measured
+  // between the hairs (AnalysisFrame::hair).
   if (frame.hair_px >= 0.01 * frame.mask_area_px) AddWarning(warnings, "hair_on_skin");
   if (capture.blur_px) frame.SetCaptureBlur(*capture.blur_px);
 
