@@ -40,4 +40,11 @@ cv::Mat FindHairs(const cv::Mat& values, const cv::Mat& mask, double width_px, d
   return hairs & (mask != 0);
 }
 
+cv::Mat NearHair(const cv::Mat& hair, int radius_px) {
+  cv::Mat near;
+  cv::dilate(hair, near,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * radius_px + 1, 2 * radius_px + 1}));
+  return near;
+}
+
 }  // namespace skintrack::core

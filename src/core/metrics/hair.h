@@ -37,4 +37,8 @@ struct HairOptions {
 cv::Mat FindHairs(const cv::Mat& values, const cv::Mat& mask, double width_px, double min_excess,
                   double length_px);
 
+// The pixels within `radius_px` of hair (a CV_8U 0/255 mask, e.g. AnalysisFrame::hair): its
+// dilation by a disc 2·radius_px + 1 across. Where a measure keeps clear of hair.
+cv::Mat NearHair(const cv::Mat& hair, int radius_px);
+
 }  // namespace skintrack::core

@@ -10,6 +10,7 @@
 #include "core/metrics/redness.h"
 
 namespace skintrack::core {
+
 Result<MetricGroup> MeasurePigmentation(const AnalysisFrame& analysis,
                                         const PigmentationOptions& options) {
   try {

@@ -7,6 +7,7 @@
 
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
+#include "core/metrics/hair.h"
 
 namespace skintrack::core {
 namespace {
@@ -114,10 +115,7 @@ Result<PoreDetection> DetectPores(const AnalysisFrame& frame, const PoreOptions&
       // widen the noise level every pore is judged against: centres and noise are taken on the
       // skin at least the largest pore's radius clear of hair.
       const int clear = static_cast<int>(std::ceil(blob.max_diameter_px / 2.0));
-      cv::Mat near_hair;
-      cv::dilate(frame.hair, near_hair,
-                 cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * clear + 1, 2 * clear + 1}));
-      detection.detect_mask.setTo(0, near_hair);
+      detection.detect_mask.setTo(0, NearHair(frame.hair, clear));
     }
     detection.detect_area_px = cv::countNonZero(detection.detect_mask);
     // Each pore's size is read back through the detector's reading of ideal discs integrated over

@@ -9,6 +9,7 @@
 
 #include "core/metrics/analysis_frame.h"
 #include "core/metrics/dark_blobs.h"
+#include "core/metrics/hair.h"
 
 namespace skintrack::core {
 namespace {
@@ -88,11 +89,7 @@ Result<MetricGroup> MeasureTexture(const AnalysisFrame& frame, const TextureOpti
     cv::Mat measure_mask = frame.InnerMask(static_cast<int>(std::ceil(2 * coarse_px)));
     if (hairy) {
       // Clear of the hair by twice the fine smoothing, where its edge no longer reaches.
-      const int clear = static_cast<int>(std::ceil(2 * smoothing_px));
-      cv::Mat near_hair;
-      cv::dilate(hair, near_hair,
-                 cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * clear + 1, 2 * clear + 1}));
-      measure_mask.setTo(0, near_hair);
+      measure_mask.setTo(0, NearHair(hair, static_cast<int>(std::ceil(2 * smoothing_px))));
     }
     const cv::Mat& used = cv::countNonZero(measure_mask) > 0 ? measure_mask : frame.mask;
     cv::Mat abs_band = cv::abs(band);
