@@ -169,6 +169,12 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "measured on the skin between the hairs, and the hairs themselves were not counted" +
            count + ".";
   }
+  if (code == "colourless_in_mask") {
+    return "Part of the skin measured in some photos had almost no skin colour (white or grey "
+           "hair, glare, or something white taken for skin); its lines, pores and texture may "
+           "not be the skin's" +
+           count + ".";
+  }
   if (code == "scars_on_whole_face") {
     return "Scars were counted on whole-face photos (on the forehead, cheeks and chin), where "
            "shadows of the face's own shape can still count; close-ups of the scarred area are "

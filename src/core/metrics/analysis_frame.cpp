@@ -267,6 +267,34 @@ cv::Mat DarkHair(const AnalysisFrame& frame, const HairOptions& options) {
                    options.min_darkness, frame.MmToPx(options.min_length_mm));
 }
 
+// Takes what has no skin colour (hair.h FindColourlessArea) out of frame.mask. Found on a copy
+// reduced as the colour frame is (colour averaged over 0.25 mm needs no finer pixels) and brought
+// back block-wise; the last partial blocks of columns and rows stay as they were.
+void ExcludeColourless(AnalysisFrame& frame, const AnalysisFrameOptions& options) {
+  const int factor =
+      options.min_colour_px_per_mm > 0
+          ? std::max(1,
+                     static_cast<int>(std::floor(frame.px_per_mm / options.min_colour_px_per_mm)))
+          : 1;
+  const bool reduce = factor > 1 && frame.mask.cols >= 2 * factor && frame.mask.rows >= 2 * factor;
+  const int f = reduce ? factor : 1;
+  const ColourlessArea found = FindColourlessArea(
+      reduce ? ReduceByFactor(frame.rgb_linear, f) : frame.rgb_linear,
+      reduce ? ReduceMask(frame.mask, f) : frame.mask, frame.px_per_mm / f, options.hair);
+  frame.colourless_share = found.share;
+  if (found.area.empty()) return;
+  cv::Mat area = found.area;
+  if (f > 1) {
+    cv::Mat blocks;
+    cv::resize(found.area, blocks, found.area.size() * f, 0, 0, cv::INTER_NEAREST);
+    area = cv::Mat(frame.mask.size(), CV_8U, cv::Scalar(0));
+    blocks.copyTo(area(cv::Rect(0, 0, blocks.cols, blocks.rows)));
+  }
+  area &= frame.mask;
+  frame.colourless_px = cv::countNonZero(area);
+  frame.mask.setTo(0, area);
+}
+
 // frame.colour (analysis_frame.h): the frame reduced by the largest whole factor that keeps it at
 // options.min_colour_px_per_mm or finer; null when that factor is 1, or when the reduced mask
 // would hold fewer than options.min_mask_px pixels (a small ROI keeps its full resolution).
@@ -351,14 +379,21 @@ Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
       frame.downscale = 1.0;
     }
     frame.px_per_mm = full_px_per_mm * frame.downscale;
+    // White or grey hair, glare and white objects are not skin (hair.h).
+    if (options.hair.find && options.hair.exclude_colourless) ExcludeColourless(frame, options);
     frame.luminance = LinearLuminance(frame.rgb_linear);
     ChromophoreMaps chromophores = DecomposeChromophores(frame.rgb_linear);
     frame.shading = std::move(chromophores.shading);
     frame.mask_area_px = cv::countNonZero(frame.mask);
     if (frame.mask_area_px < options.min_mask_px) {
-      return AnalysisError("the skin mask holds only " +
-                           std::to_string(static_cast<long>(frame.mask_area_px)) +
-                           " pixels at the analysis size; frame more skin or give a larger --roi");
+      const std::string colourless =
+          frame.colourless_px > 0
+              ? " (" + std::to_string(static_cast<long>(frame.colourless_px)) +
+                    " more had no skin colour: white or grey hair, glare or a white object)"
+              : "";
+      return AnalysisError(
+          "the skin mask holds only " + std::to_string(static_cast<long>(frame.mask_area_px)) +
+          " pixels at the analysis size" + colourless + "; frame more skin or give a larger --roi");
     }
     frame.mask_distance = MaskDistance(frame.mask);
     // Hair (hair.h): dark hair at this frame's resolution, brown hair in the colour frame's

@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/metrics/analysis_frame.h"
+
 namespace skintrack::core {
 
 cv::Mat FindHairs(const cv::Mat& values, const cv::Mat& mask, double width_px, double min_excess,
@@ -45,6 +47,62 @@ cv::Mat NearHair(const cv::Mat& hair, int radius_px) {
   cv::dilate(hair, near,
              cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * radius_px + 1, 2 * radius_px + 1}));
   return near;
+}
+
+ColourlessArea FindColourlessArea(const cv::Mat& rgb_linear, const cv::Mat& mask, double px_per_mm,
+                                  const HairOptions& options) {
+  ColourlessArea result;
+  const int area = cv::countNonZero(mask);
+  if (area == 0) return result;
+  std::vector<cv::Mat> channels;
+  cv::split(rgb_linear, channels);
+  MaskedSmoother smoother(mask);
+  for (cv::Mat& c : channels) {
+    c = smoother.Smooth(c, std::max(1.0, options.colourless_sigma_mm * px_per_mm));
+  }
+  constexpr float kFloor = 1e-4f;
+  cv::Mat u(mask.size(), CV_32F);
+  cv::Mat v(mask.size(), CV_32F);
+  for (int y = 0; y < mask.rows; ++y) {
+    const float* r = channels[0].ptr<float>(y);
+    const float* g = channels[1].ptr<float>(y);
+    const float* b = channels[2].ptr<float>(y);
+    float* pu = u.ptr<float>(y);
+    float* pv = v.ptr<float>(y);
+    for (int x = 0; x < mask.cols; ++x) {
+      const float green = std::max(g[x], kFloor);
+      pu[x] = std::log(std::max(r[x], kFloor) / green);
+      pv[x] = std::log(std::max(b[x], kFloor) / green);
+    }
+  }
+  channels.clear();
+  const double mu_u = MaskedPercentile(u, mask, 50);
+  const double mu_v = MaskedPercentile(v, mask, 50);
+  const double norm2 = mu_u * mu_u + mu_v * mu_v;
+  if (norm2 < options.min_skin_chroma * options.min_skin_chroma) return result;
+  const double limit2 = options.max_chroma_share * options.max_chroma_share * norm2;
+  cv::Mat colourless(mask.size(), CV_8U, cv::Scalar(0));
+  int count = 0;
+  for (int y = 0; y < mask.rows; ++y) {
+    const uchar* m = mask.ptr<uchar>(y);
+    const float* pu = u.ptr<float>(y);
+    const float* pv = v.ptr<float>(y);
+    uchar* out = colourless.ptr<uchar>(y);
+    for (int x = 0; x < mask.cols; ++x) {
+      if (m[x] != 0 && pu[x] * pu[x] + pv[x] * pv[x] < limit2) {
+        out[x] = 255;
+        ++count;
+      }
+    }
+  }
+  result.share = static_cast<double>(count) / area;
+  if (count == 0) return result;
+  cv::Mat density;
+  colourless.convertTo(density, CV_32F, 1.0 / 255);
+  density = smoother.Smooth(density, std::max(1.0, options.mat_sigma_mm * px_per_mm));
+  result.area = (colourless != 0) | (density >= static_cast<float>(options.mat_min_density));
+  result.area &= mask;
+  return result;
 }
 
 }  // namespace skintrack::core

@@ -93,6 +93,11 @@ struct AnalysisFrame {
   // size; empty when none was found or sought.
   cv::Mat hair;
   double hair_px = 0;  // pixels of `hair`
+  // The share of the mask given to MakeAnalysisFrame that had no skin colour (white or grey hair,
+  // glare, a white object: hair.h FindColourlessArea), and the pixels taken out of `mask` for it
+  // (those and the skin between them where they lie thick).
+  double colourless_share = 0;
+  double colourless_px = 0;
 
   // Mask area in cm^2 (uses px_per_mm whether known or assumed).
   double MaskAreaCm2() const;

@@ -30,6 +30,11 @@ using nlohmann::json;
 // when no measured scale exists.
 constexpr double kFaceBoxWidthMm = 140.0;
 
+// colourless_in_mask: the share of the region that had no skin colour (AnalysisFrame::
+// colourless_share). On the sample photos: 17 % of the white-haired close-up's mask and 29 % of a
+// chart scene's (a desk with white objects); at most 1.8 % on the other 19.
+constexpr double kMinColourlessShare = 0.05;
+
 void AddWarning(std::vector<std::string>& warnings, const std::string& code) {
   if (std::find(warnings.begin(), warnings.end(), code) == warnings.end()) {
     warnings.push_back(code);
@@ -219,6 +224,12 @@ Result<json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture
   // Brown or black hair over 1 % of the skin: brown spots, pores, lines and texture are measured
   // between the hairs (AnalysisFrame::hair).
   if (frame.hair_px >= 0.01 * frame.mask_area_px) AddWarning(warnings, "hair_on_skin");
+  // White or grey hair, glare or a white object over 5 % of the region: taken out of the skin
+  // measured (hair.h FindColourlessArea), but where the hair lies thin the gaps between the
+  // hairs may still read as lines, pores and texture.
+  if (frame.colourless_share >= kMinColourlessShare) AddWarning(warnings, "colourless_in_mask");
+  mask_info["colourless_excluded_pct"] =
+      100.0 * frame.colourless_px / std::max(1.0, frame.mask_area_px + frame.colourless_px);
   if (capture.blur_px) frame.SetCaptureBlur(*capture.blur_px);
 
   const double colour_scale = frame.ColourFrame().downscale;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/metrics/hair.h"
 #include "core/metrics/synthetic_skin.h"
 
 namespace skintrack::core {
@@ -99,6 +100,54 @@ TEST(PercentileBandMask, KeepsTheMaskPixelsBetweenThePercentiles) {
   EXPECT_EQ(band.at<uchar>(0, 9), 0);
   EXPECT_EQ(band.at<uchar>(0, 10), 255);
   EXPECT_EQ(band.at<uchar>(0, 91), 0);
+}
+
+}  // namespace
+}  // namespace skintrack::core
+
+namespace skintrack::core {
+namespace {
+
+// Light skin (linear R,G,B) with a little colour noise at 20 px/mm, and a mat of white hairs 3 px
+// wide, 1 px apart, over its left half: averaged over 0.25 mm (the hairs and the skin between
+// them) the mat keeps about a sixth of the skin's chroma, and it is left out whole; the skin
+// keeps all of its chroma and stays, and so does a patch of yellowish skin. With no colour at all
+// (a greyscale photo) nothing is left out.
+TEST(FindColourlessArea, TakesAMatOfWhiteHairAndNotSkin) {
+  constexpr double kPxPerMm = 20;
+  cv::Mat skin(300, 400, CV_32FC3, cv::Scalar(0.42, 0.27, 0.22));
+  cv::Mat noise(skin.size(), CV_32FC3);
+  cv::RNG rng(5);
+  rng.fill(noise, cv::RNG::NORMAL, 0, 0.01);
+  skin += noise;
+  const cv::Mat mask(skin.size(), CV_8U, cv::Scalar(255));
+  // A patch of yellowish skin (R and G alike, B low), whose chroma points away from the pink
+  // skin's but is as strong, is skin.
+  skin(cv::Rect(300, 100, 60, 60)) = cv::Scalar(0.45, 0.40, 0.25);
+  const ColourlessArea bare = FindColourlessArea(skin, mask, kPxPerMm);
+  EXPECT_LT(bare.share, 0.001);
+  EXPECT_LT(bare.area.empty() ? 0 : cv::countNonZero(bare.area), 100);
+
+  cv::Mat haired = skin.clone();
+  for (int x = 0; x < 170; x += 4) {
+    cv::line(haired, {x, 0}, {x + 30, 299}, cv::Scalar(0.75, 0.75, 0.73), 3);
+  }
+  const ColourlessArea mat = FindColourlessArea(haired, mask, kPxPerMm);
+  EXPECT_GT(mat.share, 0.35) << "the mat covers about half the mask";
+  EXPECT_LT(mat.share, 0.6);
+  ASSERT_FALSE(mat.area.empty());
+  // Inside the mat (x 30-160) all is left out; clear of it (x from 240) nothing.
+  const cv::Rect inside(30, 10, 130, 280);
+  const cv::Rect clear(240, 0, 160, 300);
+  EXPECT_GE(cv::countNonZero(mat.area(inside)), 0.98 * inside.area());
+  EXPECT_EQ(cv::countNonZero(mat.area(clear)), 0);
+
+  cv::Mat grey;
+  cv::cvtColor(haired, grey, cv::COLOR_RGB2GRAY);
+  cv::cvtColor(grey, grey, cv::COLOR_GRAY2RGB);
+  const ColourlessArea none = FindColourlessArea(grey, mask, kPxPerMm);
+  EXPECT_EQ(none.share, 0.0);
+  EXPECT_TRUE(none.area.empty());
 }
 
 }  // namespace

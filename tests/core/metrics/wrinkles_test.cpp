@@ -117,6 +117,50 @@ TEST(Wrinkles, HairsAreNotWrinkles) {
       << "hair-free " << without->length_px << " px, with hair " << with->length_px << " px";
 }
 
+// A mat of white hair over the left 40 % of skin with two grooves at 20 px/mm: hairs 0.15 mm wide
+// with 0.05-0.15 mm of skin between them, where the skin shows as dark gaps. The mat has no skin
+// colour and is left out of the skin measured (hair.h FindColourlessArea), so the lines are the
+// grooves'; measured with the mat kept, its gaps read as lines.
+TEST(Wrinkles, AMatOfWhiteHairIsNotWrinkles) {
+  SkinCanvas canvas(cv::Size(800, 600));
+  const double width_px = 0.4 * kWrinklePxPerMm;
+  canvas.Line({380, 150}, {760, 200}, width_px, 0.15);
+  canvas.Line({420, 420}, {760, 400}, width_px, 0.15);
+  const cv::Mat bare_rgb = canvas.Render(0.01);
+  cv::Mat matted = bare_rgb.clone();
+  cv::RNG rng(11);
+  // The skin under the mat lies in the hairs' shadow.
+  matted(cv::Rect(0, 0, 380, 600)) *= 0.5;
+  for (double x = -60; x < 320;) {
+    // A lock of four touching hairs, then a gap of shaded skin 0.3-0.4 mm wide.
+    const double tilt = rng.uniform(30.0, 50.0);
+    for (int k = 0; k < 4; ++k, x += 3) {
+      cv::line(matted, cv::Point(cvRound(x), 0), cv::Point(cvRound(x + tilt), 599),
+               cv::Scalar(0.7, 0.7, 0.68), 3, cv::LINE_AA);
+    }
+    x += rng.uniform(6.0, 8.0);
+  }
+  const AnalysisFrame bare = FrameOf(bare_rgb, kWrinklePxPerMm);
+  const AnalysisFrame with_mat = FrameOf(matted, kWrinklePxPerMm);
+  EXPECT_EQ(bare.colourless_px, 0.0);
+  EXPECT_GT(with_mat.colourless_share, 0.2);
+  auto without = DetectWrinkles(bare);
+  auto with = DetectWrinkles(with_mat);
+  ASSERT_TRUE(without.ok() && with.ok());
+  EXPECT_EQ(with->count, without->count);
+  EXPECT_NEAR(with->length_px, without->length_px, 0.1 * without->length_px);
+
+  AnalysisFrameOptions keep_mat;
+  keep_mat.hair.exclude_colourless = false;
+  auto kept_frame = MakeAnalysisFrame(matted, cv::Mat(), kWrinklePxPerMm, std::nullopt, keep_mat);
+  ASSERT_TRUE(kept_frame.ok());
+  auto kept = DetectWrinkles(*kept_frame);
+  ASSERT_TRUE(kept.ok());
+  // Measured: 746 px (2 lines) without the mat, 745 (2) with it, 2286 (7) with it kept.
+  EXPECT_GT(kept->length_px, 1.5 * without->length_px)
+      << "grooves alone " << without->length_px << " px, with the mat " << with->length_px;
+}
+
 TEST(Wrinkles, IgnoresPoresAndFlatSkin) {
   SkinCanvas canvas(cv::Size(400, 400));
   for (int i = 0; i < 5; ++i) canvas.Disc({60.0 + 70 * i, 200}, 6.0, 0.2);

@@ -1,6 +1,7 @@
 // End-to-end: generated captures through ScoreImageFile, maps on disk, and real photos.
 #include "core/pipeline/score_pipeline.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -255,6 +256,41 @@ TEST(ScorePipeline, AFollowUpIsNotResampledIntoItsBaselinesFrame) {
   ExpectWithin(itself, followup, "texture", "roughness_ra", 0.01);
   ExpectWithin(itself, followup, "pores", "mean_diameter_mm", 0.01);
   ExpectWithin(itself, followup, "wrinkles", "length_mm_per_cm2", 0.01);
+}
+
+// White hair lies over a third of the close-up `PAT_701_4056_457`, and a chart scene's "skin" is a
+// desk with white objects on it: what has no skin colour is left out of the region measured and
+// the photo is told so. On the close-up the gaps between the white hairs read as 84 lines before
+// (2026-12-07), 28 after. The close-up of brown-haired skin and a portrait lose nothing.
+TEST(ScorePhotos, WhiteHairAndWhiteObjectsAreLeftOut) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  const auto score = [](const fs::path& path) {
+    auto doc = ScoreImageFile(path, ScoreOptions());
+    EXPECT_TRUE(doc.ok()) << path << ": " << (doc.ok() ? "" : doc.error().message);
+    return doc.ok() ? *doc : json();
+  };
+  const auto warned = [](const json& doc) {
+    const auto codes = WarningCodes(doc);
+    return std::find(codes.begin(), codes.end(), "colourless_in_mask") != codes.end();
+  };
+  const auto left_out = [](const json& doc) {
+    return doc["metrics"]["mask"]["colourless_excluded_pct"].get<double>();
+  };
+  const json white_hair = score(photos / "closeups" / "PAT_701_4056_457.png");
+  ASSERT_FALSE(white_hair.is_null());
+  EXPECT_TRUE(warned(white_hair));
+  EXPECT_GT(left_out(white_hair), 20.0);
+  EXPECT_LT(white_hair["metrics"]["wrinkles"]["count"].get<double>(), 45.0);
+  const json desk = score(photos / "chart" / "IMG_20140613_203438.jpg");
+  ASSERT_FALSE(desk.is_null());
+  EXPECT_TRUE(warned(desk));
+  for (const fs::path name : {"closeups/PAT_1276_957_406.png", "faces/025_03.jpg"}) {
+    const json doc = score(photos / name);
+    ASSERT_FALSE(doc.is_null());
+    EXPECT_FALSE(warned(doc)) << name;
+    EXPECT_LT(left_out(doc), 0.5) << name;
+  }
 }
 
 TEST(ScorePhotos, EveryFaceAndCloseUpGetsFiniteNonTrivialScores) {
