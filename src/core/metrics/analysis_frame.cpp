@@ -267,9 +267,20 @@ cv::Mat DarkHair(const AnalysisFrame& frame, const HairOptions& options) {
                    options.min_darkness, frame.MmToPx(options.min_length_mm));
 }
 
+// A CV_8U mask found on a copy reduced by `factor` (ReduceByFactor: whole blocks) brought to the
+// frame's `size`: each reduced pixel covers its whole block; the last partial blocks of columns
+// and rows, which no reduced pixel covers, stay off.
+cv::Mat BlocksToFrameSize(const cv::Mat& reduced, int factor, cv::Size size) {
+  cv::Mat blocks;
+  cv::resize(reduced, blocks, reduced.size() * factor, 0, 0, cv::INTER_NEAREST);
+  cv::Mat out(size, CV_8U, cv::Scalar(0));
+  blocks.copyTo(out(cv::Rect(0, 0, blocks.cols, blocks.rows)));
+  return out;
+}
+
 // Takes what has no skin colour (hair.h FindColourlessArea) out of frame.mask. Found on a copy
 // reduced as the colour frame is (colour averaged over 0.25 mm needs no finer pixels) and brought
-// back block-wise; the last partial blocks of columns and rows stay as they were.
+// back block-wise (BlocksToFrameSize).
 void ExcludeColourless(AnalysisFrame& frame, const AnalysisFrameOptions& options) {
   const int factor =
       options.min_colour_px_per_mm > 0
@@ -283,13 +294,7 @@ void ExcludeColourless(AnalysisFrame& frame, const AnalysisFrameOptions& options
       reduce ? ReduceMask(frame.mask, f) : frame.mask, frame.px_per_mm / f, options.hair);
   frame.colourless_share = found.share;
   if (found.area.empty()) return;
-  cv::Mat area = found.area;
-  if (f > 1) {
-    cv::Mat blocks;
-    cv::resize(found.area, blocks, found.area.size() * f, 0, 0, cv::INTER_NEAREST);
-    area = cv::Mat(frame.mask.size(), CV_8U, cv::Scalar(0));
-    blocks.copyTo(area(cv::Rect(0, 0, blocks.cols, blocks.rows)));
-  }
+  cv::Mat area = f > 1 ? BlocksToFrameSize(found.area, f, frame.mask.size()) : found.area;
   area &= frame.mask;
   frame.colourless_px = cv::countNonZero(area);
   frame.mask.setTo(0, area);
@@ -409,13 +414,8 @@ Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
     } else if (!brown_hair.empty() || !dark_hair.empty()) {
       cv::Mat hair = dark_hair;
       if (!brown_hair.empty()) {
-        // Each colour pixel is a whole block of this frame's (the last partial blocks of columns
-        // and rows have no colour pixel and stay off).
         const int block = static_cast<int>(std::lround(frame.downscale / frame.colour->downscale));
-        cv::Mat blocks;
-        cv::resize(brown_hair, blocks, brown_hair.size() * block, 0, 0, cv::INTER_NEAREST);
-        cv::Mat brown(frame.mask.size(), CV_8U, cv::Scalar(0));
-        blocks.copyTo(brown(cv::Rect(0, 0, blocks.cols, blocks.rows)));
+        const cv::Mat brown = BlocksToFrameSize(brown_hair, block, frame.mask.size());
         hair = hair.empty() ? brown : (hair | brown);
       }
       hair &= frame.mask;
