@@ -60,41 +60,26 @@ ColourlessArea FindColourlessArea(const cv::Mat& rgb_linear, const cv::Mat& mask
   for (cv::Mat& c : channels) {
     c = smoother.Smooth(c, std::max(1.0, options.colourless_sigma_mm * px_per_mm));
   }
+  // The chroma's length, sqrt((ln R/G)² + (ln B/G)²): 0 for neutral.
   constexpr float kFloor = 1e-4f;
-  cv::Mat u(mask.size(), CV_32F);
-  cv::Mat v(mask.size(), CV_32F);
+  cv::Mat chroma(mask.size(), CV_32F);
   for (int y = 0; y < mask.rows; ++y) {
     const float* r = channels[0].ptr<float>(y);
     const float* g = channels[1].ptr<float>(y);
     const float* b = channels[2].ptr<float>(y);
-    float* pu = u.ptr<float>(y);
-    float* pv = v.ptr<float>(y);
+    float* c = chroma.ptr<float>(y);
     for (int x = 0; x < mask.cols; ++x) {
       const float green = std::max(g[x], kFloor);
-      pu[x] = std::log(std::max(r[x], kFloor) / green);
-      pv[x] = std::log(std::max(b[x], kFloor) / green);
+      c[x] = std::hypot(std::log(std::max(r[x], kFloor) / green),
+                        std::log(std::max(b[x], kFloor) / green));
     }
   }
   channels.clear();
-  const double mu_u = MaskedPercentile(u, mask, 50);
-  const double mu_v = MaskedPercentile(v, mask, 50);
-  const double norm2 = mu_u * mu_u + mu_v * mu_v;
-  if (norm2 < options.min_skin_chroma * options.min_skin_chroma) return result;
-  const double limit2 = options.max_chroma_share * options.max_chroma_share * norm2;
-  cv::Mat colourless(mask.size(), CV_8U, cv::Scalar(0));
-  int count = 0;
-  for (int y = 0; y < mask.rows; ++y) {
-    const uchar* m = mask.ptr<uchar>(y);
-    const float* pu = u.ptr<float>(y);
-    const float* pv = v.ptr<float>(y);
-    uchar* out = colourless.ptr<uchar>(y);
-    for (int x = 0; x < mask.cols; ++x) {
-      if (m[x] != 0 && pu[x] * pu[x] + pv[x] * pv[x] < limit2) {
-        out[x] = 255;
-        ++count;
-      }
-    }
-  }
+  const double skin_chroma = MaskedPercentile(chroma, mask, options.skin_chroma_percentile);
+  if (skin_chroma < options.min_skin_chroma) return result;
+  const auto limit = static_cast<float>(options.max_chroma_share * skin_chroma);
+  const cv::Mat colourless = (chroma < limit) & mask;
+  const int count = cv::countNonZero(colourless);
   result.share = static_cast<double>(count) / area;
   if (count == 0) return result;
   cv::Mat density;

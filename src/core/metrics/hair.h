@@ -33,13 +33,15 @@ struct HairOptions {
   double min_darkness = 0.5;
   double min_length_mm = 1.0;  // pieces spanning less are texture, pores or specks (default 1 mm)
   // White and grey hair, glare and white objects (FindColourlessArea): colour averaged over
-  // colourless_sigma_mm with less than max_chroma_share of the skin's chroma, and the skin
-  // where such pixels cover at least mat_min_density within mat_sigma_mm (a mat of hair, with the
-  // skin showing between the hairs). Not sought when the skin's own chroma is under
-  // min_skin_chroma (defaults 0.25 mm, 0.3, 1 mm, 0.2, 0.1).
+  // colourless_sigma_mm whose chroma is under max_chroma_share of the skin's (the
+  // skin_chroma_percentile-th percentile of the region's), and the skin where such pixels cover
+  // at least mat_min_density within mat_sigma_mm (a mat of hair, with the skin showing between
+  // the hairs). Not sought when the skin's own chroma is under min_skin_chroma (defaults 0.25 mm,
+  // 0.25, 75, 1 mm, 0.2, 0.1).
   bool exclude_colourless = true;
   double colourless_sigma_mm = 0.25;
-  double max_chroma_share = 0.3;
+  double max_chroma_share = 0.25;
+  double skin_chroma_percentile = 75;
   double mat_sigma_mm = 1.0;
   double mat_min_density = 0.2;
   double min_skin_chroma = 0.1;
@@ -57,15 +59,16 @@ cv::Mat NearHair(const cv::Mat& hair, int radius_px);
 // darker than the skin, does not find), glare, or a white object taken for skin. Skin is never
 // neutral: haemoglobin and melanin absorb blue and green more than red. Colour is averaged over
 // the mask by a masked Gaussian (options.colourless_sigma_mm) and taken in log chromaticity
-// (ln R/G, ln B/G), where neutral is the origin; the skin's chroma is the median over the mask. A
-// pixel whose chroma is shorter than options.max_chroma_share × the skin's is colourless: of any
-// hue, so that yellowish or brown skin beside pink skin is not. In a mat of white hair the skin
-// shows between the hairs, so the skin where colourless pixels cover at least
-// options.mat_min_density of the mask within options.mat_sigma_mm goes with them. `share` is the
-// colourless pixels' share of the mask, `area` (CV_8U 0/255, inside the mask) what is to be left
-// out. Nothing is found when the skin's chroma is under options.min_skin_chroma (a greyscale photo,
-// or a cast that greys the skin). `rgb_linear` CV_32FC3 (R,G,B); `mask` CV_8U; `px_per_mm` the
-// scale of both.
+// (ln R/G, ln B/G), where neutral is the origin; its length is the chroma. The skin's chroma is
+// its upper quartile over the mask (options.skin_chroma_percentile): the skin's as long as skin
+// is a quarter of the region or more, where a median would be the hair's once hair covers half. A
+// pixel whose chroma is under options.max_chroma_share of the skin's is colourless: of any hue, so
+// yellowish or brown skin beside pink skin is not. In a mat of white hair the skin shows between
+// the hairs, so the skin where colourless pixels cover at least options.mat_min_density of the mask
+// within options.mat_sigma_mm goes with them. `share` is the colourless pixels' share of the mask,
+// `area` (CV_8U 0/255, inside the mask) what is to be left out. Nothing is found when the skin's
+// chroma is under options.min_skin_chroma (a greyscale photo, or a cast that greys the skin).
+// `rgb_linear` CV_32FC3 (R,G,B); `mask` CV_8U; `px_per_mm` the scale of both.
 struct ColourlessArea {
   cv::Mat area;
   double share = 0;

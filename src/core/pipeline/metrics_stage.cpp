@@ -31,8 +31,8 @@ using nlohmann::json;
 constexpr double kFaceBoxWidthMm = 140.0;
 
 // colourless_in_mask: the share of the region that had no skin colour (AnalysisFrame::
-// colourless_share). On the sample photos: 17 % of the white-haired close-up's mask and 29 % of a
-// chart scene's (a desk with white objects); at most 1.8 % on the other 19.
+// colourless_share). Of the 21 sample photos, the white-haired close-up and a chart scene whose
+// "skin" is a desk with white objects on it are warned (docs/METRICS.md).
 constexpr double kMinColourlessShare = 0.05;
 
 void AddWarning(std::vector<std::string>& warnings, const std::string& code) {

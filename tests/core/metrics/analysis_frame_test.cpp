@@ -142,6 +142,17 @@ TEST(FindColourlessArea, TakesAMatOfWhiteHairAndNotSkin) {
   EXPECT_GE(cv::countNonZero(mat.area(inside)), 0.98 * inside.area());
   EXPECT_EQ(cv::countNonZero(mat.area(clear)), 0);
 
+  // A mat over two thirds of the region: the skin's chroma is read on its upper quartile, which
+  // the skin still holds, so the mat is found (the median would be the mat's).
+  cv::Mat thick = haired.clone();
+  for (int x = 170; x < 270; x += 4) {
+    cv::line(thick, {x, 0}, {x + 30, 299}, cv::Scalar(0.75, 0.75, 0.73), 3);
+  }
+  const ColourlessArea most = FindColourlessArea(thick, mask, kPxPerMm);
+  EXPECT_GT(most.share, 0.55);
+  ASSERT_FALSE(most.area.empty());
+  EXPECT_GE(cv::countNonZero(most.area(cv::Rect(30, 10, 230, 280))), 0.98 * 230 * 280);
+
   cv::Mat grey;
   cv::cvtColor(haired, grey, cv::COLOR_RGB2GRAY);
   cv::cvtColor(grey, grey, cv::COLOR_GRAY2RGB);

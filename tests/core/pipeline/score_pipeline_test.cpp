@@ -261,7 +261,7 @@ TEST(ScorePipeline, AFollowUpIsNotResampledIntoItsBaselinesFrame) {
 // White hair lies over a third of the close-up `PAT_701_4056_457`, and a chart scene's "skin" is a
 // desk with white objects on it: what has no skin colour is left out of the region measured and
 // the photo is told so. On the close-up the gaps between the white hairs read as 84 lines before
-// (2026-12-07), 28 after. The close-up of brown-haired skin and a portrait lose nothing.
+// (2026-12-07), 26 after. The close-up of brown-haired skin and a portrait lose almost nothing.
 TEST(ScorePhotos, WhiteHairAndWhiteObjectsAreLeftOut) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
