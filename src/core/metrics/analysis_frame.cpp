@@ -280,8 +280,9 @@ cv::Mat BlocksToFrameSize(const cv::Mat& reduced, int factor, cv::Size size) {
 
 // Takes what has no skin colour (hair.h FindColourlessArea) out of frame.mask. Found on a copy
 // reduced as the colour frame is (colour averaged over 0.25 mm needs no finer pixels) and brought
-// back block-wise (BlocksToFrameSize).
-void ExcludeColourless(AnalysisFrame& frame, const AnalysisFrameOptions& options) {
+// back block-wise (BlocksToFrameSize). Returns that reduced copy of frame.rgb_linear (empty when
+// none was made), which the colour frame then reuses.
+cv::Mat ExcludeColourless(AnalysisFrame& frame, const AnalysisFrameOptions& options) {
   const int factor =
       options.min_colour_px_per_mm > 0
           ? std::max(1,
@@ -289,21 +290,26 @@ void ExcludeColourless(AnalysisFrame& frame, const AnalysisFrameOptions& options
           : 1;
   const bool reduce = factor > 1 && frame.mask.cols >= 2 * factor && frame.mask.rows >= 2 * factor;
   const int f = reduce ? factor : 1;
-  const ColourlessArea found = FindColourlessArea(
-      reduce ? ReduceByFactor(frame.rgb_linear, f) : frame.rgb_linear,
-      reduce ? ReduceMask(frame.mask, f) : frame.mask, frame.px_per_mm / f, options.hair);
+  cv::Mat reduced = reduce ? ReduceByFactor(frame.rgb_linear, f) : cv::Mat();
+  const ColourlessArea found = FindColourlessArea(reduce ? reduced : frame.rgb_linear,
+                                                  reduce ? ReduceMask(frame.mask, f) : frame.mask,
+                                                  frame.px_per_mm / f, options.hair);
   frame.colourless_share = found.share;
-  if (found.area.empty()) return;
-  cv::Mat area = f > 1 ? BlocksToFrameSize(found.area, f, frame.mask.size()) : found.area;
-  area &= frame.mask;
-  frame.colourless_px = cv::countNonZero(area);
-  frame.mask.setTo(0, area);
+  if (!found.area.empty()) {
+    cv::Mat area = f > 1 ? BlocksToFrameSize(found.area, f, frame.mask.size()) : found.area;
+    area &= frame.mask;
+    frame.colourless_px = cv::countNonZero(area);
+    frame.mask.setTo(0, area);
+  }
+  return reduced;
 }
 
 // frame.colour (analysis_frame.h): the frame reduced by the largest whole factor that keeps it at
 // options.min_colour_px_per_mm or finer; null when that factor is 1, or when the reduced mask
 // would hold fewer than options.min_mask_px pixels (a small ROI keeps its full resolution).
+// `reduced_rgb`: frame.rgb_linear already reduced by that factor, or empty.
 std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
+                                                     const cv::Mat& reduced_rgb,
                                                      const cv::Mat& dark_hair,
                                                      const AnalysisFrameOptions& options,
                                                      cv::Mat& brown_hair) {
@@ -312,7 +318,10 @@ std::shared_ptr<const AnalysisFrame> MakeColourFrame(const AnalysisFrame& frame,
   if (factor < 2 || frame.mask.cols < 2 * factor || frame.mask.rows < 2 * factor) return nullptr;
   auto colour = std::make_shared<AnalysisFrame>();
   // Whole blocks, as the octaves of octave.h, so that ExpandByFactor brings the colour maps back.
-  colour->rgb_linear = ReduceByFactor(frame.rgb_linear, factor);
+  colour->rgb_linear =
+      reduced_rgb.size() == cv::Size(frame.rgb_linear.cols / factor, frame.rgb_linear.rows / factor)
+          ? reduced_rgb
+          : ReduceByFactor(frame.rgb_linear, factor);
   colour->mask = ReduceMask(frame.mask, factor);
   colour->mask_area_px = cv::countNonZero(colour->mask);
   if (colour->mask_area_px < options.min_mask_px) return nullptr;
@@ -385,7 +394,10 @@ Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
     }
     frame.px_per_mm = full_px_per_mm * frame.downscale;
     // White or grey hair, glare and white objects are not skin (hair.h).
-    if (options.hair.find && options.hair.exclude_colourless) ExcludeColourless(frame, options);
+    cv::Mat reduced_rgb;
+    if (options.hair.find && options.hair.exclude_colourless) {
+      reduced_rgb = ExcludeColourless(frame, options);
+    }
     frame.luminance = LinearLuminance(frame.rgb_linear);
     ChromophoreMaps chromophores = DecomposeChromophores(frame.rgb_linear);
     frame.shading = std::move(chromophores.shading);
@@ -405,7 +417,8 @@ Result<AnalysisFrame> MakeAnalysisFrame(cv::Mat rgb_linear, const cv::Mat& mask,
     // melanin; each frame holds both.
     cv::Mat dark_hair = DarkHair(frame, options.hair);
     cv::Mat brown_hair;
-    frame.colour = MakeColourFrame(frame, dark_hair, options, brown_hair);
+    frame.colour = MakeColourFrame(frame, reduced_rgb, dark_hair, options, brown_hair);
+    reduced_rgb.release();
     if (!frame.colour) {
       frame.lab_d50 = LabD50FromLinearRgb(frame.rgb_linear);
       frame.melanin = std::move(chromophores.melanin);
