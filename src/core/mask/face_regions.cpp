@@ -66,11 +66,6 @@ constexpr double kLipCentre = 0.5;
 constexpr double kLipMinArea = 0.15, kLipMaxArea = 1.2;
 constexpr double kLipCornerReach = 0.08;
 
-// Faces are searched with the photo's longer side at kFaceSearchSide px (at least kMinFaceShare of
-// its shorter side across); turned a quarter or a half, at kTurnedFaceSearchSide px.
-constexpr double kFaceSearchSide = 640.0;
-constexpr double kTurnedFaceSearchSide = 480.0;
-constexpr double kMinFaceShare = 0.15;
 constexpr const char* kFaceCascade = "haarcascade_frontalface_default.xml";
 constexpr const char* kEyeCascade = "haarcascade_eye.xml";
 constexpr const char* kMouthCascade = "haarcascade_smile.xml";
@@ -182,20 +177,10 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
       warnings.push_back("face_detector_missing");
       return std::nullopt;
     }
-    const double scale =
-        std::min(1.0, kFaceSearchSide / std::max(rgb_linear.cols, rgb_linear.rows));
+    const double scale = std::min(1.0, 640.0 / std::max(rgb_linear.cols, rgb_linear.rows));
     const cv::Mat grey = EqualisedGrey(rgb_linear, scale);
-    // The searches of the photo turned on its side or upside down, a fallback for a portrait whose
-    // orientation was lost, run on a smaller copy: a face found there is searched again upright at
-    // the full search size (below), which sets its box, so the smaller copy only decides whether
-    // the photo holds a turned face. It saves 3 of the 4 searches' time in half (a photo without
-    // an upright face, as every close-up, makes all four).
-    cv::Mat turned_grey = grey;
-    const double turned_shrink =
-        std::min(1.0, kTurnedFaceSearchSide / std::max(grey.cols, grey.rows));
-    if (turned_shrink < 1.0) {
-      cv::resize(grey, turned_grey, cv::Size(), turned_shrink, turned_shrink, cv::INTER_AREA);
-    }
+    const int min_side = static_cast<int>(0.15 * std::min(grey.cols, grey.rows));
+    const double inv = 1.0 / scale;
     struct Found {
       cv::Rect face;
       std::vector<cv::Rect> eyes;
@@ -204,11 +189,7 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
     // In one orientation: the largest candidate that is confirmed, by an eye inside it or else
     // by the second cascade.
     const auto search = [&](int turns) -> std::optional<Found> {
-      const cv::Mat& searched = turns == 0 ? grey : turned_grey;
-      const cv::Mat turned = TurnClockwise(searched, turns);
-      const int min_side = static_cast<int>(kMinFaceShare * std::min(searched.cols, searched.rows));
-      const double inv =
-          turns == 0 ? 1.0 / scale : static_cast<double>(grey.cols) / (scale * searched.cols);
+      const cv::Mat turned = TurnClockwise(grey, turns);
       std::vector<cv::Rect> faces;
       cascade->detectMultiScale(turned, faces, 1.1, 5, 0, cv::Size(min_side, min_side));
       std::sort(faces.begin(), faces.end(),
