@@ -168,6 +168,8 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   // near-neutral and reddish, and a close-up's skin read as a warm cast (docs/QUALITY.md).
   if (measured.type() == CV_8U && measured.size() == image.bgr.size()) {
     MeasureColourCastOutside(image.bgr, measured, quality);
+    // Clipping and glare are judged on the skin measured, not on a backdrop (docs/QUALITY.md).
+    MeasureLightOnSkin(image.bgr, measured, quality);
   }
   doc["quality"] = QualityToJson(quality);
   json warnings = json::array();

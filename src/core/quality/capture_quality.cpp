@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -12,6 +14,9 @@
 
 namespace skintrack::core {
 namespace {
+
+// MeasureLightOnSkin: holes of the region up to this share of it are measured with it.
+constexpr double kMaxFilledHoleShare = 0.005;
 
 std::string Format(const char* fmt, double a, double b) {
   char buffer[256];
@@ -76,6 +81,39 @@ std::optional<QualityWarning> ColourCastWarning(const CaptureQuality& q,
                                cast, thresholds.max_colour_cast_log)};
 }
 
+// The clipped-highlight, clipped-shadow and glare warnings of `q`'s shares, in that order; `of`
+// names what the shares are of, with its verb ("pixels are", or "the skin measured is").
+std::vector<QualityWarning> LightWarnings(const CaptureQuality& q,
+                                          const QualityThresholds& thresholds,
+                                          const std::string& of) {
+  std::vector<QualityWarning> out;
+  if (q.clipped_highlights_pct > thresholds.max_highlights_pct) {
+    const std::string text =
+        "%.1f%% of " + of + " clipped white (limit %.1f%%); reduce exposure or flash power";
+    out.push_back({"clipped_highlights",
+                   Format(text.c_str(), q.clipped_highlights_pct, thresholds.max_highlights_pct)});
+  }
+  if (q.clipped_shadows_pct > thresholds.max_shadows_pct) {
+    const std::string text = "%.1f%% of " + of + " clipped black (limit %.1f%%); add light";
+    out.push_back({"clipped_shadows",
+                   Format(text.c_str(), q.clipped_shadows_pct, thresholds.max_shadows_pct)});
+  }
+  if (q.glare_pct > thresholds.max_glare_pct) {
+    out.push_back({"glare", Format("specular glare on %.1f%% of the area (limit %.1f%%); "
+                                   "use cross-polarised or diffuse light",
+                                   q.glare_pct, thresholds.max_glare_pct)});
+  }
+  return out;
+}
+
+// Whether a pixel of the working copy is clipped white, clipped black (its grey) or glare.
+bool ClippedWhite(int max_c) { return max_c >= 250; }
+bool ClippedBlack(int grey) { return grey <= 5; }
+bool Glare(int max_c, int min_c) {
+  const double saturation = max_c > 0 ? 1.0 - static_cast<double>(min_c) / max_c : 0.0;
+  return max_c >= 235 && saturation < 0.12;
+}
+
 }  // namespace
 
 CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
@@ -116,13 +154,12 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
       const int max_c = std::max({r, gg, b});
       const int min_c = std::min({r, gg, b});
       ++histogram[g[x]];
-      if (max_c >= 250) ++highlights;
+      if (ClippedWhite(max_c)) ++highlights;
       // Clipped pixels are white or black whatever the scene; only the others tell a greyscale
       // photo (or one desaturated in editing) from a colour one.
       if (max_c < 250 && max_c > 5 && max_c - min_c <= 2) ++colourless;
-      if (g[x] <= 5) ++shadows;
-      const double saturation = max_c > 0 ? 1.0 - static_cast<double>(min_c) / max_c : 0.0;
-      if (max_c >= 235 && saturation < 0.12) ++glare;
+      if (ClippedBlack(g[x])) ++shadows;
+      if (Glare(max_c, min_c)) ++glare;
       neutral.Add(r, gg, b);
     }
   }
@@ -145,22 +182,8 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
                                           "refocus or steady the camera",
                                           q.focus_laplacian_var, thresholds.min_focus)});
   }
-  if (q.clipped_highlights_pct > thresholds.max_highlights_pct) {
-    q.warnings.push_back(
-        {"clipped_highlights", Format("%.1f%% of pixels are clipped white (limit %.1f%%); reduce "
-                                      "exposure or flash power",
-                                      q.clipped_highlights_pct, thresholds.max_highlights_pct)});
-  }
-  if (q.clipped_shadows_pct > thresholds.max_shadows_pct) {
-    q.warnings.push_back(
-        {"clipped_shadows", Format("%.1f%% of pixels are clipped black (limit %.1f%%); add light",
-                                   q.clipped_shadows_pct, thresholds.max_shadows_pct)});
-  }
-  if (q.glare_pct > thresholds.max_glare_pct) {
-    q.warnings.push_back({"glare", Format("specular glare on %.1f%% of the area (limit %.1f%%); "
-                                          "use cross-polarised or diffuse light",
-                                          q.glare_pct, thresholds.max_glare_pct)});
-  }
+  for (QualityWarning& w : LightWarnings(q, thresholds, "pixels are"))
+    q.warnings.push_back(std::move(w));
   if (auto cast = ColourCastWarning(q, thresholds)) q.warnings.push_back(std::move(*cast));
   if (q.median_luminance < thresholds.min_median_luminance) {
     q.warnings.push_back({"underexposed", Format("image is dark (median luminance %.2f < %.2f); "
@@ -226,6 +249,70 @@ void MeasureColourCastOutside(const cv::Mat& bgr, const cv::Mat& exclude, Captur
     });
     q.warnings.insert(at, std::move(*cast));
   }
+}
+
+void MeasureLightOnSkin(const cv::Mat& bgr, const cv::Mat& skin, CaptureQuality& q,
+                        const QualityThresholds& thresholds) {
+  SKT_CHECK(bgr.type() == CV_8UC3 || bgr.type() == CV_16UC3) << "type " << bgr.type();
+  SKT_CHECK(skin.type() == CV_8U && skin.size() == bgr.size());
+  const cv::Mat small8 = WorkingCopy(bgr);
+  cv::Mat region;
+  cv::resize(skin, region, small8.size(), 0, 0, cv::INTER_NEAREST);
+  region = region != 0;
+  const int skin_px = cv::countNonZero(region);
+  if (skin_px == 0) return;
+  // The region's small holes go with it: glints and clipped specks are what the skin mask leaves
+  // out as too bright or colourless. The large ones (eyes, mouth, brows, a lesion) stay out.
+  {
+    cv::Mat labels, stats, centroids;
+    const int n =
+        cv::connectedComponentsWithStats(region == 0, labels, stats, centroids, 4, CV_32S);
+    std::vector<uchar> fill(static_cast<size_t>(n), 0);
+    for (int i = 1; i < n; ++i) {
+      const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
+      const bool enclosed = left > 0 && top > 0 &&
+                            left + stats.at<int>(i, cv::CC_STAT_WIDTH) < labels.cols &&
+                            top + stats.at<int>(i, cv::CC_STAT_HEIGHT) < labels.rows;
+      fill[static_cast<size_t>(i)] =
+          enclosed && stats.at<int>(i, cv::CC_STAT_AREA) <= kMaxFilledHoleShare * skin_px;
+    }
+    for (int y = 0; y < labels.rows; ++y) {
+      const int* l = labels.ptr<int>(y);
+      uchar* r = region.ptr<uchar>(y);
+      for (int x = 0; x < labels.cols; ++x) {
+        if (fill[static_cast<size_t>(l[x])] != 0) r[x] = 255;
+      }
+    }
+  }
+  cv::Mat grey;
+  cv::cvtColor(small8, grey, cv::COLOR_BGR2GRAY);
+  int highlights = 0, shadows = 0, glare = 0;
+  for (int y = 0; y < small8.rows; ++y) {
+    const auto* p = small8.ptr<cv::Vec3b>(y);
+    const uchar* g = grey.ptr<uchar>(y);
+    const uchar* r = region.ptr<uchar>(y);
+    for (int x = 0; x < small8.cols; ++x) {
+      if (r[x] == 0) continue;
+      const int max_c = std::max({p[x][0], p[x][1], p[x][2]});
+      const int min_c = std::min({p[x][0], p[x][1], p[x][2]});
+      if (ClippedWhite(max_c)) ++highlights;
+      if (ClippedBlack(g[x])) ++shadows;
+      if (Glare(max_c, min_c)) ++glare;
+    }
+  }
+  const double area = cv::countNonZero(region);
+  q.clipped_highlights_pct = 100.0 * highlights / area;
+  q.clipped_shadows_pct = 100.0 * shadows / area;
+  q.glare_pct = 100.0 * glare / area;
+  // The whole-photo warnings replaced by the skin's, in the same place.
+  std::vector<QualityWarning> on_skin = LightWarnings(q, thresholds, "the skin measured is");
+  const auto light = [](const QualityWarning& w) {
+    return w.code == "clipped_highlights" || w.code == "clipped_shadows" || w.code == "glare";
+  };
+  std::erase_if(q.warnings, light);
+  const bool blurry = !q.warnings.empty() && q.warnings.front().code == "blurry";
+  q.warnings.insert(q.warnings.begin() + (blurry ? 1 : 0), std::make_move_iterator(on_skin.begin()),
+                    std::make_move_iterator(on_skin.end()));
 }
 
 }  // namespace skintrack::core

@@ -50,6 +50,15 @@ struct CaptureQuality {
 CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask = {},
                                     const QualityThresholds& thresholds = {});
 
+// Measures the clipped highlights, clipped shadows and glare again over `skin` (CV_8U of the
+// photo's size, non-zero = the region measured) with its small holes (up to 0.5 % of it: glints
+// and clipped specks, which the skin mask leaves out as too bright or colourless; eyes, mouth and
+// brows are larger) and replaces `q`'s shares and their warnings. Scoring passes the region it
+// measured: a studio portrait's white backdrop, clipped and unsaturated, read as glare on every
+// portrait, and an oily face's glints were lost among it.
+void MeasureLightOnSkin(const cv::Mat& bgr, const cv::Mat& skin, CaptureQuality& q,
+                        const QualityThresholds& thresholds = {});
+
 // Measures the colour cast again over the near-neutral pixels outside `exclude` (CV_8U of the
 // photo's size, non-zero = left out; at least 1 % of the whole photo must remain near-neutral, or
 // the cast is unknown) and replaces `q`'s cast values and its `colour_cast` warning. Scoring

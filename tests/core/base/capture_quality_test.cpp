@@ -75,6 +75,44 @@ TEST(CaptureQuality, DetectsClippingGlareAndDarkness) {
   EXPECT_TRUE(HasWarning(q, "underexposed"));
 }
 
+// A white backdrop beside the skin is not glare on the skin: judged on the skin measured, clipping
+// and glare count the skin and its small holes (the glints a skin mask leaves out), not the
+// backdrop or the large holes (eyes, mouth).
+TEST(CaptureQuality, ClippingAndGlareAreJudgedOnTheSkinMeasured) {
+  cv::Mat image = TexturedSkin(400, 300, 6);
+  image(cv::Rect(0, 0, 100, 300)).setTo(cv::Scalar(255, 255, 255));  // the backdrop
+  cv::Mat skin(image.size(), CV_8U, cv::Scalar(0));
+  skin(cv::Rect(100, 0, 300, 300)).setTo(255);
+  CaptureQuality q = AssessCaptureQuality(image);
+  ASSERT_TRUE(HasWarning(q, "glare"));
+  MeasureLightOnSkin(image, skin, q);
+  EXPECT_LT(q.glare_pct, 0.1);
+  EXPECT_LT(q.clipped_highlights_pct, 0.1);
+  EXPECT_FALSE(HasWarning(q, "glare"));
+  EXPECT_FALSE(HasWarning(q, "clipped_highlights"));
+
+  // Glints on the skin, each a hole of the skin mask: counted with the skin. A white "eye" of 4 %
+  // of the skin, also a hole, is not.
+  cv::RNG rng(6);
+  cv::Mat glints(image.size(), CV_8U, cv::Scalar(0));
+  for (int i = 0; i < 60; ++i) {
+    glints(cv::Rect(rng.uniform(110, 290), rng.uniform(10, 280), 5, 6)).setTo(255);
+  }
+  image.setTo(cv::Scalar(255, 255, 255), glints);
+  skin.setTo(0, glints);
+  const cv::Rect eye(320, 120, 60, 60);
+  image(eye).setTo(cv::Scalar(255, 255, 255));
+  skin(eye).setTo(0);
+  q = AssessCaptureQuality(image);
+  MeasureLightOnSkin(image, skin, q);
+  const double expected = 100.0 * cv::countNonZero(glints) / (300.0 * 300.0 - 60.0 * 60.0);
+  ASSERT_GT(expected, 1.5);
+  EXPECT_NEAR(q.glare_pct, expected, 0.1 * expected);
+  EXPECT_NEAR(q.clipped_highlights_pct, expected, 0.1 * expected);
+  EXPECT_TRUE(HasWarning(q, "glare"));
+  EXPECT_TRUE(HasWarning(q, "clipped_highlights"));
+}
+
 TEST(CaptureQuality, ColourCastOnNeutralPixels) {
   cv::Mat grey(300, 400, CV_8UC3, cv::Scalar(128, 128, 128));
   EXPECT_FALSE(HasWarning(AssessCaptureQuality(grey), "colour_cast"));

@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/color/srgb.h"
 #include "core/mask/face_regions.h"
 #include "core/pipeline/generated_capture.h"
 #include "test_support/photos.h"
@@ -291,6 +292,66 @@ TEST(ScorePhotos, WhiteHairAndWhiteObjectsAreLeftOut) {
     EXPECT_FALSE(warned(doc)) << name;
     EXPECT_LT(left_out(doc), 0.5) << name;
   }
+}
+
+// An oily face under a flash: clipped specular patches on the forehead and down the nose. The
+// glare is reported (judged on the skin measured: the studio backdrop of these portraits, white and
+// clipped, read as glare on every one of them before), the glare leaves the region only where it
+// is white, and the colour keys read the skin's colour, not the glare's. Measured 2026-12-07 on
+// faces/001_03.jpg with this shine: glare 1.6 % of the skin (0.0 % without it), 2.0 % left out as
+// colourless, skin 19.4 -> 18.9 % of the image, ITA 53.4 -> 54.1 degrees, melanin -2 %, brown-spot
+// area 6.5 -> 8.2 %, pores 56 -> 59.
+TEST(ScorePhotos, AnOilyShineIsReportedAndLeavesTheSkinColourAlone) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  auto photo = LoadImage(photos / "faces" / "001_03.jpg", LoadOptions());
+  ASSERT_TRUE(photo.ok()) << photo.error().message;
+  auto clean = ScoreLoadedImage(*photo, ScoreOptions());
+  ASSERT_TRUE(clean.ok()) << clean.error().message;
+  const json& face = (*clean)["metrics"]["mask"]["face"];
+  ASSERT_TRUE(face.is_array()) << "no face found in the clean photo";
+  const double x0 = face[0], y0 = face[1], fw = face[2], fh = face[3];
+
+  // Clipped white patches of 1-3 mm, added in linear light, on the forehead and down the nose.
+  cv::RNG rng(7);
+  cv::Mat shine(photo->bgr.size(), CV_32F, cv::Scalar(0));
+  for (int i = 0; i < 100; ++i) {
+    const bool forehead = rng.uniform(0.0, 1.0) < 0.55;
+    const cv::Point centre = forehead
+                                 ? cv::Point(static_cast<int>(x0 + fw * rng.uniform(0.25, 0.75)),
+                                             static_cast<int>(y0 + fh * rng.uniform(0.05, 0.22)))
+                                 : cv::Point(static_cast<int>(x0 + fw * rng.uniform(0.44, 0.56)),
+                                             static_cast<int>(y0 + fh * rng.uniform(0.38, 0.68)));
+    cv::ellipse(shine, centre, cv::Size(rng.uniform(4, 12), rng.uniform(2, 6)),
+                rng.uniform(0.0, 180.0), 0, 360, cv::Scalar(rng.uniform(0.6, 1.0)), cv::FILLED);
+  }
+  cv::GaussianBlur(shine, shine, cv::Size(), 1.5);
+  cv::Mat white;
+  cv::merge(std::vector<cv::Mat>(3, shine), white);
+  LoadedImage shiny = *photo;
+  shiny.bgr = LinearRgbToBgr8(cv::min(BgrToLinearRgb(photo->bgr) + white, 1.0));
+  auto oily = ScoreLoadedImage(shiny, ScoreOptions());
+  ASSERT_TRUE(oily.ok()) << oily.error().message;
+
+  const auto codes = WarningCodes(*oily);
+  const auto clean_codes = WarningCodes(*clean);
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "glare"), codes.end());
+  EXPECT_EQ(std::find(clean_codes.begin(), clean_codes.end(), "glare"), clean_codes.end());
+  EXPECT_EQ(std::find(clean_codes.begin(), clean_codes.end(), "clipped_highlights"),
+            clean_codes.end());
+  const json& a = (*clean)["metrics"];
+  const json& b = (*oily)["metrics"];
+  ASSERT_TRUE(b["mask"]["face"].is_array());
+  EXPECT_GT(b["mask"]["skin_pct"].get<double>(), 0.9 * a["mask"]["skin_pct"].get<double>());
+  EXPECT_LT(b["mask"]["colourless_excluded_pct"].get<double>(), 5.0);
+  EXPECT_NEAR(b["redness"]["a_star_mean"].get<double>(), a["redness"]["a_star_mean"].get<double>(),
+              0.3);
+  EXPECT_NEAR(b["pigmentation"]["ita_deg"].get<double>(),
+              a["pigmentation"]["ita_deg"].get<double>(), 2.0);
+  ExpectWithin(a, b, "pigmentation", "melanin_index_mean", 0.03);
+  EXPECT_NEAR(b["pigmentation"]["brown_spot_area_pct"].get<double>(),
+              a["pigmentation"]["brown_spot_area_pct"].get<double>(), 2.5);
+  ExpectWithin(a, b, "pores", "count", 0.15);
 }
 
 TEST(ScorePhotos, EveryFaceAndCloseUpGetsFiniteNonTrivialScores) {
