@@ -3,7 +3,7 @@
 #   1. the `ci` preset (optimised, warnings as errors, tests, viewer and benchmarks) and the whole
 #      test suite through CTest;
 #   2. the `asan` preset (AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer at -O1)
-#      and the test suite again under it, but for twelve accuracy sweeps over many phantom seeds or
+#      and the test suite again under it, but for seventeen accuracy sweeps over many phantom seeds or
 #      photo pairs and two whole-batch CLI runs that the `asan` test preset's filter leaves to
 #      stage 1 (docs/SECURITY.md)
 #      (LeakSanitizer suppressions for third-party libraries only: tests/sanitizers/lsan.supp);
