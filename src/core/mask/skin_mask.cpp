@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/base/mask_holes.h"
 #include "core/base/order_statistics.h"
 #include "core/base/resize.h"
 #include "core/color/skin_model.h"
@@ -160,16 +161,11 @@ bool IsPatchShaped(const std::vector<cv::Point>& points, double max_elongation) 
 // explain, a pigmented part (with what it encloses) that is not elongated and that skin mostly
 // borders is filled on its own. CV_8U 0/255.
 void FillSkinHoles(const cv::Mat& pigmented, const cv::Mat& near, cv::Mat& skin) {
-  cv::Mat labels, stats, centroids;
-  const int n = cv::connectedComponentsWithStats(skin == 0, labels, stats, centroids, 4, CV_32S);
+  const MaskHoles holes = FindMaskHoles(skin);
+  const cv::Mat& labels = holes.labels;
+  const std::vector<uchar>& hole = holes.enclosed;
+  const int n = static_cast<int>(hole.size());
   if (n <= 1) return;
-  std::vector<uchar> hole(static_cast<size_t>(n), 0);
-  for (int i = 1; i < n; ++i) {
-    const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
-    hole[static_cast<size_t>(i)] = left > 0 && top > 0 &&
-                                   left + stats.at<int>(i, cv::CC_STAT_WIDTH) < labels.cols &&
-                                   top + stats.at<int>(i, cv::CC_STAT_HEIGHT) < labels.rows;
-  }
   std::vector<int> pigment(static_cast<size_t>(n), 0);
   std::vector<int> near_count(static_cast<size_t>(n), 0);
   std::vector<std::vector<cv::Point>> points(static_cast<size_t>(n));

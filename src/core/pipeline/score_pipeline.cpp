@@ -164,12 +164,11 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
       metric_warnings.push_back("dark_skin_low_resolution");
     }
   }
-  // The light's colour is read off the near-neutral pixels the skin measured is not: pale skin is
-  // near-neutral and reddish, and a close-up's skin read as a warm cast (docs/QUALITY.md).
+  // The light's colour is read off the near-neutral pixels the skin measured is not (pale skin is
+  // near-neutral and reddish, and a close-up's skin read as a warm cast); clipping and glare are
+  // judged on the skin measured, not on a backdrop (docs/QUALITY.md).
   if (measured.type() == CV_8U && measured.size() == image.bgr.size()) {
-    MeasureColourCastOutside(image.bgr, measured, quality);
-    // Clipping and glare are judged on the skin measured, not on a backdrop (docs/QUALITY.md).
-    MeasureLightOnSkin(image.bgr, measured, quality);
+    JudgeAgainstRegion(image.bgr, measured, quality);
   }
   doc["quality"] = QualityToJson(quality);
   json warnings = json::array();

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/base/check.h"
+#include "core/base/mask_holes.h"
 #include "core/base/resize.h"
 #include "core/color/srgb.h"
 
@@ -201,13 +202,11 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
   return q;
 }
 
-void MeasureColourCastOutside(const cv::Mat& bgr, const cv::Mat& exclude, CaptureQuality& q,
+namespace {
+
+// The colour cast read again over the near-neutral pixels of the working copy outside `region`.
+void MeasureColourCastOutside(const cv::Mat& small8, const cv::Mat& region, CaptureQuality& q,
                               const QualityThresholds& thresholds) {
-  SKT_CHECK(bgr.type() == CV_8UC3 || bgr.type() == CV_16UC3) << "type " << bgr.type();
-  SKT_CHECK(exclude.empty() || (exclude.type() == CV_8U && exclude.size() == bgr.size()));
-  const cv::Mat small8 = WorkingCopy(bgr);
-  cv::Mat small_exclude;
-  if (!exclude.empty()) cv::resize(exclude, small_exclude, small8.size(), 0, 0, cv::INTER_NEAREST);
   // Only pixels at least as bright as the photo's median brightest channel: a white or grey
   // surface in the light; dark near-neutral pixels beside the skin are more often a greyish lesion,
   // hair or shadow (a seborrhoeic keratosis close-up read as a blue cast from its lesion alone).
@@ -224,9 +223,9 @@ void MeasureColourCastOutside(const cv::Mat& bgr, const cv::Mat& exclude, Captur
   NeutralSums neutral;
   for (int y = 0; y < small8.rows; ++y) {
     const auto* p = small8.ptr<cv::Vec3b>(y);
-    const uchar* e = small_exclude.empty() ? nullptr : small_exclude.ptr<uchar>(y);
+    const uchar* e = region.ptr<uchar>(y);
     for (int x = 0; x < small8.cols; ++x) {
-      if ((e != nullptr && e[x]) || std::max({p[x][0], p[x][1], p[x][2]}) < median) continue;
+      if (e[x] != 0 || std::max({p[x][0], p[x][1], p[x][2]}) < median) continue;
       neutral.Add(p[x][2], p[x][1], p[x][0]);
     }
   }
@@ -251,35 +250,25 @@ void MeasureColourCastOutside(const cv::Mat& bgr, const cv::Mat& exclude, Captur
   }
 }
 
-void MeasureLightOnSkin(const cv::Mat& bgr, const cv::Mat& skin, CaptureQuality& q,
+// Clipping and glare measured again over the working copy's `skin_region` with its small holes.
+void MeasureLightOnSkin(const cv::Mat& small8, const cv::Mat& skin_region, CaptureQuality& q,
                         const QualityThresholds& thresholds) {
-  SKT_CHECK(bgr.type() == CV_8UC3 || bgr.type() == CV_16UC3) << "type " << bgr.type();
-  SKT_CHECK(skin.type() == CV_8U && skin.size() == bgr.size());
-  const cv::Mat small8 = WorkingCopy(bgr);
-  cv::Mat region;
-  cv::resize(skin, region, small8.size(), 0, 0, cv::INTER_NEAREST);
-  region = region != 0;
-  const int skin_px = cv::countNonZero(region);
+  const int skin_px = cv::countNonZero(skin_region);
   if (skin_px == 0) return;
   // The region's small holes go with it: glints and clipped specks are what the skin mask leaves
   // out as too bright or colourless. The large ones (eyes, mouth, brows, a lesion) stay out.
+  cv::Mat region = skin_region.clone();
   {
-    cv::Mat labels, stats, centroids;
-    const int n =
-        cv::connectedComponentsWithStats(region == 0, labels, stats, centroids, 4, CV_32S);
-    std::vector<uchar> fill(static_cast<size_t>(n), 0);
-    for (int i = 1; i < n; ++i) {
-      const int left = stats.at<int>(i, cv::CC_STAT_LEFT), top = stats.at<int>(i, cv::CC_STAT_TOP);
-      const bool enclosed = left > 0 && top > 0 &&
-                            left + stats.at<int>(i, cv::CC_STAT_WIDTH) < labels.cols &&
-                            top + stats.at<int>(i, cv::CC_STAT_HEIGHT) < labels.rows;
-      fill[static_cast<size_t>(i)] =
-          enclosed && stats.at<int>(i, cv::CC_STAT_AREA) <= kMaxFilledHoleShare * skin_px;
+    const MaskHoles holes = FindMaskHoles(region);
+    std::vector<uchar> fill(holes.enclosed.size(), 0);
+    for (size_t i = 1; i < fill.size(); ++i) {
+      fill[i] = holes.enclosed[i] != 0 &&
+                holes.Area(static_cast<int>(i)) <= kMaxFilledHoleShare * skin_px;
     }
-    for (int y = 0; y < labels.rows; ++y) {
-      const int* l = labels.ptr<int>(y);
+    for (int y = 0; y < region.rows; ++y) {
+      const int* l = holes.labels.ptr<int>(y);
       uchar* r = region.ptr<uchar>(y);
-      for (int x = 0; x < labels.cols; ++x) {
+      for (int x = 0; x < region.cols; ++x) {
         if (fill[static_cast<size_t>(l[x])] != 0) r[x] = 255;
       }
     }
@@ -313,6 +302,20 @@ void MeasureLightOnSkin(const cv::Mat& bgr, const cv::Mat& skin, CaptureQuality&
   const bool blurry = !q.warnings.empty() && q.warnings.front().code == "blurry";
   q.warnings.insert(q.warnings.begin() + (blurry ? 1 : 0), std::make_move_iterator(on_skin.begin()),
                     std::make_move_iterator(on_skin.end()));
+}
+
+}  // namespace
+
+void JudgeAgainstRegion(const cv::Mat& bgr, const cv::Mat& region, CaptureQuality& q,
+                        const QualityThresholds& thresholds) {
+  SKT_CHECK(bgr.type() == CV_8UC3 || bgr.type() == CV_16UC3) << "type " << bgr.type();
+  SKT_CHECK(region.type() == CV_8U && region.size() == bgr.size());
+  const cv::Mat small8 = WorkingCopy(bgr);
+  cv::Mat small_region;
+  cv::resize(region, small_region, small8.size(), 0, 0, cv::INTER_NEAREST);
+  small_region = small_region != 0;
+  MeasureColourCastOutside(small8, small_region, q, thresholds);
+  MeasureLightOnSkin(small8, small_region, q, thresholds);
 }
 
 }  // namespace skintrack::core

@@ -50,21 +50,18 @@ struct CaptureQuality {
 CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask = {},
                                     const QualityThresholds& thresholds = {});
 
-// Measures the clipped highlights, clipped shadows and glare again over `skin` (CV_8U of the
-// photo's size, non-zero = the region measured) with its small holes (up to 0.5 % of it: glints
-// and clipped specks, which the skin mask leaves out as too bright or colourless; eyes, mouth and
-// brows are larger) and replaces `q`'s shares and their warnings. Scoring passes the region it
-// measured: a studio portrait's white backdrop, clipped and unsaturated, read as glare on every
-// portrait, and an oily face's glints were lost among it.
-void MeasureLightOnSkin(const cv::Mat& bgr, const cv::Mat& skin, CaptureQuality& q,
+// Judges the capture again once the region measured is known (`region`: CV_8U of the photo's
+// size, non-zero = measured), on one reduced copy of the photo, replacing `q`'s values and their
+// warnings:
+// - the colour cast is read over the bright near-neutral pixels outside the region (at least 1 %
+//   of the whole photo must remain, or the cast is unknown): pale skin is near-neutral (S < 0.2)
+//   and reddish, so on a close-up, where it is most of the photo, it was read as a warm cast;
+// - clipped highlights, clipped shadows and glare are measured over the region with its small
+//   holes (up to 0.5 % of it: glints and clipped specks, which the skin mask leaves out as too
+//   bright or colourless; eyes, mouth and brows are larger): a studio portrait's white backdrop,
+//   clipped and unsaturated, read as glare on every portrait, and an oily face's glints were lost
+//   among it.
+void JudgeAgainstRegion(const cv::Mat& bgr, const cv::Mat& region, CaptureQuality& q,
                         const QualityThresholds& thresholds = {});
-
-// Measures the colour cast again over the near-neutral pixels outside `exclude` (CV_8U of the
-// photo's size, non-zero = left out; at least 1 % of the whole photo must remain near-neutral, or
-// the cast is unknown) and replaces `q`'s cast values and its `colour_cast` warning. Scoring
-// passes the skin it measured: pale skin is near-neutral (S < 0.2) and reddish, so on a close-up,
-// where it is most of the photo, it was read as a warm cast of the light.
-void MeasureColourCastOutside(const cv::Mat& bgr, const cv::Mat& exclude, CaptureQuality& q,
-                              const QualityThresholds& thresholds = {});
 
 }  // namespace skintrack::core

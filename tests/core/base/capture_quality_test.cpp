@@ -85,7 +85,7 @@ TEST(CaptureQuality, ClippingAndGlareAreJudgedOnTheSkinMeasured) {
   skin(cv::Rect(100, 0, 300, 300)).setTo(255);
   CaptureQuality q = AssessCaptureQuality(image);
   ASSERT_TRUE(HasWarning(q, "glare"));
-  MeasureLightOnSkin(image, skin, q);
+  JudgeAgainstRegion(image, skin, q);
   EXPECT_LT(q.glare_pct, 0.1);
   EXPECT_LT(q.clipped_highlights_pct, 0.1);
   EXPECT_FALSE(HasWarning(q, "glare"));
@@ -104,7 +104,7 @@ TEST(CaptureQuality, ClippingAndGlareAreJudgedOnTheSkinMeasured) {
   image(eye).setTo(cv::Scalar(255, 255, 255));
   skin(eye).setTo(0);
   q = AssessCaptureQuality(image);
-  MeasureLightOnSkin(image, skin, q);
+  JudgeAgainstRegion(image, skin, q);
   const double expected = 100.0 * cv::countNonZero(glints) / (300.0 * 300.0 - 60.0 * 60.0);
   ASSERT_GT(expected, 1.5);
   EXPECT_NEAR(q.glare_pct, expected, 0.1 * expected);
@@ -134,7 +134,7 @@ TEST(CaptureQuality, ColourCastIsReadOutsideTheSkin) {
   ASSERT_TRUE(q.colour_cast_rg.has_value());
   EXPECT_GT(*q.colour_cast_rg, 1.2);
   EXPECT_TRUE(HasWarning(q, "colour_cast"));
-  MeasureColourCastOutside(photo, skin, q);
+  JudgeAgainstRegion(photo, skin, q);
   EXPECT_FALSE(q.colour_cast_rg.has_value());
   EXPECT_FALSE(HasWarning(q, "colour_cast"));
 
@@ -146,7 +146,7 @@ TEST(CaptureQuality, ColourCastIsReadOutsideTheSkin) {
   skin(cv::Rect(100, 100, 60, 60)).setTo(0);
   q = AssessCaptureQuality(photo);
   EXPECT_TRUE(HasWarning(q, "colour_cast"));
-  MeasureColourCastOutside(photo, skin, q);
+  JudgeAgainstRegion(photo, skin, q);
   ASSERT_TRUE(q.colour_cast_rg.has_value());
   EXPECT_NEAR(*q.colour_cast_rg, 1.0, 0.01);
   EXPECT_NEAR(*q.colour_cast_bg, 1.0, 0.01);
@@ -154,7 +154,7 @@ TEST(CaptureQuality, ColourCastIsReadOutsideTheSkin) {
 
   // A warm light tints the card as well: the cast is found and warned about.
   photo(cv::Rect(300, 0, 100, 300)).setTo(cv::Scalar(200, 218, 240));
-  MeasureColourCastOutside(photo, skin, q);
+  JudgeAgainstRegion(photo, skin, q);
   ASSERT_TRUE(q.colour_cast_rg.has_value());
   EXPECT_GT(*q.colour_cast_rg, 1.2);
   EXPECT_TRUE(HasWarning(q, "colour_cast"));
