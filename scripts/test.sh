@@ -3,9 +3,9 @@
 #   1. the `ci` preset (optimised, warnings as errors, tests, viewer and benchmarks) and the whole
 #      test suite through CTest;
 #   2. the `asan` preset (AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer at -O1)
-#      and the test suite again under it, but for seventeen accuracy sweeps over many phantom seeds or
-#      photo pairs and two whole-batch CLI runs that the `asan` test preset's filter leaves to
-#      stage 1 (docs/SECURITY.md)
+#      and the test suite again under it, but for the accuracy tests (sweeps over many phantom
+#      seeds, the measures' accuracy on real photos) and two whole-batch CLI runs, which the `asan`
+#      test preset's filter leaves to stage 1 (docs/SECURITY.md)
 #      (LeakSanitizer suppressions for third-party libraries only: tests/sanitizers/lsan.supp);
 #   3. ThreadSanitizer: the `tsan` preset, building the batch engine's and the viewer's
 #      worker-pool tests, run under TSan (tests/sanitizers/tsan.supp: third-party reports only);
