@@ -175,6 +175,12 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "not be the skin's" +
            count + ".";
   }
+  if (code == "backdrop_like_skin") {
+    return "The wall behind the face was close to skin in colour in some photos; it was separated "
+           "from the face along the face's outline, which may have left a little of it in or a "
+           "little of the face out" +
+           count + ".";
+  }
   if (code == "scars_on_whole_face") {
     return "Scars were counted on whole-face photos (on the forehead, cheeks and chin), where "
            "shadows of the face's own shape can still count; close-ups of the scarred area are "

@@ -207,6 +207,27 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
           return Found{face, std::move(found_eyes), turns};
         }
       }
+      // The second cascade proposes where the first found nothing upright, and its face must then
+      // show both eyes. The first misses some faces whose outline is faint against the backdrop (a
+      // tan wall behind a portrait the first finds in front of a white one).
+      if (turns == 0 && faces.empty()) {
+        if (cv::CascadeClassifier* second = Cascade(kConfirmCascade)) {
+          std::vector<cv::Rect> proposed;
+          second->detectMultiScale(turned, proposed, 1.1, 3, 0, cv::Size(min_side, min_side));
+          std::sort(proposed.begin(), proposed.end(),
+                    [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
+          for (const cv::Rect& candidate : proposed) {
+            const cv::Rect face =
+                cv::Rect(static_cast<int>(candidate.x * inv), static_cast<int>(candidate.y * inv),
+                         static_cast<int>(candidate.width * inv),
+                         static_cast<int>(candidate.height * inv)) &
+                cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+            if (face.empty()) continue;
+            std::vector<cv::Rect> found_eyes = FindEyes(rgb_linear, face);
+            if (found_eyes.size() == 2) return Found{face, std::move(found_eyes), 0};
+          }
+        }
+      }
       return std::nullopt;
     };
     std::optional<Found> best = search(0);

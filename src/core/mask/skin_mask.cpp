@@ -15,6 +15,7 @@
 #include "core/base/order_statistics.h"
 #include "core/base/resize.h"
 #include "core/color/skin_model.h"
+#include "core/color/srgb.h"
 
 namespace skintrack::core {
 namespace {
@@ -35,6 +36,16 @@ constexpr double kMinChromaSd = 0.04;
 constexpr double kNearFaceSide = 0.5;
 constexpr double kNearFaceAbove = 0.5;
 constexpr double kNearFaceBelow = 1.5;
+// A skin-coloured backdrop (a beige or peach wall, common in clinics) joins the face's skin along
+// its outline, and all of it met the face box: a portrait in front of a beige wall was measured as
+// 69 % skin, wall included (melanin index 28.9 -> 17.4, pores 56 -> 511). Skin-coloured pixels in
+// a band of this share of the working image's long side (at least 2 px) along the top edge, or
+// along a side edge above the chin, away from the face's columns (kBackdropFaceMargin face widths
+// beside it), are backdrop when they are at least kMinBackdropBandShare of that band.
+constexpr double kBackdropBandShare = 0.01;
+constexpr double kBackdropFaceMargin = 0.25;
+constexpr double kMinBackdropBandShare = 0.05;
+
 // Skin is a region: at the working size, after the smoothing, most seed pixels have all eight
 // neighbours in the seed too (0.77-1.0 on the project's face, close-up and lesion photos, 0.29 on a
 // colour-chart scene with a hand in it). Random colour noise puts a scatter of single pixels in
@@ -248,6 +259,57 @@ cv::Rect SubRect(const cv::Rect& r, double x0, double y0, double x1, double y1) 
           std::max(1, static_cast<int>(r.height * (y1 - y0)))};
 }
 
+// Cuts a skin-coloured backdrop out of `skin` (CV_8U 0/255 at the working size; `face` in its
+// pixels). The backdrop is marked where it meets the frame's edge away from the face
+// (kBackdropBandShare), the face by its central skin and the neck below the chin, and the two
+// grow over the skin by a watershed on the working image's colour: they meet where the colour
+// changes most between them, the face's outline against the wall. Whatever is not skin is painted
+// one colour far from any skin's, so that it neither joins nor divides the two. False when no
+// backdrop is marked; the mask is then unchanged.
+bool CutSkinColouredBackdrop(const cv::Mat& small_rgb_linear, const cv::Rect& face, cv::Mat& skin) {
+  const int rows = skin.rows;
+  const int cols = skin.cols;
+  const int band =
+      std::max(2, static_cast<int>(std::lround(kBackdropBandShare * std::max(rows, cols))));
+  const int chin = std::min(rows, face.y + face.height);
+  const int left_of_face = std::max(0, face.x - static_cast<int>(kBackdropFaceMargin * face.width));
+  const int right_of_face =
+      std::min(cols, face.x + face.width + static_cast<int>(kBackdropFaceMargin * face.width));
+  // cv::watershed keeps the image's outermost pixels as boundaries: the band starts inside them.
+  cv::Mat band_mask(skin.size(), CV_8U, cv::Scalar(0));
+  const auto mark = [&](cv::Rect r) {
+    r &= cv::Rect(1, 1, cols - 2, rows - 2);
+    if (!r.empty()) band_mask(r).setTo(255);
+  };
+  mark(cv::Rect(0, 0, left_of_face, 1 + band));
+  mark(cv::Rect(right_of_face, 0, cols - right_of_face, 1 + band));
+  mark(cv::Rect(0, 0, 1 + band, chin));
+  mark(cv::Rect(cols - 1 - band, 0, 1 + band, chin));
+  const int band_px = cv::countNonZero(band_mask);
+  const cv::Mat backdrop = band_mask & skin;
+  if (band_px == 0 || cv::countNonZero(backdrop) < kMinBackdropBandShare * band_px) return false;
+
+  const cv::Rect bounds(0, 0, cols, rows);
+  cv::Mat markers(skin.size(), CV_32S, cv::Scalar(3));  // 3: not skin
+  markers.setTo(0, skin);
+  cv::Mat face_seed(skin.size(), CV_8U, cv::Scalar(0));
+  face_seed(SubRect(face, 0.25, 0.3, 0.75, 0.9) & bounds).setTo(255);
+  const cv::Rect neck = SubRect(face, 0.35, 1.05, 0.65, 1.25) & bounds;
+  if (!neck.empty()) face_seed(neck).setTo(255);
+  markers.setTo(1, face_seed & skin & ~backdrop);
+  markers.setTo(2, backdrop);
+  cv::Mat image = LinearRgbToBgr8(small_rgb_linear);
+  image.setTo(cv::Scalar(255, 0, 255), skin == 0);
+  cv::watershed(image, markers);
+  // The watershed's boundary pixels (-1, and the frame's outermost pixels) go with the backdrop
+  // where they touch it.
+  const cv::Mat wall = markers == 2;
+  cv::Mat near_wall;
+  cv::dilate(wall, near_wall, cv::Mat());
+  skin.setTo(0, wall | ((markers == -1) & near_wall));
+  return true;
+}
+
 }  // namespace
 
 Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,
@@ -422,6 +484,9 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     cv::morphologyEx(skin, skin, cv::MORPH_OPEN, kernel);
     FillSkinHoles(pigmented, near, skin);
     skin = KeepLargeComponents(skin, options.min_component_fraction * static_cast<double>(skin.total()));
+    if (face_small && CutSkinColouredBackdrop(small, *face_small, skin)) {
+      result.warnings.push_back("backdrop_like_skin");
+    }
     if (face_small) {
       // With a face, skin is the face and what joins it or lies around it (neck, chest, ears):
       // a skin-coloured thing elsewhere in the frame (a flag, a wooden door, a beige wall) is not.

@@ -1,5 +1,6 @@
 #include "core/mask/skin_mask.h"
 
+#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -170,6 +171,45 @@ TEST(SkinMask, RedSkinInTheMouthBandIsClearedOnlyWithoutTheMouth) {
   auto found = MaskOfPaintedFace(paint, options);
   ASSERT_TRUE(found.ok()) << found.error().message;
   EXPECT_EQ(cv::countNonZero(found->mask(inner)), inner.area());
+}
+
+// A wall of the face's own skin colour, 1.4 times as bright, behind a face with dark hair and a
+// neck down to the frame's edge: every wall pixel passes the colour model, and the wall meets the
+// face along its outline. It is cut there: the face and the neck stay, the wall goes, and the
+// result says so. Behind the same face a grey wall changes nothing and warns of nothing.
+TEST(SkinMask, ASkinColouredBackdropIsCutAlongTheFacesOutline) {
+  const auto scene = [](const cv::Scalar& wall, cv::Mat& truth) {
+    cv::Mat rgb(600, 600, CV_32FC3, wall);
+    truth = cv::Mat(rgb.size(), CV_8U, cv::Scalar(0));
+    cv::ellipse(truth, {300, 280}, {150, 190}, 0, 0, 360, cv::Scalar(255), cv::FILLED);
+    truth(cv::Rect(230, 420, 140, 180)).setTo(255);  // the neck, to the bottom edge
+    cv::Mat hair(rgb.size(), CV_8U, cv::Scalar(0));
+    cv::ellipse(hair, {300, 200}, {175, 140}, 0, 180, 360, cv::Scalar(255), cv::FILLED);
+    truth.setTo(0, hair);
+    rgb.setTo(SkinColour(0.6, 0.5), truth);
+    rgb.setTo(cv::Scalar(0.03, 0.02, 0.015), hair);
+    cv::Mat noise(rgb.size(), CV_32FC3);
+    cv::randn(noise, 0.0, 0.004);
+    rgb += noise;
+    return rgb;
+  };
+  const cv::Rect face(170, 130, 260, 300);
+  cv::Mat truth;
+  const cv::Scalar skin = SkinColour(0.6, 0.5);
+  const cv::Mat beige_wall = scene(1.4 * skin, truth);
+  auto cut = DetectSkinMask(beige_wall, cv::Mat(), face);
+  ASSERT_TRUE(cut.ok()) << cut.error().message;
+  EXPECT_NE(std::find(cut->warnings.begin(), cut->warnings.end(), "backdrop_like_skin"),
+            cut->warnings.end());
+  EXPECT_GT(Overlap(cut->mask, truth), 0.95) << "the face and neck kept";
+  EXPECT_GT(Overlap(truth, cut->mask), 0.97) << "the wall left out";
+
+  const cv::Mat grey_wall = scene(cv::Scalar(0.18, 0.18, 0.18), truth);
+  auto plain = DetectSkinMask(grey_wall, cv::Mat(), face);
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_TRUE(plain->warnings.empty());
+  EXPECT_GT(Overlap(plain->mask, truth), 0.95);
+  EXPECT_GT(Overlap(truth, plain->mask), 0.97);
 }
 
 TEST(SkinMask, FailsClearlyWithoutSkin) {
