@@ -188,19 +188,21 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
     };
     // In one orientation: the largest candidate that is confirmed, by an eye inside it or else
     // by the second cascade.
+    // A box of the reduced grey image in the input's pixels.
+    const auto to_input = [&](const cv::Rect& in_grey) {
+      return cv::Rect(static_cast<int>(in_grey.x * inv), static_cast<int>(in_grey.y * inv),
+                      static_cast<int>(in_grey.width * inv),
+                      static_cast<int>(in_grey.height * inv)) &
+             cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+    };
+    const auto by_area = [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); };
     const auto search = [&](int turns) -> std::optional<Found> {
       const cv::Mat turned = TurnClockwise(grey, turns);
       std::vector<cv::Rect> faces;
       cascade->detectMultiScale(turned, faces, 1.1, 5, 0, cv::Size(min_side, min_side));
-      std::sort(faces.begin(), faces.end(),
-                [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
+      std::sort(faces.begin(), faces.end(), by_area);
       for (const cv::Rect& candidate : faces) {
-        const cv::Rect in_grey = TurnRectClockwise(candidate, turned.size(), 4 - turns);
-        const cv::Rect face =
-            cv::Rect(static_cast<int>(in_grey.x * inv), static_cast<int>(in_grey.y * inv),
-                     static_cast<int>(in_grey.width * inv),
-                     static_cast<int>(in_grey.height * inv)) &
-            cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+        const cv::Rect face = to_input(TurnRectClockwise(candidate, turned.size(), 4 - turns));
         if (face.empty()) continue;
         std::vector<cv::Rect> found_eyes = FindTurnedEyes(rgb_linear, face, turns);
         if (!found_eyes.empty() || SecondCascadeAgrees(turned, candidate, min_side)) {
@@ -214,14 +216,9 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
         if (cv::CascadeClassifier* second = Cascade(kConfirmCascade)) {
           std::vector<cv::Rect> proposed;
           second->detectMultiScale(turned, proposed, 1.1, 3, 0, cv::Size(min_side, min_side));
-          std::sort(proposed.begin(), proposed.end(),
-                    [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); });
+          std::sort(proposed.begin(), proposed.end(), by_area);
           for (const cv::Rect& candidate : proposed) {
-            const cv::Rect face =
-                cv::Rect(static_cast<int>(candidate.x * inv), static_cast<int>(candidate.y * inv),
-                         static_cast<int>(candidate.width * inv),
-                         static_cast<int>(candidate.height * inv)) &
-                cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+            const cv::Rect face = to_input(candidate);
             if (face.empty()) continue;
             std::vector<cv::Rect> found_eyes = FindEyes(rgb_linear, face);
             if (found_eyes.size() == 2) return Found{face, std::move(found_eyes), 0};
