@@ -283,8 +283,9 @@ bool CutSkinColouredBackdrop(const cv::Mat& small_rgb_linear, const cv::Rect& fa
   };
   mark(cv::Rect(0, 0, left_of_face, 1 + band));
   mark(cv::Rect(right_of_face, 0, cols - right_of_face, 1 + band));
-  mark(cv::Rect(0, 0, 1 + band, chin));
-  mark(cv::Rect(cols - 1 - band, 0, 1 + band, chin));
+  // A side's band only where it lies beyond that margin: a face cropped tight meets the sides.
+  if (left_of_face > 1 + band) mark(cv::Rect(0, 0, 1 + band, chin));
+  if (right_of_face < cols - 1 - band) mark(cv::Rect(cols - 1 - band, 0, 1 + band, chin));
   const int band_px = cv::countNonZero(band_mask);
   const cv::Mat backdrop = band_mask & skin;
   if (band_px == 0 || cv::countNonZero(backdrop) < kMinBackdropBandShare * band_px) return false;
