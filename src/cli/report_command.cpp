@@ -175,6 +175,12 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "not be the skin's" +
            count + ".";
   }
+  if (code == "skin_colour_unusual") {
+    return "In some photos the face's colour lay outside the usual range of skin, most likely "
+           "from strongly tinted light; their redness and pigmentation figures describe the light "
+           "as much as the skin" +
+           count + ".";
+  }
   if (code == "backdrop_like_skin") {
     return "The wall behind the face was close to skin in colour in some photos; it was separated "
            "from the face along the face's outline, which may have left a little of it in or a "

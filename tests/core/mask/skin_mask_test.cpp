@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -210,6 +211,37 @@ TEST(SkinMask, ASkinColouredBackdropIsCutAlongTheFacesOutline) {
   EXPECT_TRUE(plain->warnings.empty());
   EXPECT_GT(Overlap(plain->mask, truth), 0.95);
   EXPECT_GT(Overlap(truth, plain->mask), 0.97);
+}
+
+// A face whose colour varies as a real face's does (R and B each within about 7 %), under a cool
+// light (linear R x 0.75, B x 1.35) that carries much of it past the broad skin locus's B/G edge.
+// The seed is then the face's own middle band, and the whole face is still found; the result
+// says the skin's colour was unusual. Under a neutral light nothing is said.
+TEST(SkinMask, AFaceUnderACoolLightIsFoundWhole) {
+  for (const bool cool : {false, true}) {
+    cv::Mat truth(600, 600, CV_8U, cv::Scalar(0));
+    cv::ellipse(truth, {300, 300}, {160, 200}, 0, 0, 360, cv::Scalar(255), cv::FILLED);
+    cv::Mat rgb(truth.size(), CV_32FC3, cv::Scalar(0.18, 0.18, 0.18));
+    rgb.setTo(SkinColour(0.6, 0.5), truth);
+    cv::Mat variation(truth.size(), CV_32FC3);
+    cv::randn(variation, 0.0, 0.07);
+    cv::GaussianBlur(variation, variation, cv::Size(), 3.0);
+    variation *= 3.0;  // the blur lowers the SD about threefold
+    cv::exp(variation, variation);
+    std::vector<cv::Mat> planes;
+    cv::split(variation, planes);
+    planes[1].setTo(1.0f);
+    cv::merge(planes, variation);
+    rgb = rgb.mul(variation);
+    if (cool) cv::multiply(rgb, cv::Scalar(0.75, 1.0, 1.35), rgb);
+    auto result = DetectSkinMask(rgb, cv::Mat(), cv::Rect(150, 120, 300, 360));
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    const bool warned = std::find(result->warnings.begin(), result->warnings.end(),
+                                  "skin_colour_unusual") != result->warnings.end();
+    EXPECT_EQ(warned, cool);
+    EXPECT_GT(Overlap(result->mask, truth), 0.9) << "cool " << cool;
+    EXPECT_GT(Overlap(truth, result->mask), 0.97) << "cool " << cool;
+  }
 }
 
 TEST(SkinMask, FailsClearlyWithoutSkin) {

@@ -447,6 +447,39 @@ TEST(ScorePhotos, ASkinColouredWallBehindAPortraitIsLeftOut) {
   }
 }
 
+// A strongly cool light (linear R x 0.75, B x 1.35: deep shade, or a daylight setting under blue
+// LEDs) carries a pale face's colour to the edge of the broad skin locus. The face's seed was then
+// the 41 % of its middle band left inside the locus, and the mask shrank: measured on
+// `faces/001_03.jpg` (clean -> cool, 2026-12-07) skin 19.4 -> 11.5 % of the photo, pores 56 -> 13,
+// Rq 2.86 -> 3.44. With the band's own skin as the seed: skin 19.0 %, pores 43, lines 25 (28), Rq
+// 2.85, and the warning that the skin's colour was unusual (the neutral-pixel cast check sees no
+// neutral pixel left under such a light, so it said nothing).
+TEST(ScorePhotos, APortraitUnderACoolLightKeepsItsSkin) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  auto photo = LoadImage(photos / "faces" / "001_03.jpg", LoadOptions());
+  ASSERT_TRUE(photo.ok()) << photo.error().message;
+  auto clean = ScoreLoadedImage(*photo, ScoreOptions());
+  ASSERT_TRUE(clean.ok()) << clean.error().message;
+  LoadedImage cool = *photo;
+  cv::Mat linear = BgrToLinearRgb(photo->bgr);
+  cv::multiply(linear, cv::Scalar(0.75, 1.0, 1.35), linear);
+  cool.bgr = LinearRgbToBgr8(cv::min(linear, 1.0));
+  auto tinted = ScoreLoadedImage(cool, ScoreOptions());
+  ASSERT_TRUE(tinted.ok()) << tinted.error().message;
+  const auto unusual = [](const json& doc) {
+    const auto codes = WarningCodes(doc);
+    return std::find(codes.begin(), codes.end(), "skin_colour_unusual") != codes.end();
+  };
+  EXPECT_FALSE(unusual(*clean));
+  EXPECT_TRUE(unusual(*tinted));
+  const json& a = (*clean)["metrics"];
+  const json& b = (*tinted)["metrics"];
+  ExpectWithin(a, b, "mask", "skin_pct", 0.1);
+  ExpectWithin(a, b, "texture", "roughness_rq", 0.05);
+  ExpectWithin(a, b, "pores", "count", 0.35);
+}
+
 TEST(ScorePhotos, EveryFaceAndCloseUpGetsFiniteNonTrivialScores) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
