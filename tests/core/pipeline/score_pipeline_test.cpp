@@ -294,6 +294,16 @@ TEST(ScorePhotos, WhiteHairAndWhiteObjectsAreLeftOut) {
   }
 }
 
+// Loads a sample photo and scores it as it is: the reference its altered copies are judged against.
+void LoadAndScore(const fs::path& path, LoadedImage& photo, json& doc) {
+  auto loaded = LoadImage(path, LoadOptions());
+  ASSERT_TRUE(loaded.ok()) << path << ": " << loaded.error().message;
+  photo = std::move(*loaded);
+  auto scored = ScoreLoadedImage(photo, ScoreOptions());
+  ASSERT_TRUE(scored.ok()) << path << ": " << scored.error().message;
+  doc = std::move(*scored);
+}
+
 // An oily face under a flash: clipped specular patches on the forehead and down the nose. The
 // glare is reported (judged on the skin measured: the studio backdrop of these portraits, white and
 // clipped, read as glare on every one of them before), the glare leaves the region only where it
@@ -304,17 +314,16 @@ TEST(ScorePhotos, WhiteHairAndWhiteObjectsAreLeftOut) {
 TEST(ScorePhotos, AnOilyShineIsReportedAndLeavesTheSkinColourAlone) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
-  auto photo = LoadImage(photos / "faces" / "001_03.jpg", LoadOptions());
-  ASSERT_TRUE(photo.ok()) << photo.error().message;
-  auto clean = ScoreLoadedImage(*photo, ScoreOptions());
-  ASSERT_TRUE(clean.ok()) << clean.error().message;
-  const json& face = (*clean)["metrics"]["mask"]["face"];
+  LoadedImage photo;
+  json clean;
+  ASSERT_NO_FATAL_FAILURE(LoadAndScore(photos / "faces" / "001_03.jpg", photo, clean));
+  const json& face = clean["metrics"]["mask"]["face"];
   ASSERT_TRUE(face.is_array()) << "no face found in the clean photo";
   const double x0 = face[0], y0 = face[1], fw = face[2], fh = face[3];
 
   // Clipped white patches of 1-3 mm, added in linear light, on the forehead and down the nose.
   cv::RNG rng(7);
-  cv::Mat shine(photo->bgr.size(), CV_32F, cv::Scalar(0));
+  cv::Mat shine(photo.bgr.size(), CV_32F, cv::Scalar(0));
   for (int i = 0; i < 100; ++i) {
     const bool forehead = rng.uniform(0.0, 1.0) < 0.55;
     const cv::Point centre = forehead
@@ -328,18 +337,18 @@ TEST(ScorePhotos, AnOilyShineIsReportedAndLeavesTheSkinColourAlone) {
   cv::GaussianBlur(shine, shine, cv::Size(), 1.5);
   cv::Mat white;
   cv::merge(std::vector<cv::Mat>(3, shine), white);
-  LoadedImage shiny = *photo;
-  shiny.bgr = LinearRgbToBgr8(cv::min(BgrToLinearRgb(photo->bgr) + white, 1.0));
+  LoadedImage shiny = photo;
+  shiny.bgr = LinearRgbToBgr8(cv::min(BgrToLinearRgb(photo.bgr) + white, 1.0));
   auto oily = ScoreLoadedImage(shiny, ScoreOptions());
   ASSERT_TRUE(oily.ok()) << oily.error().message;
 
   const auto codes = WarningCodes(*oily);
-  const auto clean_codes = WarningCodes(*clean);
+  const auto clean_codes = WarningCodes(clean);
   EXPECT_NE(std::find(codes.begin(), codes.end(), "glare"), codes.end());
   EXPECT_EQ(std::find(clean_codes.begin(), clean_codes.end(), "glare"), clean_codes.end());
   EXPECT_EQ(std::find(clean_codes.begin(), clean_codes.end(), "clipped_highlights"),
             clean_codes.end());
-  const json& a = (*clean)["metrics"];
+  const json& a = clean["metrics"];
   const json& b = (*oily)["metrics"];
   ASSERT_TRUE(b["mask"]["face"].is_array());
   EXPECT_GT(b["mask"]["skin_pct"].get<double>(), 0.9 * a["mask"]["skin_pct"].get<double>());
@@ -412,12 +421,11 @@ TEST(ScorePhotos, ASkinColouredWallBehindAPortraitIsLeftOut) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
   for (const char* name : {"001_03.jpg", "005_03.jpg"}) {
-    auto photo = LoadImage(photos / "faces" / name, LoadOptions());
-    ASSERT_TRUE(photo.ok()) << photo.error().message;
-    auto clean = ScoreLoadedImage(*photo, ScoreOptions());
-    ASSERT_TRUE(clean.ok()) << clean.error().message;
-    const json& a = (*clean)["metrics"];
-    const auto clean_codes = WarningCodes(*clean);
+    LoadedImage photo;
+    json clean;
+    ASSERT_NO_FATAL_FAILURE(LoadAndScore(photos / "faces" / name, photo, clean));
+    const json& a = clean["metrics"];
+    const auto clean_codes = WarningCodes(clean);
     EXPECT_EQ(std::find(clean_codes.begin(), clean_codes.end(), "backdrop_like_skin"),
               clean_codes.end());
     // BGR: beige (R 225, G 190, B 160), peach (230, 175, 150), tan (200, 160, 120).
@@ -425,8 +433,8 @@ TEST(ScorePhotos, ASkinColouredWallBehindAPortraitIsLeftOut) {
          {cv::Scalar(160, 190, 225), cv::Scalar(150, 175, 230), cv::Scalar(120, 160, 200)}) {
       const std::string what = std::string(name) + " wall " + std::to_string(wall[2]) + "," +
                                std::to_string(wall[1]) + "," + std::to_string(wall[0]);
-      LoadedImage walled = *photo;
-      walled.bgr = RepaintBackdrop(photo->bgr, wall);
+      LoadedImage walled = photo;
+      walled.bgr = RepaintBackdrop(photo.bgr, wall);
       auto doc = ScoreLoadedImage(walled, ScoreOptions());
       ASSERT_TRUE(doc.ok()) << what << ": " << doc.error().message;
       const json& b = (*doc)["metrics"];
@@ -457,12 +465,11 @@ TEST(ScorePhotos, ASkinColouredWallBehindAPortraitIsLeftOut) {
 TEST(ScorePhotos, APortraitUnderACoolLightKeepsItsSkin) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
-  auto photo = LoadImage(photos / "faces" / "001_03.jpg", LoadOptions());
-  ASSERT_TRUE(photo.ok()) << photo.error().message;
-  auto clean = ScoreLoadedImage(*photo, ScoreOptions());
-  ASSERT_TRUE(clean.ok()) << clean.error().message;
-  LoadedImage cool = *photo;
-  cv::Mat linear = BgrToLinearRgb(photo->bgr);
+  LoadedImage photo;
+  json clean;
+  ASSERT_NO_FATAL_FAILURE(LoadAndScore(photos / "faces" / "001_03.jpg", photo, clean));
+  LoadedImage cool = photo;
+  cv::Mat linear = BgrToLinearRgb(photo.bgr);
   cv::multiply(linear, cv::Scalar(0.75, 1.0, 1.35), linear);
   cool.bgr = LinearRgbToBgr8(cv::min(linear, 1.0));
   auto tinted = ScoreLoadedImage(cool, ScoreOptions());
@@ -471,9 +478,9 @@ TEST(ScorePhotos, APortraitUnderACoolLightKeepsItsSkin) {
     const auto codes = WarningCodes(doc);
     return std::find(codes.begin(), codes.end(), "skin_colour_unusual") != codes.end();
   };
-  EXPECT_FALSE(unusual(*clean));
+  EXPECT_FALSE(unusual(clean));
   EXPECT_TRUE(unusual(*tinted));
-  const json& a = (*clean)["metrics"];
+  const json& a = clean["metrics"];
   const json& b = (*tinted)["metrics"];
   ExpectWithin(a, b, "mask", "skin_pct", 0.1);
   ExpectWithin(a, b, "texture", "roughness_rq", 0.05);
