@@ -186,8 +186,6 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
       std::vector<cv::Rect> eyes;
       int turns = 0;
     };
-    // In one orientation: the largest candidate that is confirmed, by an eye inside it or else
-    // by the second cascade.
     // A box of the reduced grey image in the input's pixels.
     const auto to_input = [&](const cv::Rect& in_grey) {
       return cv::Rect(static_cast<int>(in_grey.x * inv), static_cast<int>(in_grey.y * inv),
@@ -196,6 +194,8 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
              cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
     };
     const auto by_area = [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); };
+    // In one orientation: the largest candidate that is confirmed, by an eye inside it or else
+    // by the second cascade; upright, failing any candidate, the second cascade's (below).
     const auto search = [&](int turns) -> std::optional<Found> {
       const cv::Mat turned = TurnClockwise(grey, turns);
       std::vector<cv::Rect> faces;
