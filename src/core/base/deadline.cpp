@@ -6,6 +6,8 @@ namespace skintrack {
 namespace {
 // The innermost ScopedDeadline with a budget that is open on this thread (nullptr: none).
 thread_local const ScopedDeadline* current = nullptr;
+// The innermost ScopedStageTimes open on this thread (nullptr: none).
+thread_local ScopedStageTimes* recorder = nullptr;
 }  // namespace
 
 ScopedDeadline::ScopedDeadline(double seconds, std::string what)
@@ -19,7 +21,23 @@ ScopedDeadline::ScopedDeadline(double seconds, std::string what)
 
 ScopedDeadline::~ScopedDeadline() { current = previous_; }
 
+ScopedStageTimes::ScopedStageTimes()
+    : last_(std::chrono::steady_clock::now()), previous_(recorder) {
+  recorder = this;
+}
+
+ScopedStageTimes::~ScopedStageTimes() { recorder = previous_; }
+
+void MarkStageEnd(std::string_view stage) {
+  if (recorder == nullptr) return;
+  const auto now = std::chrono::steady_clock::now();
+  recorder->stages_.emplace_back(std::string(stage),
+                                 std::chrono::duration<double>(now - recorder->last_).count());
+  recorder->last_ = now;
+}
+
 Status CheckDeadline(std::string_view stage) {
+  MarkStageEnd(stage);
   const ScopedDeadline* deadline = current;
   if (deadline == nullptr || std::chrono::steady_clock::now() < deadline->until_) {
     return OkStatus();

@@ -175,6 +175,7 @@ Result<json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture
     }
   }
   for (const auto& w : detected.warnings) AddWarning(warnings, w);
+  SKT_RETURN_IF_ERROR(CheckDeadline("the skin mask"));
   if (!options.roi_mask.empty()) {
     mask_info["source"] = !options.roi_mask_source.empty() ? options.roi_mask_source
                           : options.fixed_frame            ? "baseline_common"
@@ -247,7 +248,7 @@ Result<json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture
     if (!write_maps) ReleaseUnreadMaps(group);
     groups.push_back(std::move(group));
   };
-  SKT_RETURN_IF_ERROR(CheckDeadline("the skin mask"));
+  SKT_RETURN_IF_ERROR(CheckDeadline("the analysis frame"));
   SKT_ASSIGN_OR_RETURN(MetricGroup redness, MeasureRedness(frame));
   add(std::move(redness));
   SKT_RETURN_IF_ERROR(CheckDeadline("redness"));
@@ -269,6 +270,7 @@ Result<json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture
                                                        ExplainedDarkFeatures(frame, groups)));
   const bool scars_found = scars.Get("count") > 0;
   groups.push_back(std::move(scars));
+  SKT_RETURN_IF_ERROR(CheckDeadline("scars"));
   if (!write_maps) {
     for (MetricGroup& group : groups) group.maps.clear();
   }

@@ -103,7 +103,9 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   doc["schema"] = "skintrack.score/1";
   doc["tool"] = {{"name", kToolName}, {"version", kToolVersion}, {"commit", kGitCommit}};
   doc["input"] = InputToJson(image, options.include_paths);
-  CaptureQuality quality = AssessCaptureQuality(image.bgr);
+  // The photo reduced once for both quality judgements, before and after the skin is found.
+  const cv::Mat quality_copy = QualityWorkingCopy(image.bgr);
+  CaptureQuality quality = AssessCaptureQuality(quality_copy);
   // Below IJG quality 50 the 8×8 blocks and the lost fine detail are at the scale of pores and
   // texture (a photo re-sent through a messaging app, for example).
   if (image.header.jpeg_quality && *image.header.jpeg_quality < kMinJpegQuality) {
@@ -168,8 +170,9 @@ Result<json> ScoreLoadedImage(const LoadedImage& image, const ScoreOptions& opti
   // near-neutral and reddish, and a close-up's skin read as a warm cast); clipping and glare are
   // judged on the skin measured, not on a backdrop (docs/QUALITY.md).
   if (measured.type() == CV_8U && measured.size() == image.bgr.size()) {
-    JudgeAgainstRegion(image.bgr, measured, quality);
+    JudgeAgainstRegion(quality_copy, measured, quality);
   }
+  MarkStageEnd("the final quality check");
   doc["quality"] = QualityToJson(quality);
   json warnings = json::array();
   for (const auto& w : quality.warnings) warnings.push_back(w.code);

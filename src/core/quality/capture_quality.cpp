@@ -25,8 +25,9 @@ std::string Format(const char* fmt, double a, double b) {
   return buffer;
 }
 
-// The working copy every measure is taken on: 8-bit, long side at most kQualityWorkingSize.
-cv::Mat WorkingCopy(const cv::Mat& bgr) {
+}  // namespace
+
+cv::Mat QualityWorkingCopy(const cv::Mat& bgr) {
   cv::Mat source = bgr;
   if (bgr.depth() == CV_16U) bgr.convertTo(source, CV_8UC3, 1.0 / 257.0);
   const double scale =
@@ -36,6 +37,8 @@ cv::Mat WorkingCopy(const cv::Mat& bgr) {
   ResizeBy(source, small8, scale, cv::INTER_AREA);
   return small8;
 }
+
+namespace {
 
 // Near-neutral, well-exposed pixels estimate the illuminant colour.
 bool NearNeutral(int r, int g, int b) {
@@ -123,7 +126,7 @@ CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask,
   SKT_CHECK(mask.empty() || (mask.type() == CV_8U && mask.size() == bgr.size()));
   CaptureQuality q;
 
-  const cv::Mat small8 = WorkingCopy(bgr);
+  const cv::Mat small8 = QualityWorkingCopy(bgr);
   cv::Mat small_mask;
   if (!mask.empty()) {
     cv::resize(mask, small_mask, small8.size(), 0, 0, cv::INTER_NEAREST);
@@ -309,8 +312,8 @@ void MeasureLightOnSkin(const cv::Mat& small8, const cv::Mat& skin_region, Captu
 void JudgeAgainstRegion(const cv::Mat& bgr, const cv::Mat& region, CaptureQuality& q,
                         const QualityThresholds& thresholds) {
   SKT_CHECK(bgr.type() == CV_8UC3 || bgr.type() == CV_16UC3) << "type " << bgr.type();
-  SKT_CHECK(region.type() == CV_8U && region.size() == bgr.size());
-  const cv::Mat small8 = WorkingCopy(bgr);
+  SKT_CHECK(region.type() == CV_8U && !region.empty());
+  const cv::Mat small8 = QualityWorkingCopy(bgr);
   cv::Mat small_region;
   cv::resize(region, small_region, small8.size(), 0, 0, cv::INTER_NEAREST);
   small_region = small_region != 0;

@@ -7,6 +7,9 @@
 // stable `code` and a sentence saying what to do at the next capture.
 //
 // Input: BGR CV_8UC3 or CV_16UC3 (encoded sRGB) and an optional CV_8U mask (non-zero = analyse).
+// The photo or its working copy (QualityWorkingCopy) may be given alike: the copy of a working
+// copy is itself, so a caller that judges one photo twice (`score`: before and after the skin is
+// found) reduces it once.
 // Thread-safety: reentrant.
 
 #include <optional>
@@ -47,11 +50,16 @@ struct CaptureQuality {
   std::vector<QualityWarning> warnings;
 };
 
+// 8-bit, long side at most kQualityWorkingSize (INTER_AREA); an 8-bit photo already that small is
+// returned as is (shared, not copied).
+cv::Mat QualityWorkingCopy(const cv::Mat& bgr);
+
 CaptureQuality AssessCaptureQuality(const cv::Mat& bgr, const cv::Mat& mask = {},
                                     const QualityThresholds& thresholds = {});
 
-// Judges the capture again once the region measured is known (`region`: CV_8U of the photo's
-// size, non-zero = measured), on one reduced copy of the photo, replacing `q`'s values and their
+// Judges the capture again once the region measured is known (`region`: CV_8U, non-zero =
+// measured, of the photo's size or its aspect: it is resized to the working copy's), on one
+// reduced copy of the photo, replacing `q`'s values and their
 // warnings:
 // - the colour cast is read over the bright near-neutral pixels outside the region (at least 1 %
 //   of the whole photo must remain, or the cast is unknown): pale skin is near-neutral (S < 0.2)

@@ -55,5 +55,26 @@ TEST(Deadline, EachThreadHasItsOwn) {
   EXPECT_FALSE(CheckDeadline("this thread").ok());
 }
 
+TEST(StageTimes, EachCheckEndsAStageTimedFromThePreviousOne) {
+  EXPECT_TRUE(CheckDeadline("before any recorder").ok());
+  const ScopedStageTimes times;
+  SpendAtLeast(std::chrono::milliseconds(20));
+  EXPECT_TRUE(CheckDeadline("slow").ok());
+  EXPECT_TRUE(CheckDeadline("fast").ok());
+  {
+    const ScopedStageTimes inner;
+    EXPECT_TRUE(CheckDeadline("inner").ok());
+    ASSERT_EQ(inner.stages().size(), 1u);
+    EXPECT_EQ(inner.stages()[0].first, "inner");
+  }
+  std::thread other([] { EXPECT_TRUE(CheckDeadline("other thread").ok()); });
+  other.join();
+  ASSERT_EQ(times.stages().size(), 2u);
+  EXPECT_EQ(times.stages()[0].first, "slow");
+  EXPECT_GE(times.stages()[0].second, 0.019);
+  EXPECT_EQ(times.stages()[1].first, "fast");
+  EXPECT_GE(times.stages()[1].second, 0.0);
+}
+
 }  // namespace
 }  // namespace skintrack
