@@ -240,6 +240,7 @@ int RunCompare(const CompareCommandOptions& opts) {
   score.roi_mask_source = "baseline_common";
   score.face = mask->face;
   score.face_quarter_turns = mask->face_quarter_turns;
+  score.face_tilt_deg = mask->face_tilt_deg;
   score.calibrate = opts.calibrate == "none"      ? core::CalibrateMode::kNone
                     : opts.calibrate == "require" ? core::CalibrateMode::kRequire
                                                   : core::CalibrateMode::kAuto;

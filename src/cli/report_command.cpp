@@ -164,6 +164,11 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            "lay sideways; the face was found turned and measured as it lay" +
            count + ".";
   }
+  if (code == "face_tilted") {
+    return "The head leaned to one side in some photos; the face was found and its skin outlined "
+           "as if level, and measured as it was photographed" +
+           count + ".";
+  }
   if (code == "hair_on_skin") {
     return "Hair lay over the skin in some photos; brown spots, pores, lines and skin texture were "
            "measured on the skin between the hairs, and the hairs themselves were not counted" +

@@ -49,9 +49,21 @@ cv::Rect TurnRectClockwise(const cv::Rect& r, cv::Size size, int quarter_turns);
 // box and eyes are still returned in the input's own pixels; the brows, the mouth and the regions
 // assume an upright face, so they are taken on the photo turned upright (CaptureSkinMask, the
 // metrics stage).
+//
+// `tilt_deg`, when given with `quarter_turns`, asks for faces leaning to one side as well (a head
+// tilted, or the camera held askew, by 15-40°): where no face is found in any orientation, the
+// grey image is searched levelled by each of kTiltSearchDeg (levelling.h), and a face found there
+// is taken only with both eyes found in it (on the photo levelled by the search's angle, around the
+// face alone). *tilt_deg receives the face's tilt measured from its eyes' line (clockwise as
+// viewed; 0 for a face found upright or turned by quarters); the box returned is the levelled
+// face's box centred where the face is in the photo, and the eyes' boxes likewise.
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
                                  std::vector<cv::Rect>* eyes = nullptr,
-                                 int* quarter_turns = nullptr);
+                                 int* quarter_turns = nullptr, double* tilt_deg = nullptr);
+
+// The levelling angles FindFace searches, in this order, for a face leaning to one side: with the
+// cascade's own tolerance (5-15° depending on the face), faces tilted 15-40° are found.
+inline constexpr double kTiltSearchDeg[] = {20.0, -20.0, 35.0, -35.0};
 
 // Eyes inside a frontal face box (haarcascade_eye.xml, searched in the band from 15 % to 60 % of
 // the box's height): at most one on each side of the face's centre line, in input pixels. Empty
@@ -95,6 +107,9 @@ int ExcludeMouth(const cv::Mat& rgb_linear, const cv::Rect& mouth, cv::Mat& mask
 int ExcludeBrows(const cv::Mat& rgb_linear, const std::vector<cv::Rect>& eyes, cv::Mat& mask);
 
 // Named regions (CV_8U 0/255, size of `skin_mask`) for an upright frontal face box.
-std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask);
+// With `tilt_deg` (FindFace), `face` is the levelled face's box centred on the face, and each
+// region is its rectangle turned with the face about the box's centre.
+std::map<std::string, cv::Mat> FaceRegions(const cv::Rect& face, const cv::Mat& skin_mask,
+                                           double tilt_deg = 0);
 
 }  // namespace skintrack::core

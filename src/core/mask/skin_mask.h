@@ -61,6 +61,9 @@ struct SkinMaskResult {
   cv::Mat mask;                       // CV_8U 0/255, input size
   std::optional<cv::Rect> face;       // face box when one was detected (input pixels)
   int face_quarter_turns = 0;         // clockwise quarter turns that bring the face upright
+  double face_tilt_deg = 0;           // the face's tilt (clockwise as viewed) when found leaning
+                                      // to one side (FindFace); `face` is then the levelled
+                                      // face's box centred on it
   std::vector<cv::Rect> eyes;         // eyes excluded from the mask (input pixels)
   std::optional<cv::Rect> mouth;      // mouth excluded from the mask (input pixels)
   std::vector<std::string> warnings;  // e.g. "skin_mask_fallback_whole_image"

@@ -229,6 +229,7 @@ struct BaselineSlot {
   cv::Mat mask;
   std::optional<cv::Rect> face;  // the baseline's face box, when its mask found one
   int face_quarter_turns = 0;    // and the clockwise quarter turns that bring it upright
+  double face_tilt_deg = 0;      // and its tilt beyond them (FindFace)
 };
 
 // The most recently used baselines (rows of one subject are usually together, so a few slots
@@ -307,6 +308,7 @@ void PrepareBaseline(BaselineSlot& slot, const ManifestEntry& baseline,
   slot.mask = std::move(mask->mask);
   slot.face = mask->face;
   slot.face_quarter_turns = mask->face_quarter_turns;
+  slot.face_tilt_deg = mask->face_tilt_deg;
 }
 
 // How a follow-up is measured: in its baseline's frame when `registration` is set (inside
@@ -317,6 +319,7 @@ struct Alignment {
   cv::Mat common_mask;
   std::optional<cv::Rect> face;  // the baseline's face box (baseline frame)
   int face_quarter_turns = 0;
+  double face_tilt_deg = 0;
   std::vector<std::string> warnings;
 };
 
@@ -343,6 +346,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
   cv::Mat fixed_bgr, fixed_mask;
   std::optional<cv::Rect> fixed_face;
   int fixed_face_turns = 0;
+  double fixed_face_tilt = 0;
   {
     std::lock_guard<std::mutex> lock(slot.mutex);
     if (slot.sha256) block["baseline"]["sha256"] = *slot.sha256;
@@ -354,6 +358,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
     fixed_mask = slot.mask;
     fixed_face = slot.face;
     fixed_face_turns = slot.face_quarter_turns;
+    fixed_face_tilt = slot.face_tilt_deg;
   }
   auto registration =
       RegisterImagesDetailed(moving.bgr, fixed_bgr, fixed_mask, options.registration);
@@ -392,6 +397,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
   out.common_mask = std::move(common);
   out.face = fixed_face;
   out.face_quarter_turns = fixed_face_turns;
+  out.face_tilt_deg = fixed_face_tilt;
   return out;
 }
 
@@ -480,6 +486,7 @@ RowResult ProcessEntry(const WorkItem& item, const RunContext& context) {
       score.roi_mask = std::move(alignment->common_mask);
       score.face = alignment->face;
       score.face_quarter_turns = alignment->face_quarter_turns;
+      score.face_tilt_deg = alignment->face_tilt_deg;
       score.roi_path.clear();
     }
     alignment_block = std::move(alignment->block);

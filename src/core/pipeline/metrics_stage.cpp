@@ -167,11 +167,13 @@ Result<json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture
   // The face: found on this image, or, when measuring in another image's frame, that image's.
   std::optional<cv::Rect> face = detected.face;
   int face_turns = detected.face_quarter_turns;
+  double face_tilt_deg = detected.face_tilt_deg;
   if (!face && !options.roi_mask.empty() && options.face) {
     const cv::Rect clipped = *options.face & cv::Rect(0, 0, skin.cols, skin.rows);
     if (!clipped.empty()) {
       face = clipped;
       face_turns = options.face_quarter_turns;
+      face_tilt_deg = options.face_tilt_deg;
     }
   }
   for (const auto& w : detected.warnings) AddWarning(warnings, w);
@@ -188,6 +190,9 @@ Result<json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture
   // Which way the face is turned in the photo: the clockwise turn, in degrees, that stands it
   // upright (0 for an upright face).
   mask_info["face_turn_deg"] = face ? json(90 * face_turns) : json(nullptr);
+  // Leaning to one side as well (FindFace): the tilt, clockwise as viewed, that the face's eyes'
+  // line shows; 0 for a face found upright or turned by quarters.
+  mask_info["face_tilt_deg"] = face ? json(face_tilt_deg) : json(nullptr);
   json eyes = json::array();
   for (const cv::Rect& eye : detected.eyes) eyes.push_back(RectToJson(eye));
   mask_info["eyes_excluded"] = eyes;
@@ -202,7 +207,9 @@ Result<json> RunMetricsStage(const LoadedImage& image, CalibratedCapture capture
   const cv::Size photo_size = skin.size();
   cv::Mat upright_skin = TurnClockwise(skin, turns);
   std::map<std::string, cv::Mat> regions;
-  if (face) regions = FaceRegions(TurnRectClockwise(*face, photo_size, turns), upright_skin);
+  if (face) {
+    regions = FaceRegions(TurnRectClockwise(*face, photo_size, turns), upright_skin, face_tilt_deg);
+  }
   json regions_json = json::object();
   for (const auto& [name, region] : regions) {
     const cv::Rect bbox =

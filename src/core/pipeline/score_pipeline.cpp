@@ -50,6 +50,7 @@ Status MapRegionToOwnFrame(const Registration& registration, ScoreOptions& optio
   // no face, it is measured turned the way the baseline lay.
   options.face_quarter_turns =
       (options.face_quarter_turns - QuarterTurnsFixedToMoving(registration) + 4) % 4;
+  options.face_tilt_deg += TiltFixedToMovingDeg(registration);
   return OkStatus();
 }
 

@@ -61,6 +61,9 @@ struct ScoreOptions {
   // the way its baseline lay (the line and pore filters are not the same for a photo turned a
   // quarter).
   int face_quarter_turns = 0;
+  // The tilt of `face` (FindFace; clockwise as viewed), carried into this capture's frame with the
+  // rotation the registration finds beyond whole quarter turns.
+  double face_tilt_deg = 0;
 };
 
 // Scores an image that is already loaded (used by compare, batch and the viewer).

@@ -255,6 +255,10 @@ cv::Rect FixedRectToMoving(const cv::Rect& fixed_rect, const Registration& regis
 // after (t - QuarterTurnsFixedToMoving) mod 4 turns of the moving one.
 int QuarterTurnsFixedToMoving(const Registration& registration);
 
+// What remains of that rotation beyond the quarter turns, clockwise as viewed, in degrees (−45 to
+// 45): a face leaning by a tilt in the fixed image leans by the tilt plus this in the moving one.
+double TiltFixedToMovingDeg(const Registration& registration);
+
 // Writes a flow field (CV_32FC2) in the Middlebury .flo format (atomically).
 Status WriteFlowFile(const std::filesystem::path& path, const cv::Mat& flow);
 

@@ -180,6 +180,12 @@ int QuarterTurnsFixedToMoving(const Registration& registration) {
   return ((k % 4) + 4) % 4;
 }
 
+double TiltFixedToMovingDeg(const Registration& registration) {
+  const cv::Matx33d& m = registration.fixed_from_moving;
+  const double clockwise_deg = -std::atan2(m(1, 0), m(0, 0)) * 180.0 / CV_PI;
+  return std::remainder(clockwise_deg, 90.0);
+}
+
 Status WriteFlowFile(const std::filesystem::path& path, const cv::Mat& flow) {
   if (flow.empty() || flow.type() != CV_32FC2) {
     return InternalError("flow field must be a non-empty CV_32FC2 image");

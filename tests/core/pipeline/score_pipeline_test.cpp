@@ -13,6 +13,7 @@
 #include "core/base/check.h"
 #include "core/color/srgb.h"
 #include "core/mask/face_regions.h"
+#include "core/mask/levelling.h"
 #include "core/pipeline/generated_capture.h"
 #include "test_support/photos.h"
 #include "test_support/temp_dir.h"
@@ -485,6 +486,49 @@ TEST(ScorePhotos, APortraitUnderACoolLightKeepsItsSkin) {
   ExpectWithin(a, b, "mask", "skin_pct", 0.1);
   ExpectWithin(a, b, "texture", "roughness_rq", 0.05);
   ExpectWithin(a, b, "pores", "count", 0.35);
+}
+
+// A portrait leaning 30° to one side (the head tilted, or the camera held askew): the cascades
+// find faces within about 15° of upright, so the face was not found and the photo was measured as
+// one without a face, eyes, brows and mouth included. Measured on `faces/001_03.jpg` turned 30°
+// clockwise against the same photo turned 4° (found upright; both resampled alike), 2026-12-07:
+// before, no face, pores 84 against 62, Rq 8.43 against 2.88, lines 4 against 25, ITA 51.6
+// against 53.5; now the face found at 27.4°, pores 39, Rq 2.85, lines 26, ITA 52.3, five regions.
+// (Pores are at this photo's resolution limit, warned, and differ most.)
+TEST(ScorePhotos, APortraitLeaningToOneSideIsMeasuredAsAFace) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  auto loaded = LoadImage(photos / "faces" / "001_03.jpg", LoadOptions());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  const auto turned = [&](double clockwise_deg) {
+    LoadedImage photo = *loaded;
+    photo.bgr = Levelling(loaded->bgr.size(), -clockwise_deg, /*expand=*/true)
+                    .Level(loaded->bgr, cv::INTER_CUBIC, cv::BORDER_CONSTANT,
+                           cv::Scalar(loaded->bgr.at<cv::Vec3b>(0, 0)));
+    auto doc = ScoreLoadedImage(photo, ScoreOptions());
+    SKT_CHECK(doc.ok()) << doc.error().message;
+    return std::pair<json, double>(*doc, static_cast<double>(photo.bgr.total()));
+  };
+  const auto [level, level_px] = turned(4.0);
+  const auto [leaning, leaning_px] = turned(30.0);
+  const json& a = level["metrics"];
+  const json& b = leaning["metrics"];
+  ASSERT_TRUE(a["mask"]["face"].is_array());
+  ASSERT_TRUE(b["mask"]["face"].is_array()) << "the leaning face was not found";
+  EXPECT_EQ(a["mask"]["face_tilt_deg"].get<double>(), 0.0);
+  EXPECT_NEAR(b["mask"]["face_tilt_deg"].get<double>(), 30.0, 4.0);
+  const auto codes = WarningCodes(leaning);
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "face_tilted"), codes.end());
+  EXPECT_EQ(b["mask"]["regions"].size(), a["mask"]["regions"].size());
+  // The same skin: its area in pixels, its colour, its roughness, its pores and lines.
+  const double skin_a = a["mask"]["skin_pct"].get<double>() * level_px;
+  const double skin_b = b["mask"]["skin_pct"].get<double>() * leaning_px;
+  EXPECT_NEAR(skin_b, skin_a, 0.12 * skin_a);
+  EXPECT_NEAR(b["pigmentation"]["ita_deg"].get<double>(),
+              a["pigmentation"]["ita_deg"].get<double>(), 1.5);
+  ExpectWithin(a, b, "texture", "roughness_rq", 0.1);
+  ExpectWithin(a, b, "pores", "count", 0.4);
+  ExpectWithin(a, b, "wrinkles", "count", 0.4);
 }
 
 TEST(ScorePhotos, EveryFaceAndCloseUpGetsFiniteNonTrivialScores) {

@@ -219,7 +219,7 @@ TEST(FixedRectToMoving, KeepsTheSizeOfAShiftedBox) {
   EXPECT_TRUE(FixedRectToMoving(cv::Rect(400, 400, 10, 10), r).empty());
 }
 
-TEST(QuarterTurnsFixedToMoving, IsTheNearestClockwiseQuarterTurnOfTheCamera) {
+TEST(QuarterTurnsFixedToMoving, IsTheNearestClockwiseQuarterTurnOfTheCameraAndTheTiltTheRest) {
   Registration r;
   r.fixed_size = cv::Size(200, 150);
   // The follow-up turned k quarters clockwise from the baseline, slightly scaled and rotated
@@ -230,6 +230,7 @@ TEST(QuarterTurnsFixedToMoving, IsTheNearestClockwiseQuarterTurnOfTheCamera) {
       r.fixed_from_moving = cv::Matx33d(1.1 * std::cos(a), -1.1 * std::sin(a), 12,
                                         1.1 * std::sin(a), 1.1 * std::cos(a), -7, 0, 0, 1);
       EXPECT_EQ(QuarterTurnsFixedToMoving(r), k) << k << " " << extra_deg;
+      EXPECT_NEAR(TiltFixedToMovingDeg(r), extra_deg, 1e-9) << k << " " << extra_deg;
     }
   }
   // Pixel (x, y) of a follow-up turned a quarter clockwise is baseline pixel (y, h - 1 - x).
