@@ -362,15 +362,24 @@ std::vector<DarkBlob> DetectDarkBlobs(const cv::Mat& contrast, const cv::Mat& ma
       blob.snr = level.noise > 0 ? v / level.noise : 1e9;
       return blob;
     };
+    // Each row's pixels over the threshold (either sign when mirrored) inside the mask are listed
+    // first, without a branch per pixel, and only those are examined: most pixels are under it.
+    std::vector<int> over(static_cast<size_t>(std::max(cols, 0)));
     for (int y = 1; y < rows - 1; ++y) {
       const float* row = r.ptr<float>(y);
       const uchar* m = level_mask.ptr<uchar>(y);
+      int count = 0;
       for (int x = 1; x < cols - 1; ++x) {
+        const float level_value = mirrored ? std::abs(row[x]) : row[x];
+        over[static_cast<size_t>(count)] = x;
+        count += static_cast<int>((m[x] != 0) & (level_value >= threshold));
+      }
+      for (int i = 0; i < count; ++i) {
+        const int x = over[static_cast<size_t>(i)];
         const float v = row[x];
-        if (m[x] == 0) continue;
         if (v >= threshold) {
           if (auto blob = blob_at(x, y, v, 1.0f)) candidates.push_back(*blob);
-        } else if (mirrored && -v >= threshold) {
+        } else {
           if (auto blob = blob_at(x, y, -v, -1.0f)) bright_snr.push_back(blob->snr);
         }
       }
