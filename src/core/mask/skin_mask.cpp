@@ -60,6 +60,20 @@ constexpr float kBandSeedDark = 0.6f;
 constexpr float kBandSeedBright = 1.6f;
 constexpr float kBandSeedSds = 2.5f;
 
+// A photo without a face (a close-up) under a tinted light: the broad locus may hold only part of
+// its skin, and the colour model fitted to that part then leaves the rest out. The photo's
+// dominant surface (FaceBandSeed over the whole photo: its own level, near its median chroma)
+// tells: when it covers at least kMinSurfaceShare of the photo, the skin classified lies mostly
+// on it (kMinSkinOnSurface: the same surface, not something else), and yet the skin covers under
+// kMinSurfaceAsSkin of it, the model is fitted again to the surface. Measured 2026-12-07 (working
+// size): the project's close-ups and lesions, classified from the locus, cover 0.97-1.0 of their
+// surface; `lesions/PAT_1286_999_824.png` under a cool light (linear R x 0.75, B x 1.35) covered
+// 0.70, and its skin fell from 84.8 to 50.3 % of the photo. The chart scenes' surface (a table
+// top) is 10-12 % of the photo.
+constexpr double kMinSurfaceShare = 0.3;
+constexpr double kMinSkinOnSurface = 0.5;
+constexpr double kMinSurfaceAsSkin = 0.9;
+
 // Skin is a region: at the working size, after the smoothing, most seed pixels have all eight
 // neighbours in the seed too (0.77-1.0 on the project's face, close-up and lesion photos, 0.29 on a
 // colour-chart scene with a hand in it). Random colour noise puts a scatter of single pixels in
@@ -466,87 +480,119 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
             "the skin area with --roi MASK.png or a polygon JSON");
       }
     }
-    // Colour model: mean and covariance of (ln R/G, ln B/G) over the seed.
-    cv::Mat samples(cv::countNonZero(seed), 2, CV_32F);
-    int row = 0;
-    std::vector<float> seed_luminance;
-    for (int y = 0; y < small.rows; ++y) {
-      const uchar* s = seed.ptr<uchar>(y);
-      for (int x = 0; x < small.cols; ++x) {
-        if (s[x] == 0) continue;
-        samples.at<float>(row, 0) = chroma.log_rg.at<float>(y, x);
-        samples.at<float>(row, 1) = chroma.log_bg.at<float>(y, x);
-        seed_luminance.push_back(chroma.luminance.at<float>(y, x));
-        ++row;
-      }
-    }
-    cv::Mat covariance, mean;
-    cv::calcCovarMatrix(samples, covariance, mean, cv::COVAR_NORMAL | cv::COVAR_ROWS, CV_64F);
-    covariance /= std::max(1, samples.rows - 1);
-    covariance.at<double>(0, 0) += kMinChromaSd * kMinChromaSd;
-    covariance.at<double>(1, 1) += kMinChromaSd * kMinChromaSd;
-    const cv::Matx22d inv = cv::Matx22d(covariance).inv();
-    const double mu_u = mean.at<double>(0, 0);
-    const double mu_v = mean.at<double>(0, 1);
-    std::nth_element(seed_luminance.begin(),
-                     seed_luminance.begin() + static_cast<std::ptrdiff_t>(seed_luminance.size() / 2),
-                     seed_luminance.end());
-    const double median_y = seed_luminance[seed_luminance.size() / 2];
-    const double max_d2 = options.max_mahalanobis * options.max_mahalanobis;
-    // Haemoglobin's direction in (ln R/G, ln B/G), and the share of a chroma difference that lies
-    // along it when the difference is split between haemoglobin and melanin (the two span the
-    // plane).
-    const cv::Vec2d hemoglobin_dir(kHemoglobinDensityRgb[1] - kHemoglobinDensityRgb[0],
-                                   kHemoglobinDensityRgb[1] - kHemoglobinDensityRgb[2]);
-    const cv::Vec2d melanin_dir(kMelaninDensityRgb[1] - kMelaninDensityRgb[0],
-                                kMelaninDensityRgb[1] - kMelaninDensityRgb[2]);
-    const cv::Matx22d basis(hemoglobin_dir[0], melanin_dir[0], hemoglobin_dir[1], melanin_dir[1]);
-    const cv::Matx22d to_chromophores = basis.inv();
-
-    // Squared Mahalanobis distance of a chroma difference under the seed's covariance.
-    const auto distance2 = [&inv](double a, double b) {
-      return a * (inv(0, 0) * a + inv(0, 1) * b) + b * (inv(1, 0) * a + inv(1, 1) * b);
+    // The colour model and the classification by it, from a seed.
+    struct Classified {
+      cv::Mat skin;       // CV_8U 0/255: the model's colour at skin level
+      cv::Mat pigmented;  // not skin by colour, but by colour with extra melanin taken out
+      cv::Mat near;       // at skin level, within kHoleWidening of the model
+      double mu_u = 0;    // the model's mean ln R/G and its SD
+      double sd_u = 0;
     };
-
-    cv::Mat skin(small.size(), CV_8U, cv::Scalar(0));
-    cv::Mat pigmented(small.size(), CV_8U, cv::Scalar(0));
-    cv::Mat near(small.size(), CV_8U, cv::Scalar(0));  // at skin level, within kHoleWidening
-    const double near_d2 = kHoleWidening * kHoleWidening * max_d2;
-    for (int y = 0; y < small.rows; ++y) {
-      const float* u = chroma.log_rg.ptr<float>(y);
-      const float* v = chroma.log_bg.ptr<float>(y);
-      const float* l = chroma.luminance.ptr<float>(y);
-      uchar* out = skin.ptr<uchar>(y);
-      for (int x = 0; x < small.cols; ++x) {
-        const double du = u[x] - mu_u;
-        const double dv = v[x] - mu_v;
-        // The difference with its extra haemoglobin taken out, or as it is: a seed that varies in
-        // redness itself is long along haemoglobin, and a difference along it is nearer whole.
-        const double extra_hemoglobin = std::clamp(
-            to_chromophores(0, 0) * du + to_chromophores(0, 1) * dv, 0.0, kMaxExtraHemoglobin);
-        const double d2 =
-            std::min(distance2(du, dv), distance2(du - extra_hemoglobin * hemoglobin_dir[0],
-                                                  dv - extra_hemoglobin * hemoglobin_dir[1]));
-        const bool colour_ok = d2 <= max_d2;
-        const bool level_ok = l[x] >= options.dark_fraction * median_y &&
-                              l[x] <= options.bright_fraction * median_y && l[x] <= kMaxLuminance;
-        out[x] = colour_ok && level_ok ? 255 : 0;
-        if (level_ok && d2 <= near_d2) near.ptr<uchar>(y)[x] = 255;
-        if (!colour_ok && level_ok) {
-          // With extra melanin (and haemoglobin) taken out as well: a candidate pigmented pixel.
-          const double extra_melanin = std::clamp(
-              to_chromophores(1, 0) * du + to_chromophores(1, 1) * dv, 0.0, kMaxExtraMelanin);
-          const double pu = du - extra_hemoglobin * hemoglobin_dir[0] - extra_melanin * melanin_dir[0];
-          const double pv = dv - extra_hemoglobin * hemoglobin_dir[1] - extra_melanin * melanin_dir[1];
-          if (distance2(pu, pv) <= max_d2) pigmented.ptr<uchar>(y)[x] = 255;
+    const auto classify = [&](const cv::Mat& model_seed) {
+      // Colour model: mean and covariance of (ln R/G, ln B/G) over the seed.
+      cv::Mat samples(cv::countNonZero(model_seed), 2, CV_32F);
+      int row = 0;
+      std::vector<float> seed_luminance;
+      for (int y = 0; y < small.rows; ++y) {
+        const uchar* s = model_seed.ptr<uchar>(y);
+        for (int x = 0; x < small.cols; ++x) {
+          if (s[x] == 0) continue;
+          samples.at<float>(row, 0) = chroma.log_rg.at<float>(y, x);
+          samples.at<float>(row, 1) = chroma.log_bg.at<float>(y, x);
+          seed_luminance.push_back(chroma.luminance.at<float>(y, x));
+          ++row;
         }
       }
+      cv::Mat covariance, mean;
+      cv::calcCovarMatrix(samples, covariance, mean, cv::COVAR_NORMAL | cv::COVAR_ROWS, CV_64F);
+      covariance /= std::max(1, samples.rows - 1);
+      covariance.at<double>(0, 0) += kMinChromaSd * kMinChromaSd;
+      covariance.at<double>(1, 1) += kMinChromaSd * kMinChromaSd;
+      const cv::Matx22d inv = cv::Matx22d(covariance).inv();
+      const double mu_u = mean.at<double>(0, 0);
+      const double mu_v = mean.at<double>(0, 1);
+      std::nth_element(
+          seed_luminance.begin(),
+          seed_luminance.begin() + static_cast<std::ptrdiff_t>(seed_luminance.size() / 2),
+          seed_luminance.end());
+      const double median_y = seed_luminance[seed_luminance.size() / 2];
+      const double max_d2 = options.max_mahalanobis * options.max_mahalanobis;
+      // Haemoglobin's direction in (ln R/G, ln B/G), and the share of a chroma difference that lies
+      // along it when the difference is split between haemoglobin and melanin (the two span the
+      // plane).
+      const cv::Vec2d hemoglobin_dir(kHemoglobinDensityRgb[1] - kHemoglobinDensityRgb[0],
+                                     kHemoglobinDensityRgb[1] - kHemoglobinDensityRgb[2]);
+      const cv::Vec2d melanin_dir(kMelaninDensityRgb[1] - kMelaninDensityRgb[0],
+                                  kMelaninDensityRgb[1] - kMelaninDensityRgb[2]);
+      const cv::Matx22d basis(hemoglobin_dir[0], melanin_dir[0], hemoglobin_dir[1], melanin_dir[1]);
+      const cv::Matx22d to_chromophores = basis.inv();
+
+      // Squared Mahalanobis distance of a chroma difference under the seed's covariance.
+      const auto distance2 = [&inv](double a, double b) {
+        return a * (inv(0, 0) * a + inv(0, 1) * b) + b * (inv(1, 0) * a + inv(1, 1) * b);
+      };
+
+      cv::Mat skin(small.size(), CV_8U, cv::Scalar(0));
+      cv::Mat pigmented(small.size(), CV_8U, cv::Scalar(0));
+      cv::Mat near(small.size(), CV_8U, cv::Scalar(0));  // at skin level, within kHoleWidening
+      const double near_d2 = kHoleWidening * kHoleWidening * max_d2;
+      for (int y = 0; y < small.rows; ++y) {
+        const float* u = chroma.log_rg.ptr<float>(y);
+        const float* v = chroma.log_bg.ptr<float>(y);
+        const float* l = chroma.luminance.ptr<float>(y);
+        uchar* out = skin.ptr<uchar>(y);
+        for (int x = 0; x < small.cols; ++x) {
+          const double du = u[x] - mu_u;
+          const double dv = v[x] - mu_v;
+          // The difference with its extra haemoglobin taken out, or as it is: a seed that varies in
+          // redness itself is long along haemoglobin, and a difference along it is nearer whole.
+          const double extra_hemoglobin = std::clamp(
+              to_chromophores(0, 0) * du + to_chromophores(0, 1) * dv, 0.0, kMaxExtraHemoglobin);
+          const double d2 =
+              std::min(distance2(du, dv), distance2(du - extra_hemoglobin * hemoglobin_dir[0],
+                                                    dv - extra_hemoglobin * hemoglobin_dir[1]));
+          const bool colour_ok = d2 <= max_d2;
+          const bool level_ok = l[x] >= options.dark_fraction * median_y &&
+                                l[x] <= options.bright_fraction * median_y && l[x] <= kMaxLuminance;
+          out[x] = colour_ok && level_ok ? 255 : 0;
+          if (level_ok && d2 <= near_d2) near.ptr<uchar>(y)[x] = 255;
+          if (!colour_ok && level_ok) {
+            // With extra melanin (and haemoglobin) taken out as well: a candidate pigmented pixel.
+            const double extra_melanin = std::clamp(
+                to_chromophores(1, 0) * du + to_chromophores(1, 1) * dv, 0.0, kMaxExtraMelanin);
+            const double pu =
+                du - extra_hemoglobin * hemoglobin_dir[0] - extra_melanin * melanin_dir[0];
+            const double pv =
+                dv - extra_hemoglobin * hemoglobin_dir[1] - extra_melanin * melanin_dir[1];
+            if (distance2(pu, pv) <= max_d2) pigmented.ptr<uchar>(y)[x] = 255;
+          }
+        }
+      }
+      return Classified{skin, pigmented, near, mu_u, std::sqrt(covariance.at<double>(0, 0))};
+    };
+    Classified classified = classify(seed);
+    if (!face) {
+      // A close-up under a tinted light: the model fitted to the part of the skin the broad locus
+      // held may leave the rest of it out. The photo's dominant surface (its own level, near its
+      // median chroma) is then the seed (kMinSurface*).
+      const cv::Mat surface = FaceBandSeed(chroma, cv::Mat(small.size(), CV_8U, cv::Scalar(255)));
+      const double surface_px = cv::countNonZero(surface);
+      const double skin_px = cv::countNonZero(classified.skin);
+      const double shared_px = cv::countNonZero(classified.skin & surface);
+      if (surface_px >= kMinSurfaceShare * static_cast<double>(small.total()) &&
+          shared_px >= kMinSkinOnSurface * skin_px && shared_px < kMinSurfaceAsSkin * surface_px) {
+        classified = classify(surface);
+        result.warnings.push_back("skin_colour_unusual");
+      }
     }
+    cv::Mat skin = std::move(classified.skin);
+    cv::Mat pigmented = std::move(classified.pigmented);
+    cv::Mat near = std::move(classified.near);
     if (face_small && options.lips_by_colour) {
       // Lips: redder than the face's skin in the mouth band.
-      const double sd_u = std::sqrt(covariance.at<double>(0, 0));
       const cv::Rect mouth = SubRect(*face_small, 0.25, 0.68, 0.75, 0.92) & bounds;
-      cv::Mat lips = chroma.log_rg(mouth) > static_cast<float>(mu_u + 1.5 * sd_u);
+      cv::Mat lips =
+          chroma.log_rg(mouth) > static_cast<float>(classified.mu_u + 1.5 * classified.sd_u);
       skin(mouth).setTo(0, lips);
       near(mouth).setTo(0, lips);
     }
