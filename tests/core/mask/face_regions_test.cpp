@@ -33,6 +33,27 @@ std::vector<cv::Point2d> TemplatePoints(const std::filesystem::path& photos,
   return points;
 }
 
+// A sample portrait as linear RGB, its mask as `score` makes it (an upright face found) and its
+// template's 189 landmarks. Skips the test when no face detector is installed.
+struct Portrait {
+  cv::Mat rgb;
+  SkinMaskResult upright;
+  std::vector<cv::Point2d> points;
+};
+
+void LoadPortrait(const std::filesystem::path& photos, const char* name, Portrait& out) {
+  auto image = LoadImage(photos / "faces" / (std::string(name) + ".jpg"));
+  ASSERT_TRUE(image.ok()) << name;
+  out.rgb = BgrToLinearRgb(image->bgr);
+  auto upright = CaptureSkinMask(out.rgb, {}, cv::Mat());
+  ASSERT_TRUE(upright.ok()) << upright.error().message;
+  if (!upright->face) GTEST_SKIP() << "no face detector";
+  ASSERT_EQ(upright->face_quarter_turns, 0) << name;
+  out.upright = std::move(*upright);
+  out.points = TemplatePoints(photos, name);
+  ASSERT_EQ(out.points.size(), 189u) << name;
+}
+
 TEST(FaceRegions, ProducesNamedRegionsInsideTheSkinMask) {
   const cv::Rect face(100, 100, 200, 240);
   cv::Mat skin(500, 400, CV_8U, cv::Scalar(255));
@@ -420,16 +441,13 @@ TEST(CaptureSkinMask, AFacePhotographedSidewaysOrUpsideDownIsFoundTurned) {
   std::filesystem::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
   for (const char* name : {"001_03", "025_03"}) {
-    auto image = LoadImage(photos / "faces" / (std::string(name) + ".jpg"));
-    ASSERT_TRUE(image.ok()) << name;
-    const cv::Mat upright_rgb = BgrToLinearRgb(image->bgr);
-    auto upright = CaptureSkinMask(upright_rgb, {}, cv::Mat());
-    ASSERT_TRUE(upright.ok()) << upright.error().message;
-    if (!upright->face) GTEST_SKIP() << "no face detector";
-    ASSERT_EQ(upright->face_quarter_turns, 0);
-    const std::vector<cv::Point2d> points = TemplatePoints(photos, name);
-    ASSERT_EQ(points.size(), 189u) << name;
-    const auto upright_regions = FaceRegions(*upright->face, upright->mask);
+    Portrait portrait;
+    ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
+    if (IsSkipped()) return;
+    const cv::Mat& upright_rgb = portrait.rgb;
+    const SkinMaskResult& upright = portrait.upright;
+    const std::vector<cv::Point2d>& points = portrait.points;
+    const auto upright_regions = FaceRegions(*upright.face, upright.mask);
     for (int turns = 1; turns < 4; ++turns) {
       const std::string what = std::string(name) + " turned " + std::to_string(turns);
       const cv::Mat rgb = TurnClockwise(upright_rgb, turns);
@@ -440,7 +458,7 @@ TEST(CaptureSkinMask, AFacePhotographedSidewaysOrUpsideDownIsFoundTurned) {
       EXPECT_NE(std::find(found->warnings.begin(), found->warnings.end(), "face_turned"),
                 found->warnings.end())
           << what;
-      const cv::Rect expected = TurnRectClockwise(*upright->face, upright_rgb.size(), turns);
+      const cv::Rect expected = TurnRectClockwise(*upright.face, upright_rgb.size(), turns);
       const double tolerance = 0.05 * expected.width;
       EXPECT_NEAR(found->face->x, expected.x, tolerance) << what;
       EXPECT_NEAR(found->face->y, expected.y, tolerance) << what;
@@ -449,7 +467,7 @@ TEST(CaptureSkinMask, AFacePhotographedSidewaysOrUpsideDownIsFoundTurned) {
       EXPECT_TRUE(found->mouth.has_value()) << what;
       // The same pixels are skin (eyes, brows, lips cleared alike): the masks agree but for a
       // rim of re-detected boxes.
-      const cv::Mat turned_upright_mask = TurnClockwise(upright->mask, turns);
+      const cv::Mat turned_upright_mask = TurnClockwise(upright.mask, turns);
       const double agree = cv::countNonZero(turned_upright_mask & found->mask) /
                            static_cast<double>(cv::countNonZero(turned_upright_mask | found->mask));
       EXPECT_GT(agree, 0.97) << what;
@@ -552,15 +570,13 @@ TEST(CaptureSkinMask, AFaceLeaningToOneSideIsFoundLevelled) {
   std::filesystem::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
   for (const char* name : {"001_03", "025_03"}) {
-    auto image = LoadImage(photos / "faces" / (std::string(name) + ".jpg"));
-    ASSERT_TRUE(image.ok()) << name;
-    const cv::Mat upright_rgb = BgrToLinearRgb(image->bgr);
-    auto upright = CaptureSkinMask(upright_rgb, {}, cv::Mat());
-    ASSERT_TRUE(upright.ok()) << upright.error().message;
-    if (!upright->face) GTEST_SKIP() << "no face detector";
-    const std::vector<cv::Point2d> points = TemplatePoints(photos, name);
-    ASSERT_EQ(points.size(), 189u) << name;
-    const auto upright_regions = FaceRegions(*upright->face, upright->mask);
+    Portrait portrait;
+    ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
+    if (IsSkipped()) return;
+    const cv::Mat& upright_rgb = portrait.rgb;
+    const SkinMaskResult& upright = portrait.upright;
+    const std::vector<cv::Point2d>& points = portrait.points;
+    const auto upright_regions = FaceRegions(*upright.face, upright.mask);
     for (const double tilt : {28.0, -33.0}) {
       const std::string what = std::string(name) + " tilted " + std::to_string(tilt);
       // The photo turned clockwise by the tilt, on a canvas that holds all of it, the backdrop's
@@ -576,13 +592,13 @@ TEST(CaptureSkinMask, AFaceLeaningToOneSideIsFoundLevelled) {
       EXPECT_NE(std::find(found->warnings.begin(), found->warnings.end(), "face_tilted"),
                 found->warnings.end())
           << what;
-      const cv::Point2d centre = turn.ToLevelled(RectCentre(*upright->face));
-      EXPECT_NEAR(RectCentre(*found->face).x, centre.x, 0.06 * upright->face->width) << what;
-      EXPECT_NEAR(RectCentre(*found->face).y, centre.y, 0.06 * upright->face->width) << what;
-      EXPECT_NEAR(found->face->width, upright->face->width, 0.1 * upright->face->width) << what;
+      const cv::Point2d centre = turn.ToLevelled(RectCentre(*upright.face));
+      EXPECT_NEAR(RectCentre(*found->face).x, centre.x, 0.06 * upright.face->width) << what;
+      EXPECT_NEAR(RectCentre(*found->face).y, centre.y, 0.06 * upright.face->width) << what;
+      EXPECT_NEAR(found->face->width, upright.face->width, 0.1 * upright.face->width) << what;
       EXPECT_EQ(found->eyes.size(), 2u) << what;
       EXPECT_TRUE(found->mouth.has_value()) << what;
-      const cv::Mat turned_upright_mask = turn.Level(upright->mask, cv::INTER_NEAREST);
+      const cv::Mat turned_upright_mask = turn.Level(upright.mask, cv::INTER_NEAREST);
       const double agree = cv::countNonZero(turned_upright_mask & found->mask) /
                            static_cast<double>(cv::countNonZero(turned_upright_mask | found->mask));
       EXPECT_GT(agree, 0.9) << what;
@@ -600,7 +616,7 @@ TEST(CaptureSkinMask, AFaceLeaningToOneSideIsFoundLevelled) {
         const cv::Moments got = cv::moments(regions.at(region), true);
         const double dx = got.m10 / got.m00 - expected.m10 / expected.m00;
         const double dy = got.m01 / got.m00 - expected.m01 / expected.m00;
-        EXPECT_LT(std::hypot(dx, dy), 0.1 * upright->face->width) << what << " " << region;
+        EXPECT_LT(std::hypot(dx, dy), 0.1 * upright.face->width) << what << " " << region;
       }
     }
   }

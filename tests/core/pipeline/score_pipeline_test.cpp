@@ -305,6 +305,25 @@ void LoadAndScore(const fs::path& path, LoadedImage& photo, json& doc) {
   doc = std::move(*scored);
 }
 
+// The photo at `path` scored as it is and under a strongly cool light (linear R × 0.75, B × 1.35:
+// deep shade, or a daylight setting under blue LEDs).
+void ScoreCleanAndCool(const fs::path& path, json& clean, json& cool) {
+  LoadedImage photo;
+  ASSERT_NO_FATAL_FAILURE(LoadAndScore(path, photo, clean));
+  LoadedImage tinted = photo;
+  cv::Mat linear = BgrToLinearRgb(photo.bgr);
+  cv::multiply(linear, cv::Scalar(0.75, 1.0, 1.35), linear);
+  tinted.bgr = LinearRgbToBgr8(cv::min(linear, 1.0));
+  auto scored = ScoreLoadedImage(tinted, ScoreOptions());
+  ASSERT_TRUE(scored.ok()) << path << " under a cool light: " << scored.error().message;
+  cool = std::move(*scored);
+}
+
+bool SkinColourUnusual(const json& doc) {
+  const auto codes = WarningCodes(doc);
+  return std::find(codes.begin(), codes.end(), "skin_colour_unusual") != codes.end();
+}
+
 // An oily face under a flash: clipped specular patches on the forehead and down the nose. The
 // glare is reported (judged on the skin measured: the studio backdrop of these portraits, white and
 // clipped, read as glare on every one of them before), the glare leaves the region only where it
@@ -466,23 +485,12 @@ TEST(ScorePhotos, ASkinColouredWallBehindAPortraitIsLeftOut) {
 TEST(ScorePhotos, APortraitUnderACoolLightKeepsItsSkin) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
-  LoadedImage photo;
-  json clean;
-  ASSERT_NO_FATAL_FAILURE(LoadAndScore(photos / "faces" / "001_03.jpg", photo, clean));
-  LoadedImage cool = photo;
-  cv::Mat linear = BgrToLinearRgb(photo.bgr);
-  cv::multiply(linear, cv::Scalar(0.75, 1.0, 1.35), linear);
-  cool.bgr = LinearRgbToBgr8(cv::min(linear, 1.0));
-  auto tinted = ScoreLoadedImage(cool, ScoreOptions());
-  ASSERT_TRUE(tinted.ok()) << tinted.error().message;
-  const auto unusual = [](const json& doc) {
-    const auto codes = WarningCodes(doc);
-    return std::find(codes.begin(), codes.end(), "skin_colour_unusual") != codes.end();
-  };
-  EXPECT_FALSE(unusual(clean));
-  EXPECT_TRUE(unusual(*tinted));
+  json clean, cool;
+  ASSERT_NO_FATAL_FAILURE(ScoreCleanAndCool(photos / "faces" / "001_03.jpg", clean, cool));
+  EXPECT_FALSE(SkinColourUnusual(clean));
+  EXPECT_TRUE(SkinColourUnusual(cool));
   const json& a = clean["metrics"];
-  const json& b = (*tinted)["metrics"];
+  const json& b = cool["metrics"];
   ExpectWithin(a, b, "mask", "skin_pct", 0.1);
   ExpectWithin(a, b, "texture", "roughness_rq", 0.05);
   ExpectWithin(a, b, "pores", "count", 0.35);
@@ -590,22 +598,12 @@ TEST(ScorePhotos, AFollowUpOfALeaningFaceTakesItsTiltWithTheRegistrationsTurn) {
 TEST(ScorePhotos, ACloseUpUnderACoolLightKeepsItsSkin) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
-  LoadedImage photo;
-  json clean;
-  ASSERT_NO_FATAL_FAILURE(LoadAndScore(photos / "lesions" / "PAT_1286_999_824.png", photo, clean));
-  LoadedImage cool = photo;
-  cv::Mat linear = BgrToLinearRgb(photo.bgr);
-  cv::multiply(linear, cv::Scalar(0.75, 1.0, 1.35), linear);
-  cool.bgr = LinearRgbToBgr8(cv::min(linear, 1.0));
-  auto tinted = ScoreLoadedImage(cool, ScoreOptions());
-  ASSERT_TRUE(tinted.ok()) << tinted.error().message;
-  const auto unusual = [](const json& doc) {
-    const auto codes = WarningCodes(doc);
-    return std::find(codes.begin(), codes.end(), "skin_colour_unusual") != codes.end();
-  };
-  EXPECT_FALSE(unusual(clean));
-  EXPECT_TRUE(unusual(*tinted));
-  ExpectWithin(clean["metrics"], (*tinted)["metrics"], "mask", "skin_pct", 0.05);
+  json clean, cool;
+  ASSERT_NO_FATAL_FAILURE(
+      ScoreCleanAndCool(photos / "lesions" / "PAT_1286_999_824.png", clean, cool));
+  EXPECT_FALSE(SkinColourUnusual(clean));
+  EXPECT_TRUE(SkinColourUnusual(cool));
+  ExpectWithin(clean["metrics"], cool["metrics"], "mask", "skin_pct", 0.05);
 }
 
 TEST(ScorePhotos, EveryFaceAndCloseUpGetsFiniteNonTrivialScores) {
