@@ -444,9 +444,7 @@ TEST(CaptureSkinMask, AFacePhotographedSidewaysOrUpsideDownIsFoundTurned) {
     Portrait portrait;
     ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
     if (IsSkipped()) return;
-    const cv::Mat& upright_rgb = portrait.rgb;
-    const SkinMaskResult& upright = portrait.upright;
-    const std::vector<cv::Point2d>& points = portrait.points;
+    const auto& [upright_rgb, upright, points] = portrait;
     const auto upright_regions = FaceRegions(*upright.face, upright.mask);
     for (int turns = 1; turns < 4; ++turns) {
       const std::string what = std::string(name) + " turned " + std::to_string(turns);
@@ -573,9 +571,7 @@ TEST(CaptureSkinMask, AFaceLeaningToOneSideIsFoundLevelled) {
     Portrait portrait;
     ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
     if (IsSkipped()) return;
-    const cv::Mat& upright_rgb = portrait.rgb;
-    const SkinMaskResult& upright = portrait.upright;
-    const std::vector<cv::Point2d>& points = portrait.points;
+    const auto& [upright_rgb, upright, points] = portrait;
     const auto upright_regions = FaceRegions(*upright.face, upright.mask);
     for (const double tilt : {28.0, -33.0}) {
       const std::string what = std::string(name) + " tilted " + std::to_string(tilt);

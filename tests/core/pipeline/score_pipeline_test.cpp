@@ -503,16 +503,23 @@ TEST(ScorePhotos, APortraitUnderACoolLightKeepsItsSkin) {
 // before, no face, pores 84 against 62, Rq 8.43 against 2.88, lines 4 against 25, ITA 51.6
 // against 53.5; now the face found at 27.4°, pores 39, Rq 2.85, lines 26, ITA 52.3, five regions.
 // (Pores are at this photo's resolution limit, warned, and differ most.)
+// `photo` turned clockwise by `clockwise_deg` on a canvas that holds all of it, its top-left
+// pixel's colour (the backdrop's) beyond its edges, with a cubic filter.
+LoadedImage Leaning(const LoadedImage& photo, double clockwise_deg) {
+  LoadedImage turned = photo;
+  turned.bgr = Levelling(photo.bgr.size(), -clockwise_deg, /*expand=*/true)
+                   .Level(photo.bgr, cv::INTER_CUBIC, cv::BORDER_CONSTANT,
+                          cv::Scalar(photo.bgr.at<cv::Vec3b>(0, 0)));
+  return turned;
+}
+
 TEST(ScorePhotos, APortraitLeaningToOneSideIsMeasuredAsAFace) {
   fs::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
   auto loaded = LoadImage(photos / "faces" / "001_03.jpg", LoadOptions());
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   const auto turned = [&](double clockwise_deg) {
-    LoadedImage photo = *loaded;
-    photo.bgr = Levelling(loaded->bgr.size(), -clockwise_deg, /*expand=*/true)
-                    .Level(loaded->bgr, cv::INTER_CUBIC, cv::BORDER_CONSTANT,
-                           cv::Scalar(loaded->bgr.at<cv::Vec3b>(0, 0)));
+    const LoadedImage photo = Leaning(*loaded, clockwise_deg);
     auto doc = ScoreLoadedImage(photo, ScoreOptions());
     SKT_CHECK(doc.ok()) << doc.error().message;
     return std::pair<json, double>(*doc, static_cast<double>(photo.bgr.total()));
@@ -547,10 +554,7 @@ TEST(ScorePhotos, AFollowUpOfALeaningFaceTakesItsTiltWithTheRegistrationsTurn) {
   SKINTRACK_REQUIRE_PHOTOS(photos);
   auto loaded = LoadImage(photos / "faces" / "001_03.jpg", LoadOptions());
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
-  LoadedImage baseline = *loaded;
-  baseline.bgr = Levelling(loaded->bgr.size(), -28.0, /*expand=*/true)
-                     .Level(loaded->bgr, cv::INTER_CUBIC, cv::BORDER_CONSTANT,
-                            cv::Scalar(loaded->bgr.at<cv::Vec3b>(0, 0)));
+  const LoadedImage baseline = Leaning(*loaded, 28.0);
   ScoreOptions options;
   auto region = ScoringMask(baseline, options);
   ASSERT_TRUE(region.ok()) << region.error().message;
