@@ -27,8 +27,8 @@ constexpr double kLevelledLongSide = 1600.0;
 // on a reduced copy of the photo levelled (levelling.h; what lies beyond the photo is black, not
 // skin), and carried back into the photo's pixels.
 Result<SkinMaskResult> TiltedFaceMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,
-                                      const cv::Rect& face, double tilt_deg,
-                                      std::vector<std::string> warnings) {
+                                      const cv::Rect& face, const std::vector<cv::Rect>& face_eyes,
+                                      double tilt_deg, std::vector<std::string> warnings) {
   const double scale = std::min(
       1.0, kLevelledLongSide / static_cast<double>(std::max(rgb_linear.cols, rgb_linear.rows)));
   cv::Mat small;
@@ -57,7 +57,12 @@ Result<SkinMaskResult> TiltedFaceMask(const cv::Mat& rgb_linear, const cv::Mat& 
     return CentredAt(sized, {(c.x + 0.5) / scale - 0.5, (c.y + 0.5) / scale - 0.5});
   };
   const cv::Rect levelled_face = to_levelled(face);
-  const std::vector<cv::Rect> eyes = FindEyes(levelled, levelled_face);
+  // The eyes found again on this copy; where fewer are, the ones that confirmed the face.
+  std::vector<cv::Rect> eyes = FindEyes(levelled, levelled_face);
+  if (eyes.size() < face_eyes.size()) {
+    eyes.clear();
+    for (const cv::Rect& eye : face_eyes) eyes.push_back(to_levelled(eye));
+  }
   const std::optional<cv::Rect> mouth = FindMouth(levelled, levelled_face);
   SkinMaskOptions options;
   options.lips_by_colour = !mouth;
@@ -114,7 +119,7 @@ Result<SkinMaskResult> CaptureSkinMask(const cv::Mat& rgb_linear,
   const std::optional<cv::Rect> face =
       close_up ? std::nullopt : FindFace(rgb_linear, warnings, &eyes, &turns, &tilt_deg);
   if (face && tilt_deg != 0) {
-    return TiltedFaceMask(rgb_linear, use_exclude ? exclude : cv::Mat(), *face, tilt_deg,
+    return TiltedFaceMask(rgb_linear, use_exclude ? exclude : cv::Mat(), *face, eyes, tilt_deg,
                           std::move(warnings));
   }
   // A face lying on its side (or upside down): the mask is made with the photo turned upright, as

@@ -348,7 +348,7 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
       }
     }
     // Leaning to one side: searched only where no face was found any other way (a photo without a
-    // face pays two more searches).
+    // face pays the four tilted searches).
     if (!best && quarter_turns != nullptr && tilt_deg != nullptr) {
       std::optional<TiltedFace> tilted = FindTiltedFace(rgb_linear, grey, scale, *cascade);
       if (!tilted) return std::nullopt;

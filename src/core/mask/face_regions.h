@@ -56,7 +56,8 @@ cv::Rect TurnRectClockwise(const cv::Rect& r, cv::Size size, int quarter_turns);
 // is taken only with both eyes found in it (on the photo levelled by the search's angle, around the
 // face alone). *tilt_deg receives the face's tilt measured from its eyes' line (clockwise as
 // viewed; 0 for a face found upright or turned by quarters); the box returned is the levelled
-// face's box centred where the face is in the photo, and the eyes' boxes likewise.
+// face's box centred where the face is in the photo (it may reach past the photo's edge), and the
+// eyes' boxes likewise.
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
                                  std::vector<cv::Rect>* eyes = nullptr,
                                  int* quarter_turns = nullptr, double* tilt_deg = nullptr);
