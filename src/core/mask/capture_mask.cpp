@@ -42,20 +42,8 @@ Result<SkinMaskResult> TiltedFaceMask(const cv::Mat& rgb_linear, const cv::Mat& 
     cv::resize(exclude, reduced, small.size(), 0, 0, cv::INTER_NEAREST);
     outside |= level.Level(reduced, cv::INTER_NEAREST) != 0;
   }
-  // Between the photo's pixels and the levelled copy's: box centres move, sizes scale.
-  const auto to_levelled = [&](const cv::Rect& r) {
-    const cv::Point2d c = RectCentre(r);
-    const cv::Rect sized(0, 0, std::max(1, static_cast<int>(std::lround(r.width * scale))),
-                         std::max(1, static_cast<int>(std::lround(r.height * scale))));
-    return CentredAt(sized,
-                     level.ToLevelled({(c.x + 0.5) * scale - 0.5, (c.y + 0.5) * scale - 0.5}));
-  };
-  const auto to_photo = [&](const cv::Rect& r) {
-    const cv::Point2d c = level.FromLevelled(RectCentre(r));
-    const cv::Rect sized(0, 0, static_cast<int>(std::lround(r.width / scale)),
-                         static_cast<int>(std::lround(r.height / scale)));
-    return CentredAt(sized, {(c.x + 0.5) / scale - 0.5, (c.y + 0.5) / scale - 0.5});
-  };
+  const auto to_levelled = [&](const cv::Rect& r) { return BoxToLevelled(level, scale, r); };
+  const auto to_photo = [&](const cv::Rect& r) { return BoxFromLevelled(level, scale, r); };
   const cv::Rect levelled_face = to_levelled(face);
   // The eyes found again on this copy; where fewer are, the ones that confirmed the face.
   std::vector<cv::Rect> eyes = FindEyes(levelled, levelled_face);

@@ -254,12 +254,7 @@ std::optional<TiltedFace> FindTiltedFace(const cv::Mat& rgb_linear, const cv::Ma
   const std::optional<cv::Rect> level_face =
       FindFace(level.Level(reduced, cv::INTER_LINEAR, cv::BORDER_REPLICATE), unused, &level_eyes);
   if (!level_face || level_eyes.size() != 2) return best;
-  const auto to_photo = [&](const cv::Rect& r) {
-    const cv::Point2d c = level.FromLevelled(RectCentre(r));
-    const cv::Rect sized(0, 0, static_cast<int>(std::lround(r.width / reduce)),
-                         static_cast<int>(std::lround(r.height / reduce)));
-    return CentredAt(sized, {(c.x + 0.5) / reduce - 0.5, (c.y + 0.5) / reduce - 0.5});
-  };
+  const auto to_photo = [&](const cv::Rect& r) { return BoxFromLevelled(level, reduce, r); };
   const cv::Point2d left = RectCentre(level_eyes[0]);
   const cv::Point2d right = RectCentre(level_eyes[1]);
   best->tilt_deg += std::atan2(right.y - left.y, right.x - left.x) * 180.0 / CV_PI;

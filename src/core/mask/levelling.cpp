@@ -1,5 +1,6 @@
 #include "core/mask/levelling.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <opencv2/imgproc.hpp>
@@ -66,6 +67,20 @@ cv::Point2d RectCentre(const cv::Rect& r) {
 cv::Rect CentredAt(const cv::Rect& r, const cv::Point2d& centre) {
   return {static_cast<int>(std::lround(centre.x - 0.5 * (r.width - 1))),
           static_cast<int>(std::lround(centre.y - 0.5 * (r.height - 1))), r.width, r.height};
+}
+
+cv::Rect BoxToLevelled(const Levelling& level, double scale, const cv::Rect& photo_box) {
+  const cv::Point2d c = RectCentre(photo_box);
+  const cv::Rect sized(0, 0, std::max(1, static_cast<int>(std::lround(photo_box.width * scale))),
+                       std::max(1, static_cast<int>(std::lround(photo_box.height * scale))));
+  return CentredAt(sized, level.ToLevelled({(c.x + 0.5) * scale - 0.5, (c.y + 0.5) * scale - 0.5}));
+}
+
+cv::Rect BoxFromLevelled(const Levelling& level, double scale, const cv::Rect& levelled_box) {
+  const cv::Point2d c = level.FromLevelled(RectCentre(levelled_box));
+  const cv::Rect sized(0, 0, static_cast<int>(std::lround(levelled_box.width / scale)),
+                       static_cast<int>(std::lround(levelled_box.height / scale)));
+  return CentredAt(sized, {(c.x + 0.5) / scale - 0.5, (c.y + 0.5) / scale - 0.5});
 }
 
 }  // namespace skintrack::core

@@ -47,6 +47,12 @@ class Levelling {
 // and the levelled image (the box of an upright face stays the box of that face, turned).
 cv::Rect CentredAt(const cv::Rect& r, const cv::Point2d& centre);
 
+// Boxes between a photo and a copy of it reduced by `scale` (< 1 smaller) and then levelled by
+// `level` (made for the reduced size): the centre moves with the pixels, the size scales (at least
+// 1 px in the copy).
+cv::Rect BoxToLevelled(const Levelling& level, double scale, const cv::Rect& photo_box);
+cv::Rect BoxFromLevelled(const Levelling& level, double scale, const cv::Rect& levelled_box);
+
 // The centre of `r` (pixel centres: a box of pixels x..x+w−1 is centred at x + (w − 1)/2).
 cv::Point2d RectCentre(const cv::Rect& r);
 
