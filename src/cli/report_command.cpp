@@ -181,9 +181,15 @@ std::string CaveatFor(std::string code, int photos, const compare::JudgeRules& r
            count + ".";
   }
   if (code == "skin_colour_unusual") {
-    return "In some photos the face's colour lay outside the usual range of skin, most likely "
+    return "In some photos the skin's colour lay outside the usual range of skin, most likely "
            "from strongly tinted light; their redness and pigmentation figures describe the light "
            "as much as the skin" +
+           count + ".";
+  }
+  if (code == "skin_assumed_from_surface") {
+    return "Some close-ups had no skin-coloured area at all, most likely from strongly tinted "
+           "light, and the surface filling most of the photo was measured as the skin; white hair "
+           "on it could not be told from skin by its colour" +
            count + ".";
   }
   if (code == "backdrop_like_skin") {

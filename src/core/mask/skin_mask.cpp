@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <span>
 #include <string>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
@@ -73,6 +74,16 @@ constexpr float kBandSeedSds = 2.5f;
 constexpr double kMinSurfaceShare = 0.3;
 constexpr double kMinSkinOnSurface = 0.5;
 constexpr double kMinSurfaceAsSkin = 0.9;
+// Where the broad locus holds no pixel at all, a photo without a face is still taken as skin under
+// a tinted light when its dominant surface covers at least kMinSurfaceAloneShare of it and the
+// surface's median chroma lies within the locus widened by kMaxCastLog on every side: a camera's
+// white balance that missed by up to a factor e^0.5 = 1.65 in R/G or B/G (a close-up filled with
+// skin is what automatic white balance most often gets wrong, pulling the skin towards grey). The
+// score then warns `skin_colour_unusual` and `skin_assumed_from_surface`. A blue or green wall
+// lies beyond the widened locus; a grey or beige one within it is taken for skin, which the
+// warnings say.
+constexpr double kMinSurfaceAloneShare = 0.5;
+constexpr float kMaxCastLog = 0.5f;
 
 // Skin is a region: at the working size, after the smoothing, most seed pixels have all eight
 // neighbours in the seed too (0.77-1.0 on the project's face, close-up and lesion photos, 0.29 on a
@@ -327,6 +338,29 @@ cv::Mat FaceBandSeed(const Chroma& chroma, const cv::Mat& band) {
   return seed;
 }
 
+// Whether the dominant surface `surface` (FaceBandSeed over the whole photo) may be skin under a
+// tinted light: large enough, and its median chroma within the locus widened by kMaxCastLog.
+bool SurfaceMayBeTintedSkin(const Chroma& chroma, const cv::Mat& surface) {
+  if (cv::countNonZero(surface) < kMinSurfaceAloneShare * static_cast<double>(surface.total())) {
+    return false;
+  }
+  std::vector<float> us, vs;
+  for (int y = 0; y < surface.rows; ++y) {
+    const uchar* s = surface.ptr<uchar>(y);
+    const float* u = chroma.log_rg.ptr<float>(y);
+    const float* v = chroma.log_bg.ptr<float>(y);
+    for (int x = 0; x < surface.cols; ++x) {
+      if (s[x] == 0) continue;
+      us.push_back(u[x]);
+      vs.push_back(v[x]);
+    }
+  }
+  const float u = SelectMedianMad(us).median;
+  const float v = SelectMedianMad(vs).median;
+  return u >= kMinLogRg - kMaxCastLog && u <= kMaxLogRg + kMaxCastLog &&
+         v >= kMinLogBg - kMaxCastLog && v <= kMaxLogBg + kMaxCastLog;
+}
+
 cv::Rect ScaleRect(const cv::Rect& r, double s) {
   return {static_cast<int>(std::lround(r.x * s)), static_cast<int>(std::lround(r.y * s)),
           std::max(1, static_cast<int>(std::lround(r.width * s))),
@@ -426,6 +460,16 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
       }
       if (cv::countNonZero(in_face) > 50) seed = in_face;
     }
+    // The photo's dominant surface (its own level, near its median chroma), for a photo without a
+    // face under a tinted light; made once, when first needed.
+    cv::Mat surface;
+    const auto dominant_surface = [&]() -> const cv::Mat& {
+      if (surface.empty()) {
+        surface = FaceBandSeed(chroma, cv::Mat(small.size(), CV_8U, cv::Scalar(255)));
+      }
+      return surface;
+    };
+    bool seeded_by_surface = false;
     if (cv::countNonZero(seed) < 20) {
       // Near black and clipped white both erase colour, so an unusable exposure would otherwise
       // be reported as a greyscale photo; the median says which half of the range holds most of
@@ -460,9 +504,15 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
             "redness and pigmentation cannot be measured; use the colour original, or give the "
             "skin area with --roi MASK.png or a polygon JSON");
       }
-      return AnalysisError(
-          "no skin-coloured pixels found; check exposure and white balance, or give the skin "
-          "area with --roi MASK.png or a polygon JSON");
+      if (face || !SurfaceMayBeTintedSkin(chroma, dominant_surface())) {
+        return AnalysisError(
+            "no skin-coloured pixels found; check exposure and white balance, or give the skin "
+            "area with --roi MASK.png or a polygon JSON");
+      }
+      seed = dominant_surface();
+      seeded_by_surface = true;
+      result.warnings.push_back("skin_colour_unusual");
+      result.warnings.push_back("skin_assumed_from_surface");
     }
     {
       cv::Mat seed_core;
@@ -571,12 +621,10 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
       return Classified{skin, pigmented, near, mu_u, std::sqrt(covariance.at<double>(0, 0))};
     };
     Classified classified = classify(seed);
-    if (!face) {
+    if (!face && !seeded_by_surface) {
       // A close-up under a tinted light: the model fitted to the part of the skin the broad locus
-      // held may leave the rest of it out. The photo's dominant surface (its own level, near its
-      // median chroma) is then the seed (kMinSurface*).
-      const cv::Mat surface = FaceBandSeed(chroma, cv::Mat(small.size(), CV_8U, cv::Scalar(255)));
-      const double surface_px = cv::countNonZero(surface);
+      // held may leave the rest of it out. The dominant surface is then the seed (kMinSurface*).
+      const double surface_px = cv::countNonZero(dominant_surface());
       const double skin_px = cv::countNonZero(classified.skin);
       const double shared_px = cv::countNonZero(classified.skin & surface);
       if (surface_px >= kMinSurfaceShare * static_cast<double>(small.total()) &&

@@ -244,6 +244,47 @@ TEST(SkinMask, AFaceUnderACoolLightIsFoundWhole) {
   }
 }
 
+bool Warned(const SkinMaskResult& result, const char* code) {
+  return std::find(result.warnings.begin(), result.warnings.end(), code) != result.warnings.end();
+}
+
+// A close-up filled with skin (a red patch on it, a dark cloth along its foot) whose light carried
+// every pixel out of the broad locus (linear R x 0.6, B x 1.6, as a white balance that pulled the
+// skin towards grey): before, "no skin-coloured pixels found". Its dominant surface is now taken
+// for the skin, the red patch with it and the cloth not, and the result says the skin was assumed.
+// In a neutral light the locus holds the skin and nothing is assumed. A plain blue surface lies
+// beyond any cast the widened locus allows.
+TEST(SkinMask, ACloseUpWhoseLightLeftNoSkinColourIsTakenFromItsSurface) {
+  cv::Mat cloth(480, 640, CV_8U, cv::Scalar(0));
+  cloth(cv::Rect(0, 400, 640, 80)).setTo(255);
+  const cv::Mat truth = cloth == 0;
+  cv::Mat skin(truth.size(), CV_32FC3, SkinColour(0.6, 0.5));
+  cv::circle(skin, {380, 220}, 60, SkinColour(0.6, 1.3), cv::FILLED);
+  skin.setTo(cv::Scalar(0.03, 0.03, 0.035), cloth);
+  cv::Mat variation(truth.size(), CV_32FC3);
+  cv::randn(variation, 0.0, 0.05);
+  cv::GaussianBlur(variation, variation, cv::Size(), 3.0);
+  variation *= 3.0;
+  cv::exp(variation, variation);
+  skin = skin.mul(variation);
+  for (const bool tinted : {false, true}) {
+    cv::Mat rgb = skin.clone();
+    if (tinted) cv::multiply(rgb, cv::Scalar(0.6, 1.0, 1.6), rgb);
+    auto result = DetectSkinMask(rgb, cv::Mat(), std::nullopt);
+    ASSERT_TRUE(result.ok()) << "tinted " << tinted << ": " << result.error().message;
+    EXPECT_EQ(Warned(*result, "skin_assumed_from_surface"), tinted);
+    EXPECT_EQ(Warned(*result, "skin_colour_unusual"), tinted);
+    EXPECT_GT(Overlap(result->mask, truth), 0.97) << "tinted " << tinted;
+    EXPECT_GT(Overlap(truth, result->mask), 0.99) << "tinted " << tinted;
+  }
+  cv::Mat blue(truth.size(), CV_32FC3, cv::Scalar(0.15, 0.25, 0.6));
+  blue = blue.mul(variation);
+  auto refused = DetectSkinMask(blue, cv::Mat(), std::nullopt);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("no skin-coloured pixels"), std::string::npos)
+      << refused.error().message;
+}
+
 TEST(SkinMask, FailsClearlyWithoutSkin) {
   const cv::Mat grey(200, 200, CV_32FC3, cv::Scalar(0.3, 0.3, 0.3));
   auto result = DetectSkinMask(grey, cv::Mat(), std::nullopt);
