@@ -80,10 +80,13 @@ constexpr double kMinSurfaceAsSkin = 0.9;
 // white balance that missed by up to a factor e^0.5 = 1.65 in R/G or B/G (a close-up filled with
 // skin is what automatic white balance most often gets wrong, pulling the skin towards grey). The
 // score then warns `skin_colour_unusual` and `skin_assumed_from_surface`. A blue or green wall
-// lies beyond the widened locus; a grey or beige one within it is taken for skin, which the
-// warnings say.
+// lies beyond the widened locus. A surface within kMinSurfaceChroma of neutral (its chroma's
+// length) is not taken: white paper, a grey wall or a white sheet under a near-neutral light
+// cannot be told from skin greyed by a white balance, and the photo is refused as before. The
+// tinted sample close-ups that reach this test lie 0.135-0.95 from neutral.
 constexpr double kMinSurfaceAloneShare = 0.5;
 constexpr float kMaxCastLog = 0.5f;
+constexpr float kMinSurfaceChroma = 0.1f;
 
 // Skin is a region: at the working size, after the smoothing, most seed pixels have all eight
 // neighbours in the seed too (0.77-1.0 on the project's face, close-up and lesion photos, 0.29 on a
@@ -339,7 +342,8 @@ cv::Mat FaceBandSeed(const Chroma& chroma, const cv::Mat& band) {
 }
 
 // Whether the dominant surface `surface` (FaceBandSeed over the whole photo) may be skin under a
-// tinted light: large enough, and its median chroma within the locus widened by kMaxCastLog.
+// tinted light: large enough, its median chroma within the locus widened by kMaxCastLog and not
+// near neutral (kMinSurfaceChroma).
 bool SurfaceMayBeTintedSkin(const Chroma& chroma, const cv::Mat& surface) {
   if (cv::countNonZero(surface) < kMinSurfaceAloneShare * static_cast<double>(surface.total())) {
     return false;
@@ -357,8 +361,9 @@ bool SurfaceMayBeTintedSkin(const Chroma& chroma, const cv::Mat& surface) {
   }
   const float u = SelectMedianMad(us).median;
   const float v = SelectMedianMad(vs).median;
-  return u >= kMinLogRg - kMaxCastLog && u <= kMaxLogRg + kMaxCastLog &&
-         v >= kMinLogBg - kMaxCastLog && v <= kMaxLogBg + kMaxCastLog;
+  return std::hypot(u, v) >= kMinSurfaceChroma && u >= kMinLogRg - kMaxCastLog &&
+         u <= kMaxLogRg + kMaxCastLog && v >= kMinLogBg - kMaxCastLog &&
+         v <= kMaxLogBg + kMaxCastLog;
 }
 
 cv::Rect ScaleRect(const cv::Rect& r, double s) {
