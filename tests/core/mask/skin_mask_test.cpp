@@ -248,11 +248,11 @@ bool Warned(const SkinMaskResult& result, const char* code) {
   return std::find(result.warnings.begin(), result.warnings.end(), code) != result.warnings.end();
 }
 
-// A close-up filled with skin (a red patch on it, a dark cloth along its foot) whose light carried
-// every pixel out of the broad locus (linear R x 0.6, B x 1.6, as a white balance that pulled the
-// skin towards grey): before, "no skin-coloured pixels found". Its dominant surface is now taken
-// for the skin, the red patch with it and the cloth not, and the result says the skin was assumed.
-// In a neutral light the locus holds the skin and nothing is assumed.
+// A close-up filled with textured skin (a red patch on it, a dark cloth along its foot) whose light
+// carried every pixel out of the broad locus (linear R x 0.6, B x 1.6, as a white balance that
+// pulled the skin towards grey): before, "no skin-coloured pixels found". Its dominant surface is
+// now taken for the skin, the red patch with it and the cloth not, and the result says the skin was
+// assumed. In a neutral light the locus holds the skin and nothing is assumed.
 TEST(SkinMask, ACloseUpWhoseLightLeftNoSkinColourIsTakenFromItsSurface) {
   cv::Mat cloth(480, 640, CV_8U, cv::Scalar(0));
   cloth(cv::Rect(0, 400, 640, 80)).setTo(255);
@@ -260,12 +260,21 @@ TEST(SkinMask, ACloseUpWhoseLightLeftNoSkinColourIsTakenFromItsSurface) {
   cv::Mat skin(truth.size(), CV_32FC3, SkinColour(0.6, 0.5));
   cv::circle(skin, {380, 220}, 60, SkinColour(0.6, 1.3), cv::FILLED);
   skin.setTo(cv::Scalar(0.03, 0.03, 0.035), cloth);
+  // Colour varying over a few pixels, and a fine texture of pores and lines (the same in every
+  // channel).
   cv::Mat variation(truth.size(), CV_32FC3);
   cv::randn(variation, 0.0, 0.05);
   cv::GaussianBlur(variation, variation, cv::Size(), 3.0);
   variation *= 3.0;
   cv::exp(variation, variation);
-  skin = skin.mul(variation);
+  cv::Mat fine(truth.size(), CV_32F);
+  cv::randn(fine, 0.0, 0.2);
+  cv::GaussianBlur(fine, fine, cv::Size(), 1.0);
+  cv::exp(fine, fine);
+  cv::Mat texture;
+  cv::merge(std::vector<cv::Mat>{fine, fine, fine}, texture);
+  texture = texture.mul(variation);
+  skin = skin.mul(texture);
   for (const bool tinted : {false, true}) {
     cv::Mat rgb = skin.clone();
     if (tinted) cv::multiply(rgb, cv::Scalar(0.6, 1.0, 1.6), rgb);
@@ -276,9 +285,16 @@ TEST(SkinMask, ACloseUpWhoseLightLeftNoSkinColourIsTakenFromItsSurface) {
     EXPECT_GT(Overlap(result->mask, truth), 0.97) << "tinted " << tinted;
     EXPECT_GT(Overlap(truth, result->mask), 0.99) << "tinted " << tinted;
   }
-  // Neither a blue surface nor a near-grey one (white paper, a grey wall) is taken for skin.
-  for (const cv::Scalar& colour : {cv::Scalar(0.15, 0.25, 0.6), cv::Scalar(0.5, 0.5, 0.53)}) {
-    const cv::Mat surface = cv::Mat(truth.size(), CV_32FC3, colour).mul(variation);
+  // Not taken for skin: a blue surface, a near-grey one (white paper, a grey wall), each with the
+  // skin's texture, and a featureless one of a tinted skin's colour (a plain wall under the light).
+  const struct {
+    cv::Scalar colour;
+    const cv::Mat& texture;
+  } refused_surfaces[] = {{cv::Scalar(0.15, 0.25, 0.6), texture},
+                          {cv::Scalar(0.5, 0.5, 0.53), texture},
+                          {cv::Scalar(0.42, 0.5, 0.6), variation}};
+  for (const auto& [colour, surface_texture] : refused_surfaces) {
+    const cv::Mat surface = cv::Mat(truth.size(), CV_32FC3, colour).mul(surface_texture);
     auto refused = DetectSkinMask(surface, cv::Mat(), std::nullopt);
     ASSERT_FALSE(refused.ok()) << colour;
     EXPECT_NE(refused.error().message.find("no skin-coloured pixels"), std::string::npos)
