@@ -16,6 +16,7 @@
 #include "core/base/resize.h"
 #include "core/color/srgb.h"
 #include "core/mask/levelling.h"
+#include "core/mask/skin_mask.h"
 
 namespace skintrack::core {
 namespace fs = std::filesystem;
@@ -102,13 +103,17 @@ cv::CascadeClassifier* Cascade(const char* name) {
 
 // `rgb_linear` reduced by `scale` (area averaging), as 8-bit sRGB grey with its histogram
 // equalised: what the Haar cascades were trained on.
-cv::Mat EqualisedGrey(const cv::Mat& rgb_linear, double scale) {
-  cv::Mat small;
-  ResizeBy(rgb_linear, small, scale, cv::INTER_AREA);
+cv::Mat EqualisedGreyOf(const cv::Mat& small) {
   cv::Mat grey;
   cv::cvtColor(LinearRgbToBgr8(small), grey, cv::COLOR_BGR2GRAY);
   cv::equalizeHist(grey, grey);
   return grey;
+}
+
+cv::Mat EqualisedGrey(const cv::Mat& rgb_linear, double scale) {
+  cv::Mat small;
+  ResizeBy(rgb_linear, small, scale, cv::INTER_AREA);
+  return EqualisedGreyOf(small);
 }
 
 // True when the second cascade finds a face at about the same place and size as `candidate`
@@ -263,6 +268,70 @@ std::optional<TiltedFace> FindTiltedFace(const cv::Mat& rgb_linear, const cv::Ma
   return best;
 }
 
+// A face small in the frame (a half-length portrait, a subject far from the camera): the cascades
+// look for faces from kMinFaceShare of the reduced photo's short side. Where no face is found any
+// other way, the photo's skin-coloured regions (the broad locus on the reduced copy, opened by
+// 3 px) that are small against the photo, at least kMinSmallFaceRegionShare of it with a box of at
+// most kMaxSmallFaceBoxShare, are searched again upright on the photo cropped around each (its box
+// widened by half its longer side every way), with the same confirmation, the kSmallFaceRegions
+// largest first. Not where skin colour covers over kMaxSmallFaceSkinShare of the photo: a close-up
+// is all skin, and pays nothing. Measured 2026-12-07: each sample portrait placed in a canvas of
+// its backdrop three times its size (the face 15 % of the width) was found in none of 8 before,
+// and in 7 of 8 by this search in a Python trial.
+constexpr double kMinFaceShare = 0.15;
+constexpr double kMaxSmallFaceSkinShare = 0.3;
+constexpr double kMinSmallFaceRegionShare = 0.003;
+constexpr double kMaxSmallFaceBoxShare = 0.25;
+constexpr int kSmallFaceRegions = 2;
+
+// FindFace's search for a small face; `small` is `rgb_linear` reduced as FindFace reduces it.
+std::optional<cv::Rect> FindSmallFace(const cv::Mat& rgb_linear, const cv::Mat& small,
+                                      std::vector<std::string>& warnings,
+                                      std::vector<cv::Rect>* eyes) {
+  cv::Mat locus = BroadSkinLocus(small);
+  cv::morphologyEx(locus, locus, cv::MORPH_OPEN, cv::Mat());
+  const auto total = static_cast<double>(locus.total());
+  if (cv::countNonZero(locus) > kMaxSmallFaceSkinShare * total) return std::nullopt;
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(locus, labels, stats, centroids, 8, CV_32S);
+  std::vector<int> regions;
+  for (int i = 1; i < n; ++i) {
+    const double box = static_cast<double>(stats.at<int>(i, cv::CC_STAT_WIDTH)) *
+                       stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    if (stats.at<int>(i, cv::CC_STAT_AREA) >= kMinSmallFaceRegionShare * total &&
+        box <= kMaxSmallFaceBoxShare * total) {
+      regions.push_back(i);
+    }
+  }
+  std::sort(regions.begin(), regions.end(), [&](int a, int b) {
+    return stats.at<int>(a, cv::CC_STAT_AREA) > stats.at<int>(b, cv::CC_STAT_AREA);
+  });
+  if (regions.size() > kSmallFaceRegions) regions.resize(kSmallFaceRegions);
+  const double to_input = static_cast<double>(rgb_linear.cols) / small.cols;
+  for (const int i : regions) {
+    const cv::Rect box(stats.at<int>(i, cv::CC_STAT_LEFT), stats.at<int>(i, cv::CC_STAT_TOP),
+                       stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT));
+    const int margin = std::max(box.width, box.height) / 2;
+    const cv::Rect around(box.x - margin, box.y - margin, box.width + 2 * margin,
+                          box.height + 2 * margin);
+    const cv::Rect crop = cv::Rect(static_cast<int>(std::floor(around.x * to_input)),
+                                   static_cast<int>(std::floor(around.y * to_input)),
+                                   static_cast<int>(std::ceil(around.width * to_input)),
+                                   static_cast<int>(std::ceil(around.height * to_input))) &
+                          cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
+    if (crop.width < 32 || crop.height < 32) continue;
+    std::vector<cv::Rect> found_eyes;
+    const std::optional<cv::Rect> face = FindFace(rgb_linear(crop), warnings, &found_eyes);
+    if (!face) continue;
+    if (eyes != nullptr) {
+      eyes->clear();
+      for (const cv::Rect& eye : found_eyes) eyes->push_back(eye + crop.tl());
+    }
+    return *face + crop.tl();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
@@ -277,8 +346,10 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
       return std::nullopt;
     }
     const double scale = std::min(1.0, 640.0 / std::max(rgb_linear.cols, rgb_linear.rows));
-    const cv::Mat grey = EqualisedGrey(rgb_linear, scale);
-    const int min_side = static_cast<int>(0.15 * std::min(grey.cols, grey.rows));
+    cv::Mat small;
+    ResizeBy(rgb_linear, small, scale, cv::INTER_AREA);
+    const cv::Mat grey = EqualisedGreyOf(small);
+    const int min_side = static_cast<int>(kMinFaceShare * std::min(grey.cols, grey.rows));
     const double inv = 1.0 / scale;
     struct Found {
       cv::Rect face;
@@ -345,12 +416,14 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
     // Leaning to one side: searched only where no face was found any other way (a photo without a
     // face pays the four tilted searches).
     if (!best && quarter_turns != nullptr && tilt_deg != nullptr) {
-      std::optional<TiltedFace> tilted = FindTiltedFace(rgb_linear, grey, scale, *cascade);
-      if (!tilted) return std::nullopt;
-      *tilt_deg = tilted->tilt_deg;
-      if (eyes != nullptr) *eyes = std::move(tilted->eyes);
-      return tilted->face;
+      if (std::optional<TiltedFace> tilted = FindTiltedFace(rgb_linear, grey, scale, *cascade)) {
+        *tilt_deg = tilted->tilt_deg;
+        if (eyes != nullptr) *eyes = std::move(tilted->eyes);
+        return tilted->face;
+      }
     }
+    // Small in the frame: searched last, only where nothing else was found.
+    if (!best && quarter_turns != nullptr) return FindSmallFace(rgb_linear, small, warnings, eyes);
     if (!best) return std::nullopt;
     if (best->turns != 0) {
       // Found on its side: searched again on the photo turned upright at full resolution, the

@@ -58,6 +58,10 @@ cv::Rect TurnRectClockwise(const cv::Rect& r, cv::Size size, int quarter_turns);
 // viewed; 0 for a face found upright or turned by quarters); the box returned is the levelled
 // face's box centred where the face is in the photo (it may reach past the photo's edge), and the
 // eyes' boxes likewise.
+//
+// With `quarter_turns`, a face too small in the frame for the searches above (under about 15 % of
+// the photo's short side) is searched last, upright, on the photo cropped around each of its small
+// skin-coloured regions (BroadSkinLocus), unless skin colour covers much of the photo.
 std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::string>& warnings,
                                  std::vector<cv::Rect>* eyes = nullptr,
                                  int* quarter_turns = nullptr, double* tilt_deg = nullptr);

@@ -347,9 +347,6 @@ cv::Mat FaceBandSeed(const Chroma& chroma, const cv::Mat& band) {
   return seed;
 }
 
-// Whether the dominant surface `surface` (FaceBandSeed over the whole photo) may be skin under a
-// tinted light: large enough, its median chroma within the locus widened by kMaxCastLog and not
-// near neutral (kMinSurfaceChroma), and textured as skin is (kMinSurfaceTexture).
 // The values of `values` (CV_32F) where `mask` (CV_8U of its size) is set, in raster order.
 std::vector<float> ValuesIn(const cv::Mat& values, const cv::Mat& mask) {
   std::vector<float> out;
@@ -363,6 +360,9 @@ std::vector<float> ValuesIn(const cv::Mat& values, const cv::Mat& mask) {
   return out;
 }
 
+// Whether the dominant surface `surface` (FaceBandSeed over the whole photo) may be skin under a
+// tinted light: large enough, its median chroma within the locus widened by kMaxCastLog and not
+// near neutral (kMinSurfaceChroma), and textured as skin is (kMinSurfaceTexture).
 bool SurfaceMayBeTintedSkin(const Chroma& chroma, const cv::Mat& surface) {
   if (cv::countNonZero(surface) < kMinSurfaceAloneShare * static_cast<double>(surface.total())) {
     return false;
@@ -446,6 +446,11 @@ bool CutSkinColouredBackdrop(const cv::Mat& small_rgb_linear, const cv::Rect& fa
 }
 
 }  // namespace
+
+cv::Mat BroadSkinLocus(const cv::Mat& rgb_linear) {
+  SKT_CHECK(rgb_linear.type() == CV_32FC3) << "type " << rgb_linear.type();
+  return Locus(ComputeChroma(rgb_linear));
+}
 
 Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,
                                       const std::optional<cv::Rect>& face,
@@ -644,12 +649,13 @@ Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& 
     if (!face && !seeded_by_surface) {
       // A close-up under a tinted light: the model fitted to the part of the skin the broad locus
       // held may leave the rest of it out. The dominant surface is then the seed (kMinSurface*).
-      const double surface_px = cv::countNonZero(dominant_surface());
+      const cv::Mat& whole = dominant_surface();
+      const double surface_px = cv::countNonZero(whole);
       const double skin_px = cv::countNonZero(classified.skin);
-      const double shared_px = cv::countNonZero(classified.skin & surface);
+      const double shared_px = cv::countNonZero(classified.skin & whole);
       if (surface_px >= kMinSurfaceShare * static_cast<double>(small.total()) &&
           shared_px >= kMinSkinOnSurface * skin_px && shared_px < kMinSurfaceAsSkin * surface_px) {
-        classified = classify(surface);
+        classified = classify(whole);
         result.warnings.push_back("skin_colour_unusual");
       }
     }

@@ -69,6 +69,11 @@ struct SkinMaskResult {
   std::vector<std::string> warnings;  // e.g. "skin_mask_fallback_whole_image"
 };
 
+// The broad skin locus: the pixels of `rgb_linear` (CV_32FC3, linear RGB) whose colour and level
+// skin of any tone can have under a near-neutral light (more red than green, more green than
+// blue, neither black nor clipped); CV_8U 0/255. DetectSkinMask's seed without a face.
+cv::Mat BroadSkinLocus(const cv::Mat& rgb_linear);
+
 // `face` (optional) is a detected upright face box in input pixels, used as the colour seed and to
 // exclude lips/eyes/brows. `exclude` (optional CV_8U, non-zero = not skin).
 Result<SkinMaskResult> DetectSkinMask(const cv::Mat& rgb_linear, const cv::Mat& exclude,

@@ -624,6 +624,38 @@ TEST(CaptureSkinMask, AFaceLeaningToOneSideIsFoundLevelled) {
 // (seed 711, turned; 2026-12-05), so this fails if confirmation is lost. A wider sweep (the
 // captures of 18 `skintrack phantom` series, whole and cropped, upright and turned) gave a box in
 // 57 of 1440 frames, and none confirmed.
+// A face small in the frame (a half-length portrait, a subject far from the camera): the sample
+// portrait in the middle of a canvas of its backdrop three times its size, the face 15 % of the
+// width. Before, no face was found and the photo was measured as one without a face (eyes, brows
+// and mouth in the mask, no regions). The face is found on the photo cropped around its skin, with
+// the box and eyes the portrait alone gives, moved to where it lies.
+TEST(CaptureSkinMask, AFaceSmallInTheFrameIsFound) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  for (const char* name : {"001_03", "025_03"}) {
+    SCOPED_TRACE(name);
+    Portrait portrait;
+    ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
+    if (IsSkipped()) return;
+    const cv::Mat& rgb = portrait.rgb;
+    cv::Mat canvas(rgb.size() * 3, CV_32FC3, cv::Scalar(rgb.at<cv::Vec3f>(0, 0)));
+    const cv::Point offset(rgb.cols, rgb.rows);
+    rgb.copyTo(canvas(cv::Rect(offset, rgb.size())));
+    auto found = CaptureSkinMask(canvas, {}, cv::Mat());
+    ASSERT_TRUE(found.ok()) << found.error().message;
+    ASSERT_TRUE(found->face.has_value());
+    const cv::Rect expected = *portrait.upright.face + offset;
+    const cv::Point2d centre =
+        (cv::Point2d(found->face->tl()) + cv::Point2d(found->face->br())) / 2;
+    const cv::Point2d want = (cv::Point2d(expected.tl()) + cv::Point2d(expected.br())) / 2;
+    EXPECT_LT(cv::norm(centre - want), 0.06 * expected.width) << *found->face << " " << expected;
+    EXPECT_NEAR(found->face->width, expected.width, 0.1 * expected.width);
+    EXPECT_EQ(found->face_quarter_turns, 0);
+    EXPECT_EQ(found->face_tilt_deg, 0);
+    EXPECT_EQ(found->eyes.size(), 2u);
+  }
+}
+
 TEST(FaceRegions, NoFaceInPhantomSkinWithoutAScale) {
   const SkinTone tones[] = {SkinTone::kVeryLight, SkinTone::kLight, SkinTone::kIntermediate,
                             SkinTone::kTan,       SkinTone::kBrown, SkinTone::kDark};
