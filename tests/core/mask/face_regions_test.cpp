@@ -4,6 +4,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -52,6 +54,20 @@ void LoadPortrait(const std::filesystem::path& photos, const char* name, Portrai
   out.upright = std::move(*upright);
   out.points = TemplatePoints(photos, name);
   ASSERT_EQ(out.points.size(), 189u) << name;
+}
+
+// The portraits the face tests turn, tilt and move (a light and a dark face), each loaded by
+// LoadPortrait. Skips or fails as SKINTRACK_REQUIRE_PHOTOS and LoadPortrait do.
+using NamedPortraits = std::vector<std::pair<std::string, Portrait>>;
+void LoadTestPortraits(NamedPortraits& out) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  for (const char* name : {"001_03", "025_03"}) {
+    Portrait portrait;
+    ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
+    if (::testing::Test::IsSkipped()) return;
+    out.emplace_back(name, std::move(portrait));
+  }
 }
 
 TEST(FaceRegions, ProducesNamedRegionsInsideTheSkinMask) {
@@ -438,16 +454,14 @@ TEST(FaceRegions, TurningARectangleMatchesTurningTheImage) {
 // only, the face of each turned copy was lost: no eyes or mouth cleared, no regions, and the scale
 // assumed instead of taken from the face (2026-12-06).
 TEST(CaptureSkinMask, AFacePhotographedSidewaysOrUpsideDownIsFoundTurned) {
-  std::filesystem::path photos;
-  SKINTRACK_REQUIRE_PHOTOS(photos);
-  for (const char* name : {"001_03", "025_03"}) {
-    Portrait portrait;
-    ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
-    if (IsSkipped()) return;
+  NamedPortraits portraits;
+  ASSERT_NO_FATAL_FAILURE(LoadTestPortraits(portraits));
+  if (IsSkipped()) return;
+  for (const auto& [name, portrait] : portraits) {
     const auto& [upright_rgb, upright, points] = portrait;
     const auto upright_regions = FaceRegions(*upright.face, upright.mask);
     for (int turns = 1; turns < 4; ++turns) {
-      const std::string what = std::string(name) + " turned " + std::to_string(turns);
+      const std::string what = name + " turned " + std::to_string(turns);
       const cv::Mat rgb = TurnClockwise(upright_rgb, turns);
       auto found = CaptureSkinMask(rgb, {}, cv::Mat());
       ASSERT_TRUE(found.ok()) << what << ": " << found.error().message;
@@ -565,16 +579,14 @@ TEST(FaceRegions, TiltedRegionsTurnWithTheFace) {
 // and its mask made as an upright face's: the same skin as the upright photo's mask turned, the
 // pupils cleared and the regions turned with the face.
 TEST(CaptureSkinMask, AFaceLeaningToOneSideIsFoundLevelled) {
-  std::filesystem::path photos;
-  SKINTRACK_REQUIRE_PHOTOS(photos);
-  for (const char* name : {"001_03", "025_03"}) {
-    Portrait portrait;
-    ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
-    if (IsSkipped()) return;
+  NamedPortraits portraits;
+  ASSERT_NO_FATAL_FAILURE(LoadTestPortraits(portraits));
+  if (IsSkipped()) return;
+  for (const auto& [name, portrait] : portraits) {
     const auto& [upright_rgb, upright, points] = portrait;
     const auto upright_regions = FaceRegions(*upright.face, upright.mask);
     for (const double tilt : {28.0, -33.0}) {
-      const std::string what = std::string(name) + " tilted " + std::to_string(tilt);
+      const std::string what = name + " tilted " + std::to_string(tilt);
       // The photo turned clockwise by the tilt, on a canvas that holds all of it, the backdrop's
       // colour beyond its edges.
       const Levelling turn(upright_rgb.size(), -tilt, /*expand=*/true);
@@ -630,13 +642,11 @@ TEST(CaptureSkinMask, AFaceLeaningToOneSideIsFoundLevelled) {
 // and mouth in the mask, no regions). The face is found on the photo cropped around its skin, with
 // the box and eyes the portrait alone gives, moved to where it lies.
 TEST(CaptureSkinMask, AFaceSmallInTheFrameIsFound) {
-  std::filesystem::path photos;
-  SKINTRACK_REQUIRE_PHOTOS(photos);
-  for (const char* name : {"001_03", "025_03"}) {
+  NamedPortraits portraits;
+  ASSERT_NO_FATAL_FAILURE(LoadTestPortraits(portraits));
+  if (IsSkipped()) return;
+  for (const auto& [name, portrait] : portraits) {
     SCOPED_TRACE(name);
-    Portrait portrait;
-    ASSERT_NO_FATAL_FAILURE(LoadPortrait(photos, name, portrait));
-    if (IsSkipped()) return;
     const cv::Mat& rgb = portrait.rgb;
     cv::Mat canvas(rgb.size() * 3, CV_32FC3, cv::Scalar(rgb.at<cv::Vec3f>(0, 0)));
     const cv::Point offset(rgb.cols, rgb.rows);
