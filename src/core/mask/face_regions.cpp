@@ -364,8 +364,11 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
              cv::Rect(0, 0, rgb_linear.cols, rgb_linear.rows);
     };
     const auto by_area = [](const cv::Rect& a, const cv::Rect& b) { return a.area() > b.area(); };
-    // In one orientation: the largest candidate that is confirmed, by an eye inside it or else
-    // by the second cascade; upright, failing any candidate, the second cascade's (below).
+    // In one orientation: the largest candidate that is confirmed. Upright, by an eye inside it,
+    // or else by the second cascade together with a mouth below (eyes closed or barred); failing
+    // any candidate, the second cascade's (below). Turned, by both eyes: a photo lying on its side
+    // is rare (most cameras record the orientation), while the dark rim of a dermoscope's field
+    // gives the cascades face-like boxes in any orientation.
     const auto search = [&](int turns) -> std::optional<Found> {
       const cv::Mat turned = TurnClockwise(grey, turns);
       std::vector<cv::Rect> faces;
@@ -375,9 +378,11 @@ std::optional<cv::Rect> FindFace(const cv::Mat& rgb_linear, std::vector<std::str
         const cv::Rect face = to_input(TurnRectClockwise(candidate, turned.size(), 4 - turns));
         if (face.empty()) continue;
         std::vector<cv::Rect> found_eyes = FindTurnedEyes(rgb_linear, face, turns);
-        if (!found_eyes.empty() || SecondCascadeAgrees(turned, candidate, min_side)) {
-          return Found{face, std::move(found_eyes), turns};
-        }
+        const bool confirmed =
+            turns != 0 ? found_eyes.size() == 2
+                       : !found_eyes.empty() || (SecondCascadeAgrees(turned, candidate, min_side) &&
+                                                 FindMouth(rgb_linear, face).has_value());
+        if (confirmed) return Found{face, std::move(found_eyes), turns};
       }
       // The second cascade proposes where the first found nothing upright, and its face must then
       // show both eyes. The first misses some faces whose outline is faint against the backdrop (a

@@ -381,7 +381,7 @@ TEST(CaptureSkinMask, SkinColouredThingsAwayFromTheFaceAreNotSkin) {
 }
 
 // Anonymised clinical photos mask the eyes with a black bar. No eye can confirm such a face, and
-// the second cascade does: the portraits with their eyes barred are still faces.
+// the second cascade with the mouth does: the portraits with their eyes barred are still faces.
 TEST(FaceRegions, FindsAFaceWhoseEyesAreMaskedByABar) {
   std::filesystem::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
@@ -429,6 +429,63 @@ TEST(FaceRegions, NoFaceInARealCloseUp) {
       GTEST_SKIP() << "opencv-data (Haar cascades) not installed";
     }
     EXPECT_FALSE(face.has_value()) << name << ": face " << face.value_or(cv::Rect());
+  }
+}
+
+// A dermoscope's field is a disc of skin in a dark rim, and the rim's arc against the skin gives
+// the face cascade face-like boxes, upright and turned. The sample lesions and close-ups inside a
+// sharp disc (0.8 and 0.95 of the short side across, edge blurred by 2 px) or a soft vignette
+// (gain 1.3 - 0.9 r^2, r the distance from the centre over half the short side), each also turned
+// upside down: before, 8 of these 48 copies (of three lesions) gave a face, confirmed upright by
+// the second cascade alone (no eye; now a mouth is also needed) or turned by the second cascade
+// (now both eyes are needed), and the lesion was measured at that "face's" scale.
+TEST(FaceRegions, NoFaceInACloseUpWithADermoscopesRim) {
+  std::filesystem::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  std::vector<std::filesystem::path> files;
+  for (const char* folder : {"lesions", "closeups"}) {
+    for (const auto& entry : std::filesystem::directory_iterator(photos / folder)) {
+      if (entry.path().extension() == ".png") files.push_back(entry.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 8u);
+  for (const auto& file : files) {
+    auto image = LoadImage(file);
+    ASSERT_TRUE(image.ok()) << file;
+    const cv::Mat& bgr = image->bgr;
+    const double half = 0.5 * std::min(bgr.cols, bgr.rows);
+    for (const double disc : {0.8, 0.95, 0.0}) {
+      cv::Mat gain(bgr.size(), CV_32F);
+      for (int y = 0; y < bgr.rows; ++y) {
+        for (int x = 0; x < bgr.cols; ++x) {
+          const double r = std::hypot(x - 0.5 * bgr.cols, y - 0.5 * bgr.rows) / half;
+          gain.at<float>(y, x) = static_cast<float>(
+              disc > 0 ? (r <= disc ? 1.0 : 0.0) : std::clamp(1.3 - 0.9 * r * r, 0.0, 1.0));
+        }
+      }
+      if (disc > 0) cv::GaussianBlur(gain, gain, cv::Size(), 2);
+      cv::Mat rimmed;
+      bgr.convertTo(rimmed, CV_32FC3);
+      cv::Mat gain3;
+      cv::merge(std::vector<cv::Mat>{gain, gain, gain}, gain3);
+      cv::multiply(rimmed, gain3, rimmed);
+      for (const int turns : {0, 2}) {
+        cv::Mat turned8;
+        TurnClockwise(rimmed, turns).convertTo(turned8, CV_8UC3);
+        std::vector<std::string> warnings;
+        int quarter_turns = 0;
+        double tilt_deg = 0;
+        const auto face =
+            FindFace(BgrToLinearRgb(turned8), warnings, nullptr, &quarter_turns, &tilt_deg);
+        if (!warnings.empty() && warnings[0] == "face_detector_missing") {
+          GTEST_SKIP() << "opencv-data (Haar cascades) not installed";
+        }
+        EXPECT_FALSE(face.has_value())
+            << file.filename() << " rim " << disc << " turned " << turns << ": face "
+            << face.value_or(cv::Rect()) << " turned " << quarter_turns;
+      }
+    }
   }
 }
 
