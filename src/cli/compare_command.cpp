@@ -197,7 +197,7 @@ int RunCompare(const CompareCommandOptions& opts) {
   auto registration =
       core::RegisterImages(after->bgr, before->bgr, mask->mask, registration_options);
   if (!registration.ok()) return ReportError("compare", registration.error(), opts.json);
-  const cv::Mat coverage_src(after->bgr.size(), CV_8U, cv::Scalar(255));
+  const cv::Mat coverage_src = core::AreaInsideFrame(after->bgr);
   auto coverage = core::WarpToFixed(coverage_src, *registration, cv::INTER_NEAREST);
   if (!coverage.ok()) return ReportError("compare", coverage.error(), opts.json);
   cv::Mat common = mask->mask & (*coverage == 255);

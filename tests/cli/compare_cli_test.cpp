@@ -159,6 +159,61 @@ TEST(CompareCli, ResavedCopiesReadNoChange) {
   }
 }
 
+// A dermoscope's field: a disc of skin in a black rim that stays put while the skin moves under
+// it. A lesion moved 4 % of its width right and 3 % up under the same rim (0.95 of the short side
+// across): before, the rim's edge matched itself and the alignment was refused or came out
+// pulled towards "nothing moved", and the follow-up's rim, carried onto the baseline's skin, was
+// measured as skin (on PAT_1286_999_824 moved by 4 degrees as well: L* spread +108 %, brown-spot
+// area +39 % "worsened"). Now the alignment finds the shift and, with the follow-up measured
+// inside its rim, every judged key reads no change.
+TEST(CompareCli, AFollowUpUnderTheSameDermoscopeRimIsComparedOnItsSkin) {
+  fs::path photos;
+  SKINTRACK_REQUIRE_PHOTOS(photos);
+  testing::TempDir dir;
+  for (const char* name : {"PAT_1286_999_824", "PAT_950_1804_334"}) {
+    SCOPED_TRACE(name);
+    const cv::Mat skin = cv::imread((photos / "lesions" / (std::string(name) + ".png")).string());
+    ASSERT_FALSE(skin.empty());
+    const int dx = static_cast<int>(std::lround(0.04 * skin.cols));
+    const int dy = -static_cast<int>(std::lround(0.03 * skin.rows));
+    cv::Mat moved;
+    cv::warpAffine(skin, moved, cv::Matx23d(1, 0, dx, 0, 1, dy), skin.size(), cv::INTER_NEAREST,
+                   cv::BORDER_REPLICATE);
+    cv::Mat disc(skin.size(), CV_32F, cv::Scalar(0));
+    cv::circle(disc, cv::Point(skin.cols / 2, skin.rows / 2),
+               static_cast<int>(0.475 * std::min(skin.cols, skin.rows)), cv::Scalar(1), cv::FILLED);
+    cv::GaussianBlur(disc, disc, cv::Size(), 2);
+    cv::Mat disc3;
+    cv::merge(std::vector<cv::Mat>{disc, disc, disc}, disc3);
+    const auto save_rimmed = [&](const cv::Mat& image, const std::string& file) {
+      cv::Mat f, out;
+      image.convertTo(f, CV_32FC3);
+      cv::Mat(f.mul(disc3)).convertTo(out, CV_8UC3);
+      const fs::path path = dir / file;
+      EXPECT_TRUE(cv::imwrite(path.string(), out));
+      return path.string();
+    };
+    const std::string before = save_rimmed(skin, std::string(name) + "_before.png");
+    const std::string after = save_rimmed(moved, std::string(name) + "_after.png");
+    const auto run = RunSkintrack({"compare", before, after, "--same-light", "--json"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const json doc = json::parse(run.out);
+    const auto& h = doc["registration"]["fixed_from_moving"];
+    EXPECT_NEAR(h[0][2].get<double>(), -dx, 0.25);
+    EXPECT_NEAR(h[1][2].get<double>(), -dy, 0.25);
+    int judged = 0;
+    for (const auto& [group, keys] : doc["deltas"].items()) {
+      for (const auto& [key, delta] : keys.items()) {
+        const std::string direction = delta["direction"].get<std::string>();
+        EXPECT_TRUE(direction != "improved" && direction != "worsened" && direction != "changed")
+            << group << "." << key << ": " << delta.dump();
+        judged += direction == "no_change" ? 1 : 0;
+      }
+    }
+    EXPECT_GE(judged, 15);
+  }
+}
+
 // The same photo under a darker, cooler light, not moved: the photos correlate at NCC 0.996 as
 // they lie, and a registration 2-3 px from the identity at the corners was refused for not
 // raising that ("alignment did not improve the match"). It is compared; the portrait's lines,

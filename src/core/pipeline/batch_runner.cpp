@@ -374,7 +374,7 @@ Result<Alignment> AlignToBaseline(const LoadedImage& moving, const ManifestEntry
     return out;
   }
 
-  const cv::Mat moving_area(moving.bgr.size(), CV_8U, cv::Scalar(255));
+  const cv::Mat moving_area = AreaInsideFrame(moving.bgr);
   SKT_ASSIGN_OR_RETURN(cv::Mat coverage,
                        WarpToFixed(moving_area, *registration, cv::INTER_NEAREST));
   cv::Mat common = fixed_mask & (coverage == 255);

@@ -229,6 +229,13 @@ Result<std::vector<PointPair>> ParsePointPairsJson(std::string_view text);
 Status EvaluateRegistration(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr,
                             const cv::Mat& fixed_mask, Registration& registration);
 
+// The pixels of `image` (BGR or grey, 8- or 16-bit) inside its frame: all but what is near-black
+// and joined to the border over at least 2 % of the photo (a dermoscope's dark rim, black bars),
+// widened by 1.5 % of the longer side (docs/REGISTRATION.md, "A frame that stays put"). CV_8U of
+// the image's size, 255 inside; all 255 for a photo without such a frame. `compare` and `batch`
+// carry this, not the whole photo, onto the baseline: the follow-up's rim is not measured as skin.
+cv::Mat AreaInsideFrame(const cv::Mat& image);
+
 // Resamples `moving` (any type OpenCV can remap: 8/16-bit or float, 1-4 channels) into the fixed
 // frame: the result has `registration.fixed_size` and moving's type; pixels with no source are 0.
 // Applies the flow field when present. Interpolation: cv::INTER_LINEAR by default.

@@ -54,10 +54,13 @@ double MaskedNcc(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask);
 
 // Fills ncc_before, ncc_after(_global) and overlap_fraction from contrast-normalised 8-bit
 // luminance images at a common evaluation scale. `fixed_eval_from_fixed` and
-// `moving_eval_from_moving` map original coordinates to these images.
+// `moving_eval_from_moving` map original coordinates to these images. The NCC after alignment
+// leaves out the non-zero pixels of `moving_excluded` (CV_8U of moving_eval8's size, or empty)
+// where the alignment takes them; the overlap counts them.
 void EvaluateOnImages(const cv::Mat& moving_eval8, const cv::Mat& fixed_eval8,
                       const cv::Mat& fixed_eval_mask, const cv::Matx33d& moving_eval_from_moving,
-                      const cv::Matx33d& fixed_eval_from_fixed, Registration& registration);
+                      const cv::Matx33d& fixed_eval_from_fixed, Registration& registration,
+                      const cv::Mat& moving_excluded = cv::Mat());
 
 // Applies the acceptance rules of `options` to a filled Registration: sets ok and failure_reason.
 // `check_features`: inlier count and ratio; `check_images`: overlap and NCC (filled by

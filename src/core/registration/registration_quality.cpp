@@ -141,7 +141,8 @@ double MaskedNcc(const cv::Mat& a, const cv::Mat& b, const cv::Mat& mask) {
 
 void EvaluateOnImages(const cv::Mat& moving_eval8, const cv::Mat& fixed_eval8,
                       const cv::Mat& fixed_eval_mask, const cv::Matx33d& moving_eval_from_moving,
-                      const cv::Matx33d& fixed_eval_from_fixed, Registration& registration) {
+                      const cv::Matx33d& fixed_eval_from_fixed, Registration& registration,
+                      const cv::Mat& moving_excluded) {
   const cv::Size size = fixed_eval8.size();
   cv::Mat mask = fixed_eval_mask.empty() ? cv::Mat(size, CV_8U, cv::Scalar(255)) : fixed_eval_mask;
   const double mask_pixels = std::max(1, cv::countNonZero(mask));
@@ -161,6 +162,12 @@ void EvaluateOnImages(const cv::Mat& moving_eval8, const cv::Mat& fixed_eval8,
   cv::Mat valid;
   cv::bitwise_and(coverage, mask, valid);
   registration.overlap_fraction = cv::countNonZero(valid) / mask_pixels;
+  if (!moving_excluded.empty()) {
+    cv::Mat excluded;
+    cv::warpPerspective(moving_excluded, excluded, cv::Mat(eval_transform), size, cv::INTER_NEAREST,
+                        cv::BORDER_CONSTANT, 0);
+    valid.setTo(0, excluded);
+  }
   registration.ncc_after_global = MaskedNcc(warped, fixed_eval8, valid);
   registration.ncc_after = registration.ncc_after_global;
 

@@ -160,6 +160,31 @@ TEST(RegisterImages, NonRigidFlowFollowsASmoothLocalDeformation) {
   EXPECT_EQ(warped->size(), fixed.size());
 }
 
+// A photo's frame is what is near-black and joined to its border over at least 2 % of it: a
+// dermoscope's rim is left out (with a margin of 1.5 % of the longer side), while a dark patch
+// inside the skin, a thin dark strip along one edge and a photo without either keep every pixel.
+TEST(AreaInsideFrame, LeavesOutADarkRimJoinedToTheBorderAndNothingElse) {
+  const cv::Mat skin = Texture(cv::Size(400, 300), 7);
+  cv::Mat rimmed = skin.clone();
+  cv::Mat outside(skin.size(), CV_8U, cv::Scalar(255));
+  cv::circle(outside, cv::Point(200, 150), 140, cv::Scalar(0), cv::FILLED);
+  rimmed.setTo(cv::Scalar(3, 3, 3), outside);
+  const cv::Mat area = AreaInsideFrame(rimmed);
+  ASSERT_EQ(area.size(), skin.size());
+  ASSERT_EQ(area.type(), CV_8U);
+  EXPECT_EQ(area.at<uchar>(150, 200), 255);
+  EXPECT_EQ(area.at<uchar>(150, 200 + 130), 255) << "inside the rim, beyond the margin";
+  EXPECT_EQ(area.at<uchar>(150, 200 + 137), 0) << "within the margin (6 px) of the rim";
+  EXPECT_EQ(area.at<uchar>(5, 5), 0) << "the rim";
+  EXPECT_EQ(cv::countNonZero(area & outside), 0);
+
+  cv::Mat patched = skin.clone();
+  cv::circle(patched, cv::Point(200, 150), 60, cv::Scalar(2, 2, 2), cv::FILLED);
+  cv::rectangle(patched, cv::Rect(0, 0, 400, 2), cv::Scalar(0, 0, 0), cv::FILLED);  // 0.7 %
+  EXPECT_EQ(cv::countNonZero(AreaInsideFrame(patched)), 400 * 300);
+  EXPECT_EQ(cv::countNonZero(AreaInsideFrame(skin)), 400 * 300);
+}
+
 TEST(WarpToFixed, KeepsTypeAndProducesTheFixedSize) {
   Registration r;
   r.fixed_size = cv::Size(64, 48);
