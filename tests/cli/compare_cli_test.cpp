@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "compare/metric_catalog.h"
+#include "test_support/dermoscope_rim.h"
 #include "test_support/photos.h"
 #include "test_support/run_process.h"
 #include "test_support/temp_dir.h"
@@ -179,18 +180,9 @@ TEST(CompareCli, AFollowUpUnderTheSameDermoscopeRimIsComparedOnItsSkin) {
     cv::Mat moved;
     cv::warpAffine(skin, moved, cv::Matx23d(1, 0, dx, 0, 1, dy), skin.size(), cv::INTER_NEAREST,
                    cv::BORDER_REPLICATE);
-    cv::Mat disc(skin.size(), CV_32F, cv::Scalar(0));
-    cv::circle(disc, cv::Point(skin.cols / 2, skin.rows / 2),
-               static_cast<int>(0.475 * std::min(skin.cols, skin.rows)), cv::Scalar(1), cv::FILLED);
-    cv::GaussianBlur(disc, disc, cv::Size(), 2);
-    cv::Mat disc3;
-    cv::merge(std::vector<cv::Mat>{disc, disc, disc}, disc3);
     const auto save_rimmed = [&](const cv::Mat& image, const std::string& file) {
-      cv::Mat f, out;
-      image.convertTo(f, CV_32FC3);
-      cv::Mat(f.mul(disc3)).convertTo(out, CV_8UC3);
       const fs::path path = dir / file;
-      EXPECT_TRUE(cv::imwrite(path.string(), out));
+      EXPECT_TRUE(cv::imwrite(path.string(), testing::UnderADermoscopeRim(image, 0.95)));
       return path.string();
     };
     const std::string before = save_rimmed(skin, std::string(name) + "_before.png");

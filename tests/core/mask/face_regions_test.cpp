@@ -17,6 +17,7 @@
 #include "core/mask/capture_mask.h"
 #include "core/mask/levelling.h"
 #include "core/phantom/phantom.h"
+#include "test_support/dermoscope_rim.h"
 #include "test_support/photos.h"
 
 namespace skintrack::core {
@@ -442,13 +443,7 @@ TEST(FaceRegions, NoFaceInARealCloseUp) {
 TEST(FaceRegions, NoFaceInACloseUpWithADermoscopesRim) {
   std::filesystem::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
-  std::vector<std::filesystem::path> files;
-  for (const char* folder : {"lesions", "closeups"}) {
-    for (const auto& entry : std::filesystem::directory_iterator(photos / folder)) {
-      if (entry.path().extension() == ".png") files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<std::filesystem::path> files = testing::CloseUpPhotos(photos);
   ASSERT_GE(files.size(), 8u);
   for (const auto& file : files) {
     auto image = LoadImage(file);

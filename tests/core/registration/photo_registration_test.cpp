@@ -15,6 +15,7 @@
 #include "core/io/image_io.h"
 #include "core/registration/registration.h"
 #include "core/registration/synthetic_warp.h"
+#include "test_support/dermoscope_rim.h"
 #include "test_support/photos.h"
 
 namespace skintrack::core {
@@ -253,13 +254,7 @@ TEST(PhotoRegistration, AMirroredCloseUpIsRefusedAsMirrored) {
 TEST(PhotoRegistration, AFollowUpUnderTheSameDermoscopeRimAlignsOnItsSkin) {
   std::filesystem::path photos;
   SKINTRACK_REQUIRE_PHOTOS(photos);
-  std::vector<std::filesystem::path> files;
-  for (const char* folder : {"lesions", "closeups"}) {
-    for (const auto& entry : std::filesystem::directory_iterator(photos / folder)) {
-      if (entry.path().extension() == ".png") files.push_back(entry.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<std::filesystem::path> files = testing::CloseUpPhotos(photos);
   ASSERT_GE(files.size(), 8u);
   for (const auto& file : files) {
     const cv::Mat skin = Load(file);
@@ -272,23 +267,11 @@ TEST(PhotoRegistration, AFollowUpUnderTheSameDermoscopeRimAlignsOnItsSkin) {
     moved_by.at<double>(1, 2) -= 0.03 * size.height;
     cv::Mat moved;
     cv::warpAffine(skin, moved, moved_by, size, cv::INTER_LINEAR, cv::BORDER_REFLECT);
-    // The rim: a disc 0.95 of the short side across, its edge blurred by 2 px.
-    cv::Mat disc(size, CV_32F, cv::Scalar(0));
+    // The rim: a disc 0.95 of the short side across.
     const double radius = 0.475 * std::min(size.width, size.height);
-    cv::circle(disc, cv::Point(size.width / 2, size.height / 2), static_cast<int>(radius),
-               cv::Scalar(1), cv::FILLED);
-    cv::GaussianBlur(disc, disc, cv::Size(), 2);
-    cv::Mat disc3;
-    cv::merge(std::vector<cv::Mat>{disc, disc, disc}, disc3);
-    const auto rimmed = [&](const cv::Mat& image) {
-      cv::Mat f, out;
-      image.convertTo(f, CV_32FC3);
-      f = f.mul(disc3);
-      f.convertTo(out, CV_8UC3);
-      return out;
-    };
-    auto result =
-        RegisterImagesDetailed(rimmed(moved), rimmed(skin), cv::Mat(), RegistrationOptions());
+    auto result = RegisterImagesDetailed(testing::UnderADermoscopeRim(moved, 0.95),
+                                         testing::UnderADermoscopeRim(skin, 0.95), cv::Mat(),
+                                         RegistrationOptions());
     ASSERT_TRUE(result.ok()) << result.error().message;
     EXPECT_TRUE(result->ok) << file.filename() << ": " << result->failure_reason;
     // fixed_from_moving undoes the move: the skin within 0.7 of the rim's radius comes back to
