@@ -37,12 +37,14 @@ constexpr double kMirrorInlierRatio = 2.0;
 // place and joined to the border, where that covers at least kMinFrameShare of the photo. Its
 // edge is the strongest edge in such a photo and matches itself from one photo to the other, so
 // it pulls the alignment towards "nothing moved": keypoints closer to it than
-// kFrameKeypointClearance times their size, ECC's gradients within kFrameMarginShare of the
-// level's longer side of it and the NCC there are left out. A dark backdrop that the subject
-// moved in front of is left out alike, which costs only the outline's keypoints.
-// Measured (2026-12-08): the sample lesions and close-ups moved by a similarity (4 degrees, 5 %
-// and 3 % of the width) under a fixed rim 0.95 of the short side across: 4 of 8 pairs failed
-// ("did not improve the match") and one was 4.6 px off (median over the skin) while it passed.
+// kFrameKeypointClearance times their size, ECC's mask within kFrameMarginShare of the level's
+// longer side of it (each photo's, where the estimate takes it) and the NCC there are left out.
+// A dark backdrop that the subject moved in front of is left out alike, which costs only the
+// outline's keypoints. Measured (2026-12-08): the sample lesions and close-ups moved by a
+// similarity (4 degrees, 5 % and 3 % of the width) under a fixed rim 0.95 of the short side
+// across: without a mask all 8 pairs failed ("did not improve the match"); with the baseline's
+// skin mask 4 failed and one was 4.6 px off (median over the skin) while it passed. Now all pass
+// within 0.1 px.
 constexpr double kFrameLuminance = 0.06;
 constexpr double kMinFrameShare = 0.02;
 constexpr double kFrameKeypointClearance = 1.0;
@@ -56,6 +58,7 @@ struct Prepared {
   cv::Mat feature8;                     // CLAHE luminance at the feature scale
   cv::Matx33d feature_from_original;    // original -> feature8 pixel coordinates
   cv::Mat feature_mask;                 // CV_8U at the feature scale (fixed image only; may be empty)
+  cv::Mat unit;                         // CV_32F luminance in [0, 1] at the feature scale
   cv::Mat dark;                         // CV_8U at the feature scale: near-black pixels
   cv::Mat frame;                        // CV_8U at the feature scale: the common frame (or empty)
   cv::Mat frame_distance;               // CV_32F distance to `frame`, px (empty without a frame)
@@ -69,6 +72,7 @@ Prepared Prepare(const cv::Mat& image, const cv::Mat& mask, int feature_max_side
   const cv::Mat unit = ri::LuminanceUnit(small);
   p.feature8 = ri::ContrastNormalised8(unit);
   p.dark = unit < kFrameLuminance;
+  p.unit = unit;
   p.feature_from_original = ri::ScaleBetween(image.size(), small.size());
   if (!mask.empty()) {
     cv::resize(mask, p.feature_mask, small.size(), 0, 0, cv::INTER_NEAREST);
@@ -124,14 +128,19 @@ cv::Mat FrameOf(const cv::Mat& dark) {
   return frame;
 }
 
-// Sets `frame` and `frame_distance` of both images (see kFrameLuminance). Photos of different
-// shapes (aspect ratios 1 % apart) share no frame.
+// True when images of these sizes have the same shape (aspect ratios within 1 %): only such
+// photos can share a frame or an overlay.
+bool SameShape(cv::Size a, cv::Size b) {
+  const double aspects =
+      (static_cast<double>(a.width) / a.height) / (static_cast<double>(b.width) / b.height);
+  return std::abs(aspects - 1) <= 0.01;
+}
+
+// Sets `frame` and `frame_distance` of both images (see kFrameLuminance).
 void MarkCommonFrame(Prepared& moving, Prepared& fixed) {
   const cv::Size fs = fixed.dark.size();
   const cv::Size ms = moving.dark.size();
-  const double aspects =
-      (static_cast<double>(fs.width) / fs.height) / (static_cast<double>(ms.width) / ms.height);
-  if (std::abs(aspects - 1) > 0.01) return;
+  if (!SameShape(fs, ms)) return;
   fixed.frame = FrameOf(fixed.dark & ResizeTo(moving.dark, fs, cv::INTER_NEAREST));
   if (fixed.frame.empty()) return;
   moving.frame = ResizeTo(fixed.frame, ms, cv::INTER_NEAREST);
@@ -139,6 +148,87 @@ void MarkCommonFrame(Prepared& moving, Prepared& fixed) {
     cv::distanceTransform(p->frame == 0, p->frame_distance, cv::DIST_L2, cv::DIST_MASK_PRECISE,
                           CV_32F);
   }
+}
+
+// Text and marks burned into both photos at the same place (a date stamp, a patient number, a
+// device's name, a scale bar) stay put while the skin moves, as a frame does, but are neither dark
+// nor joined to the border. They are found once the features have given the transform: the
+// baseline's strong edges (gradient over kStaticEdge per pixel, at the feature scale) that the
+// follow-up shows at the same place as it lies (its gradient vector within kStaticSame of the
+// baseline's) but not where the transform takes it (more than half the baseline's gradient off),
+// where the transform moves the skin by at least kMinStaticShiftPx; in groups of at least
+// kMinStaticEdgePx such pixels, adding up to kMinStaticShare of the photo. They join the frame
+// for ECC and the NCC; the features were matched before, and the robust fit outvotes them there.
+// Measured (2026-12-08): with two lines of text drawn on both photos of each sample lesion moved by
+// 4 degrees and 5 % and 3 % of the width, ECC, for which the text's edges were the strongest
+// gradients, pulled four of six 300 px lesions 0.8-2.2 px towards "nothing moved" (median over
+// the skin) while they passed. Real same-person portrait pairs give no such groups (at most 25
+// pixels of an eyelid and a curl, under kMinStaticShare).
+constexpr double kStaticEdge = 0.04;
+constexpr double kStaticSame = 0.25;
+constexpr double kMinStaticShiftPx = 2.0;
+constexpr int kMinStaticEdgePx = 12;
+constexpr double kMinStaticShare = 0.0005;
+
+// Per-pixel derivatives of a unit luminance image smoothed by a Gaussian of 1 px.
+void UnitGradient(const cv::Mat& unit, cv::Mat& gx, cv::Mat& gy) {
+  cv::Mat smooth;
+  cv::GaussianBlur(unit, smooth, cv::Size(0, 0), 1.0);
+  cv::Sobel(smooth, gx, CV_32F, 1, 0, 3, 1.0 / 8);
+  cv::Sobel(smooth, gy, CV_32F, 0, 1, 3, 1.0 / 8);
+}
+
+// Adds the overlay burned into both photos (see kStaticEdge) to their `frame`.
+void MarkStaticOverlay(Prepared& moving, Prepared& fixed, const cv::Matx33d& fixed_from_moving) {
+  const cv::Size fs = fixed.unit.size();
+  const cv::Size ms = moving.unit.size();
+  if (!SameShape(fs, ms)) return;
+  const cv::Matx33d feature_transform =
+      fixed.feature_from_original * fixed_from_moving * moving.feature_from_original.inv();
+  const cv::Matx33d to_moving = feature_transform.inv();
+  const cv::Matx33d to_moving_as_it_lies = ri::ScaleBetween(fs, ms);
+  cv::Mat aligned;
+  cv::warpPerspective(moving.unit, aligned, cv::Mat(feature_transform), fs, cv::INTER_LINEAR,
+                      cv::BORDER_REPLICATE);
+  cv::Mat fx, fy, lx, ly, ax, ay;
+  UnitGradient(fixed.unit, fx, fy);
+  UnitGradient(ResizeTo(moving.unit, fs), lx, ly);
+  UnitGradient(aligned, ax, ay);
+  cv::Mat found(fs, CV_8U, cv::Scalar(0));
+  for (int y = 0; y < fs.height; ++y) {
+    for (int x = 0; x < fs.width; ++x) {
+      const float gx = fx.at<float>(y, x);
+      const float gy = fy.at<float>(y, x);
+      const double g = std::hypot(gx, gy);
+      if (g <= kStaticEdge ||
+          std::hypot(gx - lx.at<float>(y, x), gy - ly.at<float>(y, x)) >= kStaticSame * g ||
+          std::hypot(gx - ax.at<float>(y, x), gy - ay.at<float>(y, x)) <= 0.5 * g) {
+        continue;
+      }
+      const cv::Point2d p(x, y);
+      if (cv::norm(ri::Apply(to_moving, p) - ri::Apply(to_moving_as_it_lies, p)) <
+          kMinStaticShiftPx) {
+        continue;
+      }
+      found.at<uchar>(y, x) = 255;
+    }
+  }
+  // The frame's own edge is the frame's already.
+  if (!fixed.frame.empty()) found.setTo(0, WidenedFrame(fixed.frame, fs, 1));
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(found, labels, stats, centroids, 8, CV_32S);
+  int total = 0;
+  for (int i = 1; i < n; ++i) {
+    if (stats.at<int>(i, cv::CC_STAT_AREA) >= kMinStaticEdgePx) {
+      total += stats.at<int>(i, cv::CC_STAT_AREA);
+    } else {
+      found.setTo(0, labels == i);
+    }
+  }
+  if (total < kMinStaticShare * fs.area()) return;
+  if (!fixed.frame.empty()) found |= fixed.frame;
+  fixed.frame = found;
+  moving.frame = ResizeTo(found, ms, cv::INTER_NEAREST);
 }
 
 // Drops the keypoints (and their descriptors' rows) whose neighbourhood reaches the frame.
@@ -342,7 +432,7 @@ bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat&
     const cv::Size moving_level_size = ScaledSize(moving_size, moving_scale);
     const cv::Mat fixed_gradient =
         GradientMagnitude(ri::LuminanceUnit(ResizeTo(fixed.grey, fixed_level_size)));
-    cv::Mat moving_gradient =
+    const cv::Mat moving_gradient =
         GradientMagnitude(ri::LuminanceUnit(ResizeTo(moving.grey, moving_level_size)));
     cv::Mat mask_level;
     if (!fixed_mask.empty()) {
@@ -357,27 +447,29 @@ bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat&
         mask_level = resized;
       }
     }
-    if (!fixed.frame.empty()) {
-      // The frame's edge is left out: the fixed image's by the mask, the moving image's by
-      // levelling its gradients to their mean there (it would otherwise show wherever the
-      // alignment moves it).
-      const cv::Mat fixed_frame =
-          WidenedFrame(fixed.frame, fixed_level_size, options.ecc_mask_margin_px);
-      cv::Mat cleared;
-      cv::bitwise_and(
-          mask_level.empty() ? cv::Mat(fixed_level_size, CV_8U, cv::Scalar(255)) : mask_level,
-          fixed_frame == 0, cleared);
-      mask_level = cleared;
-      const cv::Mat moving_frame =
-          WidenedFrame(moving.frame, moving_level_size, options.ecc_mask_margin_px);
-      moving_gradient.setTo(cv::mean(moving_gradient, moving_frame == 0), moving_frame);
-    }
     const cv::Matx33d fixed_level_from_fixed = ri::ScaleBetween(fixed_size, fixed_level_size);
     const cv::Matx33d moving_level_from_moving = ri::ScaleBetween(moving_size, moving_level_size);
     // ECC's warp maps template (moving) coordinates into input (fixed) coordinates, so the input
     // mask is the fixed image's mask.
     const cv::Matx33d level_warp =
         fixed_level_from_fixed * current * moving_level_from_moving.inv();
+    if (!fixed.frame.empty()) {
+      // The frame's edges are left out of the mask: the fixed image's where it lies, the moving
+      // image's where the current estimate takes it (ECC correlates over the moving image's
+      // pixels where the fixed mask, carried onto them, is set; the margin covers what the
+      // refinement still moves).
+      const cv::Mat fixed_frame =
+          WidenedFrame(fixed.frame, fixed_level_size, options.ecc_mask_margin_px);
+      cv::Mat moving_frame;
+      cv::warpPerspective(WidenedFrame(moving.frame, moving_level_size, options.ecc_mask_margin_px),
+                          moving_frame, cv::Mat(level_warp), fixed_level_size, cv::INTER_NEAREST,
+                          cv::BORDER_CONSTANT, 0);
+      cv::Mat cleared;
+      cv::bitwise_and(
+          mask_level.empty() ? cv::Mat(fixed_level_size, CV_8U, cv::Scalar(255)) : mask_level,
+          (fixed_frame | moving_frame) == 0, cleared);
+      mask_level = cleared;
+    }
     cv::Mat warp;
     if (motion == cv::MOTION_HOMOGRAPHY) {
       cv::Mat(level_warp * (1.0 / level_warp(2, 2))).convertTo(warp, CV_32F);
@@ -638,6 +730,7 @@ Registration RegisterChecked(const cv::Mat& moving_bgr, const cv::Mat& fixed_bgr
     }
   }
   if (r.ok && options.ecc_refine) {
+    MarkStaticOverlay(best.moving, best.fixed, r.fixed_from_moving);
     r.ecc_converged = RefineWithEcc(moving, fixed, fixed_mask, fit.model, options,
                                     r.fixed_from_moving, r.ecc_correlation, r.warnings);
     clock.Mark("ecc");

@@ -5,9 +5,9 @@
 //  1. Global alignment. Both images are reduced to luminance, downscaled so the longer side is
 //     `feature_max_side_px` and contrast-normalised (CLAHE), which makes exposure and white-balance
 //     changes irrelevant. SIFT keypoints (Lowe, IJCV 60:91, 2004) are matched with Lowe's ratio
-//     test; when SIFT's evidence is weak AKAZE (Alcantarilla et al., BMVC 2013) is tried as well and
-//     the detector with the better inlier support is kept. A robust fit (USAC MAGSAC++, Barath et
-//     al., CVPR 2020, where OpenCV offers it; RANSAC otherwise) gives a similarity, affine or
+//     test; when SIFT's evidence is weak AKAZE (Alcantarilla et al., BMVC 2013) is tried as well
+//     and the detector with the better inlier support is kept. A robust fit (USAC MAGSAC++, Barath
+//     et al., CVPR 2020, where OpenCV offers it; RANSAC otherwise) gives a similarity, affine or
 //     homography model; `MotionModel::kAuto` picks the simplest model whose prediction differs from
 //     the richer one by less than `model_selection_px` at the image corners.
 //  2. ECC refinement (Evangelidis & Psarakis, IEEE TPAMI 30:1858, 2008; cv::findTransformECC) on
@@ -20,6 +20,8 @@
 //     there are too few inliers, the transform is implausible (scale, anisotropy/shear,
 //     perspective, orientation flip), the warped image covers too little of the fixed image, or the
 //     normalised cross-correlation does not improve. It never returns a silently bad warp.
+//  A dark frame and text that stay put in the camera while the skin moves (a dermoscope's rim, a
+//  date stamp) are left out of the keypoints, ECC and the NCC (docs/REGISTRATION.md, steps 6-7).
 //
 // Coordinates: pixels, x to the right (columns), y down (rows), origin at the centre of the
 // top-left pixel (OpenCV convention). `fixed_from_moving` maps moving (follow-up) pixel coordinates
