@@ -163,7 +163,7 @@ void MarkCommonFrame(Prepared& moving, Prepared& fixed) {
 // 4 degrees and 5 % and 3 % of the width, ECC, for which the text's edges were the strongest
 // gradients, pulled four of six 300 px lesions 0.8-2.2 px towards "nothing moved" (median over
 // the skin) while they passed. Real same-person portrait pairs give no such groups (at most 25
-// pixels of an eyelid and a curl, under kMinStaticShare).
+// pixels of an eyelid and a curl, under kMinStaticShare, by a Python prototype of this rule).
 constexpr double kStaticEdge = 0.04;
 constexpr double kStaticSame = 0.25;
 constexpr double kMinStaticShiftPx = 2.0;
@@ -453,7 +453,7 @@ bool RefineWithEcc(const Prepared& moving, const Prepared& fixed, const cv::Mat&
     // mask is the fixed image's mask.
     const cv::Matx33d level_warp =
         fixed_level_from_fixed * current * moving_level_from_moving.inv();
-    if (!fixed.frame.empty()) {
+    if (!fixed.frame.empty() && !moving.frame.empty()) {
       // The frame's edges are left out of the mask: the fixed image's where it lies, the moving
       // image's where the current estimate takes it (ECC correlates over the moving image's
       // pixels where the fixed mask, carried onto them, is set; the margin covers what the
